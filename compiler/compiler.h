@@ -10,6 +10,7 @@
 #ifndef ATTN_COMPILER_H
 #define ATTN_COMPILER_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "ast.h"
@@ -28,7 +29,13 @@ void compilation_add_include(Compilation *c, const char *dir);
  * declaration, so the Module holds every declaration that parsed. Never NULL. */
 Module *parse_module(Compilation *c, int file);
 
-/* sema.c: loads PATH, its imports (recursively, cycles diagnosed) and runs
+/* sema.c: semantic analysis of every loaded module (c->modules, whose
+ * imports are already resolved to Module pointers by load.c). Fills the
+ * "sema:" fields of ast.h and reports through c->diags. Returns true when no
+ * error was reported. */
+bool sema_run(Compilation *c, Module *main);
+
+/* load.c: loads PATH, its imports (recursively, cycles diagnosed) and runs
  * semantic analysis over all of them. Returns the main module, or NULL when
  * PATH cannot be read (diagnosed). Check c->diags.errors afterwards. */
 Module *compile_file(Compilation *c, const char *path);

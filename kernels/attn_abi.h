@@ -1,0 +1,108 @@
+/* attn_abi.h - the contract between kernel templates, generated variant
+ * hooks and the runtime. Plain C, included by the templates (compiled by
+ * clang-19 to bitcode for x86-64 and nvptx64), by the runtime, and mirrored
+ * by the LLVM IR that lower_*.c generates. Change it only together with both.
+ *
+ * A variant's runtime values reach generated code through an attn_ctx:
+ *   - dims[]: the launch-bound dimensions by dim id (B, H, HKV, Q, KV, D, DV,
+ *     then the variant's free dimensions in order of first appearance; see
+ *     Decl.dims in compiler/ast.h);
+ *   - params[]: one attn_param slot per declared parameter, in declaration order.
+ * Generated hooks read nothing else. */
+#ifndef ATTN_ABI_H
+#define ATTN_ABI_H
+
+#include <stdint.h>
+
+#define ATTN_MAX_RANK 6          /* tensor parameters: at most this many dims */
+#define ATTN_MAX_VARIANT_DIMS 16 /* standard + free dimensions of one variant */
+#define ATTN_MAX_KV_RANGES 8     /* key ranges one query block can produce */
+
+/* Element types of tensors (DLPack codes differ; the runtime maps them). */
+typedef enum attn_dtype {
+    ATTN_F32 = 0,
+    ATTN_F16 = 1,
+    ATTN_BF16 = 2,
+    ATTN_I32 = 3,
+    ATTN_BOOL = 4, /* one byte per element, 0 or 1 */
+} attn_dtype;
+
+/* A captured tensor: strides in elements, last dimension need not be 1. */
+typedef struct attn_tensor_arg {
+    const void *data;
+    int64_t shape[ATTN_MAX_RANK];
+    int64_t stride[ATTN_MAX_RANK];
+    int32_t ndim;
+    int32_t dtype; /* attn_dtype */
+} attn_tensor_arg;
+
+/* A pack over an axis of `length` positions, as validated cu_seqlens
+ * offsets (nseg + 1 entries, 0 = o0 < o1 < ... = length) and the derived
+ * per-position segment index seg_of[length] (built by the runtime). */
+typedef struct attn_pack_arg {
+    const int32_t *offsets;
+    const int32_t *seg_of;
+    int32_t nseg;
+    int32_t length;
+} attn_pack_arg;
+
+/* One parameter slot. Scalars: bool and i32 in `i`, f32 in `f`. */
+typedef struct attn_param {
+    union {
+        int32_t i;
+        float f;
+        attn_tensor_arg t;
+        attn_pack_arg p;
+    } u;
+} attn_param;
+
+typedef struct attn_ctx {
+    int32_t dims[ATTN_MAX_VARIANT_DIMS];
+    const attn_param *params;
+} attn_ctx;
+
+/* A run of key positions [lo, hi) for one query block. `full` = every (q, kv)
+ * in it is visible for every q of the block, so the mask is not evaluated;
+ * otherwise the mask is evaluated per element. Positions in no range are
+ * invisible for the whole block. */
+typedef struct attn_kv_range {
+    int32_t lo, hi;
+    int32_t full;
+} attn_kv_range;
+
+/* ---- hooks generated per attention variant (lower_*.c) ---------------- */
+
+/* Softmax scale (the `scale =` statement, or 1/sqrt(D)). */
+float attn_hook_scale(const attn_ctx *ctx);
+/* The score statements applied in order to s = (q . k) * scale. */
+float attn_hook_score(float s, int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx);
+/* Nonzero when (q, kv) is visible. */
+int32_t attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx);
+/* Writes the visible key ranges of query rows [q0, q1) (sorted, disjoint,
+ * at most ATTN_MAX_KV_RANGES) and returns how many. */
+int32_t attn_hook_kv_ranges(int32_t b, int32_t h, int32_t q0, int32_t q1, const attn_ctx *ctx,
+                            attn_kv_range *out);
+
+/* ---- CPU attention forward ---------------------------------------------
+ * Tensors are [B, H or HKV, seq, dim] with arbitrary strides (in elements)
+ * and a contiguous last dimension. Output has q's dtype; lse is f32 [B, H, Q]. */
+typedef struct attn_fwd_args {
+    const void *q, *k, *v;
+    void *out;
+    float *lse;                 /* may be NULL */
+    int64_t q_stride[3], k_stride[3], v_stride[3], o_stride[3], lse_stride[2];
+    int32_t dtype;              /* attn_dtype of q, k, v, out */
+    float scale;                /* from attn_hook_scale, computed once per launch */
+} attn_fwd_args;
+
+/* Query rows per work item of the CPU kernel (a "query block"). */
+#define ATTN_CPU_BLOCK_Q 64
+/* Keys per inner tile of the CPU kernel. */
+#define ATTN_CPU_BLOCK_KV 64
+
+/* Computes rows [qblock * ATTN_CPU_BLOCK_Q, ...) of head h, batch b. The
+ * runtime's thread pool calls it once per (b, h, qblock). Thread-safe. */
+void attn_fwd_cpu(const attn_fwd_args *args, const attn_ctx *ctx, int32_t b, int32_t h,
+                  int32_t qblock);
+
+#endif
