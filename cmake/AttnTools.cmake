@@ -5,14 +5,13 @@ find_program(LEMON_EXECUTABLE lemon REQUIRED)
 find_file(LEMON_TEMPLATE lempar.c PATHS /usr/share/lemon /usr/local/share/lemon
           /usr/share/sqlite3 NO_DEFAULT_PATH REQUIRED)
 
-find_package(LLVM 19 CONFIG REQUIRED
+find_package(LLVM 19.1 CONFIG REQUIRED
              HINTS /usr/lib/llvm-19/lib/cmake/llvm /usr/lib/llvm-19/cmake)
 message(STATUS "LLVM ${LLVM_PACKAGE_VERSION} in ${LLVM_INSTALL_PREFIX}")
 
 find_program(ATTN_CLANG NAMES clang-19 HINTS ${LLVM_TOOLS_BINARY_DIR} REQUIRED)
 message(STATUS "kernel template compiler: ${ATTN_CLANG}")
 
-set(ATTN_PTXAS "")
 if(NOT ATTN_WITH_CUDA STREQUAL "OFF")
   find_program(ATTN_PTXAS ptxas HINTS /usr/local/cuda/bin)
   if(NOT ATTN_PTXAS AND ATTN_WITH_CUDA STREQUAL "ON")

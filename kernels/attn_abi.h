@@ -61,6 +61,11 @@ typedef struct attn_ctx {
     const attn_param *params;
 } attn_ctx;
 
+/* Ids of the launch-bound dimensions in attn_ctx.dims (same order as
+ * DIM_B.. in compiler/ast.h); a variant's free dimensions follow. */
+enum { ATTN_DIM_B, ATTN_DIM_H, ATTN_DIM_HKV, ATTN_DIM_Q, ATTN_DIM_KV, ATTN_DIM_D, ATTN_DIM_DV,
+       ATTN_DIM_STANDARD_COUNT };
+
 /* A run of key positions [lo, hi) for one query block. `full` = every (q, kv)
  * in it is visible for every q of the block, so the mask is not evaluated;
  * otherwise the mask is evaluated per element. Positions in no range are
@@ -104,5 +109,31 @@ typedef struct attn_fwd_args {
  * runtime's thread pool calls it once per (b, h, qblock). Thread-safe. */
 void attn_fwd_cpu(const attn_fwd_args *args, const attn_ctx *ctx, int32_t b, int32_t h,
                   int32_t qblock);
+
+/* ---- GPU attention forward (kernels/attn_fwd_gpu.c) ---------------------
+ * One CTA of ATTN_GPU_THREADS threads (4 warps of 16 query rows each) per
+ * (query tile of ATTN_GPU_BLOCK_Q rows, h, b): grid (ceil(Q / ATTN_GPU_BLOCK_Q),
+ * H, B), dynamic shared memory ATTN_GPU_SMEM_BYTES(D, DV). Tensors as for the
+ * CPU kernel, all f16 or all bf16 (per specialisation: -DATTN_DTYPE_BF16),
+ * D and DV multiples of 64 (-DATTN_HEAD_DIM, -DATTN_HEAD_DIM_V). Device
+ * pointers 16-byte aligned and q/k/v/out strides multiples of 8 elements
+ * (cp.async moves 16 bytes). ctx.params must be readable by the device. */
+typedef struct attn_fwd_gpu_args {
+    const void *q, *k, *v;
+    void *out;
+    float *lse;                 /* may be NULL */
+    int64_t q_stride[3], k_stride[3], v_stride[3], o_stride[3], lse_stride[2];
+    float scale;                /* from attn_hook_scale */
+    attn_ctx ctx;
+} attn_fwd_gpu_args;
+
+#define ATTN_GPU_BLOCK_Q 64
+/* Keys per K/V tile: 64, or 32 when D or DV exceeds 64 (keeps the kernel in
+ * 255 registers without spills at D = 128). */
+#define ATTN_GPU_BLOCK_KV(d, dv) ((d) > 64 || (dv) > 64 ? 32 : 64)
+#define ATTN_GPU_THREADS 128
+/* Q tile plus double-buffered K and V tiles, 2-byte elements. */
+#define ATTN_GPU_SMEM_BYTES(d, dv) \
+    (2 * (ATTN_GPU_BLOCK_Q * (d) + 2 * ATTN_GPU_BLOCK_KV(d, dv) * ((d) + (dv))))
 
 #endif

@@ -1,0 +1,284 @@
+/* attn_fwd_gpu.c - attention forward on the GPU: FlashAttention-2 on
+ * mma.sync.m16n8k16 (sm_80+), written against gpu_dev.h, so the same code runs
+ * on NVPTX and under the SIMT emulator.
+ *
+ * One CTA per (query tile of BQ = 64 rows, h, b); 4 warps, warp w owns query
+ * rows [16w, 16w + 16) of the tile, as the M dimension of its mma tiles:
+ *   - the Q tile is copied to shared memory once and kept in registers as mma
+ *     A fragments (ldmatrix);
+ *   - the key tiles (BKV = 64 keys, 32 beyond D = 64) of the block's visible
+ *     ranges (attn_hook_kv_ranges) stream through double-buffered shared
+ *     memory with cp.async: tile t+1 is in flight while tile t is used;
+ *   - S = Q K^T (f32 accumulators), scale, attn_hook_score and the mask per
+ *     element of the accumulator fragment (its (q, kv) follow from the
+ *     fragment layout); the mask only on tiles of partial ranges or ragged
+ *     ends; online softmax in base 2 in registers, row max and sum reduced
+ *     over the 4 lanes of a quad that share a row;
+ *   - the probabilities become A fragments directly (the C layout of two n8
+ *     tiles is the A layout of one k16 step) and O += P V (V via ldmatrix.trans);
+ *   - O / l is written, lse = ln(sum exp); rows with no visible key get
+ *     out = 0, lse = -inf.
+ * Shared tiles are swizzled: the 16-byte chunk c of row r is stored at chunk
+ * c ^ (r % 8), so the 8 row addresses of an ldmatrix hit distinct banks.
+ *
+ * Specialisation (compile-time): ATTN_HEAD_DIM (D), ATTN_HEAD_DIM_V (DV,
+ * default D), ATTN_DTYPE_BF16 (else f16), ATTN_GPU_ENTRY (entry name). */
+#include "attn_abi.h"
+#include "gpu_dev.h"
+
+#ifndef ATTN_HEAD_DIM
+#error "attn_fwd_gpu.c: define ATTN_HEAD_DIM"
+#endif
+#ifndef ATTN_HEAD_DIM_V
+#define ATTN_HEAD_DIM_V ATTN_HEAD_DIM
+#endif
+#ifndef ATTN_GPU_ENTRY
+#define ATTN_GPU_ENTRY attn_fwd_gpu
+#endif
+
+#define D ATTN_HEAD_DIM
+#define DV ATTN_HEAD_DIM_V
+#define BQ ATTN_GPU_BLOCK_Q
+#define BKV ATTN_GPU_BLOCK_KV(D, DV)
+#define NT_S (BKV / 8)   /* n8 tiles of S per warp */
+#define NT_O (DV / 8)    /* n8 tiles of O per warp */
+#define LOG2E 1.4426950408889634f
+#define LN2 0.6931471805599453f
+
+_Static_assert(D % 64 == 0 && DV % 64 == 0, "head dims must be multiples of 64");
+_Static_assert(BQ == 16 * (ATTN_GPU_THREADS / 32), "one m16 tile per warp");
+
+#ifdef ATTN_DTYPE_BF16
+#define attn_gpu_mma dev_mma_m16n8k16_bf16
+#define attn_gpu_pack dev_pack_bf16x2
+#else
+#define attn_gpu_mma dev_mma_m16n8k16_f16
+#define attn_gpu_pack dev_pack_f16x2
+#endif
+
+typedef uint16_t elem; /* f16 or bf16 bits */
+
+/* Element offset of chunk c (8 elements) of row r in a swizzled tile of width w. */
+static inline int attn_gpu_swz(int r, int c, int w) { return r * w + ((c ^ (r & 7)) << 3); }
+
+/* ldmatrix addressing of a swizzled tile of width w for a lane that reads row
+ * R + lr, chunk C + lc (R % 8 == 0, C even): as (C + lc) ^ (lr % 8) only
+ * changes the low 3 bits of C, the offset is off[(C % 8) / 2] + R * w +
+ * (C / 8) * 64 with four per-lane values off[], the rest compile-time. */
+static inline void attn_gpu_lds_init(int off[4], int lr, int lc, int w)
+{
+    for (int i = 0; i < 4; i++)
+        off[i] = lr * w + (((2 * i) ^ lc ^ (lr & 7)) << 3);
+}
+static inline int attn_gpu_lds_at(const int off[4], int R, int C, int w)
+{
+    return off[(C & 7) >> 1] + R * w + (C >> 3) * 64;
+}
+
+/* Issues cp.async copies of `rows` rows of width w from g (row stride rs) into
+ * the swizzled tile s; rows >= valid are zero-filled without reading g. */
+static void attn_gpu_load_tile(elem *s, const elem *g, int64_t rs, int rows, int valid, int w)
+{
+    const int chunks = w / 8;
+    for (int i = dev_linear_tid(); i < rows * chunks; i += ATTN_GPU_THREADS) {
+        int r = i / chunks, c = i % chunks;
+        int ok = r < valid;
+        dev_cp_async_16(s + attn_gpu_swz(r, c, w), ok ? g + r * rs + c * 8 : g, ok);
+    }
+}
+
+/* Clamps the block's key ranges to [0, KV) and returns how many key tiles of
+ * BKV keys they make (a range's last tile may be short). */
+static int attn_gpu_count_tiles(attn_kv_range *r, int nr, int kv_len)
+{
+    int n = 0;
+    for (int i = 0; i < nr; i++) {
+        r[i].lo = r[i].lo < 0 ? 0 : r[i].lo;
+        r[i].hi = r[i].hi > kv_len ? kv_len : r[i].hi;
+        if (r[i].hi > r[i].lo)
+            n += (r[i].hi - r[i].lo + BKV - 1) / BKV;
+    }
+    return n;
+}
+
+/* The t-th key tile: keys [*kv0, *kv1); *masked when the mask or the tile's
+ * end must be checked per element. */
+static void attn_gpu_tile(const attn_kv_range *r, int nr, int t, int *kv0, int *kv1,
+                          int *masked)
+{
+    for (int i = 0; i < nr; i++) {
+        int n = r[i].hi > r[i].lo ? (r[i].hi - r[i].lo + BKV - 1) / BKV : 0;
+        if (t < n) {
+            *kv0 = r[i].lo + t * BKV;
+            *kv1 = *kv0 + BKV < r[i].hi ? *kv0 + BKV : r[i].hi;
+            *masked = !r[i].full || *kv1 - *kv0 < BKV;
+            return;
+        }
+        t -= n;
+    }
+}
+
+DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
+{
+    const attn_ctx *ctx = &a->ctx;
+    const int q_tile = dev_ctaid(0), h = dev_ctaid(1), b = dev_ctaid(2);
+    const int H = ctx->dims[ATTN_DIM_H], HKV = ctx->dims[ATTN_DIM_HKV];
+    const int Q = ctx->dims[ATTN_DIM_Q], KV = ctx->dims[ATTN_DIM_KV];
+    const int hk = h / (H / HKV);
+    const int warp = dev_warp(), lane = dev_lane(), g = lane / 4, tq = lane % 4;
+    const int q0 = q_tile * BQ, q_rows = Q - q0 < BQ ? Q - q0 : BQ;
+    const int row0 = q0 + warp * 16 + g; /* this lane's rows: row0, row0 + 8 */
+
+    const elem *gq =
+        (const elem *)a->q + b * a->q_stride[0] + h * a->q_stride[1] + q0 * a->q_stride[2];
+    const elem *gk = (const elem *)a->k + b * a->k_stride[0] + hk * a->k_stride[1];
+    const elem *gv = (const elem *)a->v + b * a->v_stride[0] + hk * a->v_stride[1];
+    elem *sq = dev_smem();
+    elem *sk = sq + BQ * D;      /* [2][BKV][D] */
+    elem *sv = sk + 2 * BKV * D; /* [2][BKV][DV] */
+
+    attn_kv_range ranges[ATTN_MAX_KV_RANGES];
+    int nr = attn_hook_kv_ranges(b, h, q0, q0 + q_rows, ctx, ranges);
+    nr = nr < 0 ? 0 : nr > ATTN_MAX_KV_RANGES ? ATTN_MAX_KV_RANGES : nr;
+    const int ntiles = attn_gpu_count_tiles(ranges, nr, KV);
+
+    float o[NT_O][4] = {{0}};
+    float m[2] = {-__builtin_inff(), -__builtin_inff()}; /* running max (log2 units) */
+    float l[2] = {0, 0};                                  /* this lane's partial sums */
+    uint32_t qa[D / 16][4];
+    int q_off[4], k_off[4], v_off[4]; /* this lane's ldmatrix rows (attn_gpu_lds_init) */
+    attn_gpu_lds_init(q_off, lane % 16, lane / 16, D);
+    attn_gpu_lds_init(k_off, (lane / 16) * 8 + lane % 8, (lane / 8) % 2, D);
+    attn_gpu_lds_init(v_off, lane % 16, lane / 16, DV);
+
+    int kv0 = 0, kv1 = 0, masked = 0;
+    if (ntiles > 0) {
+        attn_gpu_tile(ranges, nr, 0, &kv0, &kv1, &masked);
+        attn_gpu_load_tile(sq, gq, a->q_stride[2], BQ, q_rows, D);
+        attn_gpu_load_tile(sk, gk + kv0 * a->k_stride[2], a->k_stride[2], BKV, kv1 - kv0, D);
+        attn_gpu_load_tile(sv, gv + kv0 * a->v_stride[2], a->v_stride[2], BKV, kv1 - kv0, DV);
+        dev_cp_async_commit();
+    }
+    for (int t = 0; t < ntiles; t++) {
+        const int buf = t & 1;
+        int next0 = 0, next1 = 0, next_masked = 0;
+        if (t + 1 < ntiles) {
+            /* Prefetch tile t+1 into the other buffer (freed by the barrier
+             * that ended iteration t-1), then wait for tile t only. */
+            attn_gpu_tile(ranges, nr, t + 1, &next0, &next1, &next_masked);
+            attn_gpu_load_tile(sk + (buf ^ 1) * BKV * D, gk + next0 * a->k_stride[2],
+                               a->k_stride[2], BKV, next1 - next0, D);
+            attn_gpu_load_tile(sv + (buf ^ 1) * BKV * DV, gv + next0 * a->v_stride[2],
+                               a->v_stride[2], BKV, next1 - next0, DV);
+            dev_cp_async_commit();
+            dev_cp_async_wait(1);
+        } else {
+            dev_cp_async_wait(0);
+        }
+        dev_syncthreads(); /* tile t (and at t = 0 the Q tile) is visible to all */
+
+        if (t == 0) {
+DEV_UNROLL
+            for (int kk = 0; kk < D / 16; kk++)
+                dev_ldmatrix_x4(qa[kk], sq + attn_gpu_lds_at(q_off, warp * 16, 2 * kk, D));
+        }
+
+        /* S = Q K^T for the warp's 16 rows and the tile's BKV keys. An x4
+         * ldmatrix of K rows gives B fragments of two n8 tiles. */
+        const elem *skb = sk + buf * BKV * D;
+        float s[NT_S][4] = {{0}};
+DEV_UNROLL
+        for (int kk = 0; kk < D / 16; kk++)
+DEV_UNROLL
+            for (int np = 0; np < NT_S / 2; np++) {
+                uint32_t kb[4];
+                dev_ldmatrix_x4(kb, skb + attn_gpu_lds_at(k_off, np * 16, 2 * kk, D));
+                attn_gpu_mma(s[2 * np], qa[kk], kb);
+                attn_gpu_mma(s[2 * np + 1], qa[kk], kb + 2);
+            }
+
+        /* Scale, score hook and mask per element; element e of n8 tile j is
+         * (row0 + 8 * (e / 2), kv0 + 8j + 2tq + e % 2). Log2 units after. */
+DEV_UNROLL
+        for (int j = 0; j < NT_S; j++)
+DEV_UNROLL
+            for (int e = 0; e < 4; e++) {
+                int q = row0 + 8 * (e >> 1), kv = kv0 + 8 * j + 2 * tq + (e & 1);
+                float x = s[j][e] * a->scale;
+                if (q >= Q || (masked && (kv >= kv1 || !attn_hook_mask(b, h, q, kv, ctx))))
+                    s[j][e] = -__builtin_inff();
+                else
+                    s[j][e] = attn_hook_score(x, b, h, q, kv, ctx) * LOG2E;
+            }
+
+        /* Online softmax for this lane's two rows (r = 0: row0, 1: row0 + 8). */
+DEV_UNROLL
+        for (int r = 0; r < 2; r++) {
+            float mx = m[r];
+DEV_UNROLL
+            for (int j = 0; j < NT_S; j++)
+                mx = __builtin_fmaxf(mx, __builtin_fmaxf(s[j][2 * r], s[j][2 * r + 1]));
+            mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 1));
+            mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 2));
+            const float base = mx == -__builtin_inff() ? 0.0f : mx; /* no inf - inf */
+            const float corr = dev_exp2f(m[r] - base);
+            m[r] = mx;
+            l[r] *= corr;
+DEV_UNROLL
+            for (int j = 0; j < NT_O; j++) {
+                o[j][2 * r] *= corr;
+                o[j][2 * r + 1] *= corr;
+            }
+DEV_UNROLL
+            for (int j = 0; j < NT_S; j++)
+DEV_UNROLL
+                for (int e = 2 * r; e < 2 * r + 2; e++) {
+                    s[j][e] = dev_exp2f(s[j][e] - base);
+                    l[r] += s[j][e];
+                }
+        }
+
+        /* O += P V: the accumulators of n8 tiles 2ks and 2ks+1 are the A
+         * fragment of k16 step ks; ldmatrix.trans of V rows gives B. */
+        const elem *svb = sv + buf * BKV * DV;
+DEV_UNROLL
+        for (int ks = 0; ks < BKV / 16; ks++) {
+            uint32_t pa[4] = {attn_gpu_pack(s[2 * ks][0], s[2 * ks][1]),
+                              attn_gpu_pack(s[2 * ks][2], s[2 * ks][3]),
+                              attn_gpu_pack(s[2 * ks + 1][0], s[2 * ks + 1][1]),
+                              attn_gpu_pack(s[2 * ks + 1][2], s[2 * ks + 1][3])};
+DEV_UNROLL
+            for (int dp = 0; dp < NT_O / 2; dp++) {
+                uint32_t vb[4];
+                dev_ldmatrix_x4_trans(vb, svb + attn_gpu_lds_at(v_off, ks * 16, 2 * dp, DV));
+                attn_gpu_mma(o[2 * dp], pa, vb);
+                attn_gpu_mma(o[2 * dp + 1], pa, vb + 2);
+            }
+        }
+        dev_syncthreads(); /* every warp is done with buffer `buf` before it is refilled */
+        kv0 = next0;
+        kv1 = next1;
+        masked = next_masked;
+    }
+
+    /* Normalise and write this lane's elements of its two rows. */
+    elem *go = (elem *)a->out + b * a->o_stride[0] + h * a->o_stride[1];
+DEV_UNROLL
+    for (int r = 0; r < 2; r++) {
+        float sum = l[r] + dev_shfl_xor_f32(l[r], 1);
+        sum += dev_shfl_xor_f32(sum, 2);
+        const int q = row0 + 8 * r;
+        if (q >= Q)
+            continue;
+        const float inv = sum > 0 ? 1.0f / sum : 0.0f;
+        uint32_t *orow = (uint32_t *)(go + q * a->o_stride[2]);
+DEV_UNROLL
+        for (int j = 0; j < NT_O; j++)
+            orow[4 * j + tq] = attn_gpu_pack(o[j][2 * r] * inv, o[j][2 * r + 1] * inv);
+        if (a->lse && tq == 0)
+            a->lse[b * a->lse_stride[0] + h * a->lse_stride[1] + q] =
+                sum > 0 ? (m[r] + dev_log2f(sum)) * LN2 : -__builtin_inff();
+    }
+}
+
+DEV_ENTRY(ATTN_GPU_ENTRY, attn_fwd_gpu_args, attn_fwd_gpu_body)

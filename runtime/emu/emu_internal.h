@@ -1,0 +1,84 @@
+/* emu_internal.h - the emulator's block and thread state, shared by the
+ * scheduler (emu_sched.c) and the collectives (emu_warp.c). */
+#ifndef EMU_INTERNAL_H
+#define EMU_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <ucontext.h>
+
+#include "emu.h"
+
+#define EMU_WARP 32
+#define EMU_MAX_THREADS 1024
+#define EMU_STACK_BYTES (256 * 1024)
+
+typedef enum emu_state {
+    EMU_RUNNABLE,
+    EMU_AT_BARRIER,
+    EMU_AT_WARP,   /* waiting in a warp collective */
+    EMU_DONE,      /* returned from the kernel */
+    EMU_FAULTED,   /* stopped by emu_fault; never resumed */
+} emu_state;
+
+/* Warp collectives; the key a lane arrives with is op | variant << 4. */
+typedef enum emu_op { EMU_OP_SHFL = 1, EMU_OP_LDMATRIX, EMU_OP_MMA } emu_op;
+
+/* One lane's operands and results of the collective it is waiting in. */
+typedef struct emu_lane_io {
+    int arg;               /* shfl: source lane or xor mask */
+    const void *ptr;       /* ldmatrix: row address */
+    uint32_t in_u[6];      /* shfl: [0]; mma: a[0..3], b[0..1] */
+    float in_f[4];         /* mma: c */
+    uint32_t out_u[4];     /* shfl: [0]; ldmatrix: r[0..3] */
+    float out_f[4];        /* mma: d */
+} emu_lane_io;
+
+typedef struct emu_block emu_block;
+
+typedef struct emu_thread {
+    ucontext_t ctx;
+    char *stack;
+    void *asan_fake_stack;
+    emu_block *block;
+    int tid[3], linear;
+    emu_state state;
+    int key;               /* EMU_AT_WARP: the collective's key */
+    emu_lane_io io;
+} emu_thread;
+
+/* One worker's block in flight: its threads, shared memory and barrier state. */
+struct emu_block {
+    emu_kernel kernel;
+    const void *args;
+    emu_dim3 grid, dim;
+    int ctaid[3];
+    int nthreads;
+    emu_thread *threads;   /* [EMU_MAX_THREADS] */
+    char *smem;
+    size_t smem_bytes;
+    int bar_arrived;
+    int warp_arrived[EMU_MAX_THREADS / EMU_WARP];
+    ucontext_t sched_ctx;
+    const void *sched_stack;  /* ASan fiber bookkeeping of the scheduler's stack */
+    size_t sched_stack_size;
+    char fault[256];       /* first fault message; "" when none */
+};
+
+/* The emulated thread running on this OS thread (NULL outside a kernel). */
+emu_thread *emu_current(void);
+
+/* Switches from the current emulated thread back to its block's scheduler;
+ * returns when the scheduler resumes it. */
+void emu_yield(void);
+
+/* Stops the current emulated thread and the launch with a message. */
+_Noreturn void emu_fault(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Lanes in warp w of the block (32 but for a last, partial warp). */
+int emu_warp_lanes(const emu_block *blk, int w);
+
+/* Fails unless [p, p + n) lies in the block's shared memory, 16-byte aligned. */
+void emu_check_smem(const emu_block *blk, const void *p, size_t n, const char *what);
+
+#endif
