@@ -1,0 +1,79 @@
+/* cg.h - code generation: target machines, kernel templates, linking,
+ * optimisation, emission and the in-process JIT. The only LLVM users besides
+ * lower_*.c.
+ *
+ * A variant is compiled by instantiating a kernel template (bitcode embedded
+ * in attnc, cg_template.c) with the variant's hook module (lower.h):
+ *
+ *     template copy + attn_math + hooks --link--> instance
+ *     instance: entries renamed <variant>_<entry>, the scale hook exported as
+ *               <variant>_attn_hook_scale, everything else internal
+ *     instances of all variants --link--> one module --default<O3>--> emit / JIT
+ *
+ * A template's entries are its non-static function definitions. Errors are
+ * reported as one line in a caller buffer of CG_ERR_LEN bytes. */
+#ifndef ATTN_CG_H
+#define ATTN_CG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "ast.h"
+
+enum { CG_ERR_LEN = 512 };
+
+typedef enum CgTarget { CG_TARGET_X86, CG_TARGET_SM80, CG_TARGET_SM90A, CG_TARGET_COUNT } CgTarget;
+
+typedef enum CgEmit {
+    CG_EMIT_OBJ,  /* object file */
+    CG_EMIT_ASM,  /* assembly; PTX text for sm targets */
+    CG_EMIT_LLVM, /* LLVM IR text */
+} CgEmit;
+
+/* cg_target.c */
+/* "cpu", "sm_80", "sm_90a" -> target; false for anything else. */
+bool cg_target_parse(const char *name, CgTarget *out);
+const char *cg_target_name(CgTarget t);
+bool cg_target_is_gpu(CgTarget t);
+/* A new target machine (caller disposes). x86: the host CPU and its
+ * features when `host`, else the portable x86-64-v3. nvptx64: sm_80 / sm_90a
+ * with PTX ISA 8.0 (accepted by the CUDA 12+ ptxas). NULL + err on failure. */
+LLVMTargetMachineRef cg_target_machine(CgTarget t, bool host, char *err);
+/* The data layout string of tm (caller frees with LLVMDisposeMessage). */
+char *cg_data_layout(LLVMTargetMachineRef tm);
+
+/* cg_template.c */
+/* The embedded bitcode of template `name` for target t; false if absent. */
+bool cg_template_bitcode(const char *name, CgTarget t, const unsigned char **data, size_t *size);
+/* Parses a fresh copy of the template into ctx. NULL + err if absent. */
+LLVMModuleRef cg_template_load(LLVMContextRef ctx, const char *name, CgTarget t, char *err);
+/* The template an attention variant is instantiated from on target t. */
+const char *cg_attention_template(CgTarget t);
+
+/* cg_link.c */
+/* Builds the module of attention variants decls[0..n) instantiated from
+ * template `tmpl` for target t (see the header comment), with function
+ * attributes set for tm and, when `optimize`, default<O3> run. Scratch
+ * memory from `arena`. NULL + err on failure. */
+LLVMModuleRef cg_build(LLVMContextRef ctx, LLVMTargetMachineRef tm, CgTarget t, Arena *arena,
+                       Decl *const *decls, int n, const char *tmpl, bool optimize, char *err);
+/* The IR verifier on m; false + err (first line of its report) if broken. */
+bool cg_verify(LLVMModuleRef m, char *err);
+
+/* cg_emit.c */
+/* Writes m to `path` as kind (asm = PTX for nvptx machines). */
+bool cg_emit_file(LLVMModuleRef m, LLVMTargetMachineRef tm, CgEmit kind, const char *path,
+                  char *err);
+
+/* cg_jit.c: in-process compilation for the host CPU (attnc run --device cpu). */
+typedef struct CgJit CgJit;
+/* Compiles variants decls[0..n) from template `tmpl` for the host. NULL + err on failure. */
+CgJit *cg_jit_create(Arena *arena, Decl *const *decls, int n, const char *tmpl, char *err);
+/* Address of <variant>_<entry> (e.g. "attn_fwd_cpu", "attn_hook_scale"); NULL + err if absent. */
+void *cg_jit_lookup(CgJit *j, const char *variant, const char *entry, char *err);
+void cg_jit_free(CgJit *j);
+
+#endif

@@ -1,0 +1,39 @@
+/* lower.h - lowering of checked declarations to LLVM IR (LLVM-C builder).
+ *
+ * An attention declaration becomes a module holding the four hooks of
+ * kernels/attn_abi.h with external linkage:
+ *     float   attn_hook_scale(const attn_ctx *)
+ *     float   attn_hook_score(float s, i32 b, i32 h, i32 q, i32 kv, const attn_ctx *)
+ *     i32     attn_hook_mask(i32 b, i32 h, i32 q, i32 kv, const attn_ctx *)
+ *     i32     attn_hook_kv_ranges(i32 b, i32 h, i32 q0, i32 q1, const attn_ctx *,
+ *                                 attn_kv_range *out)
+ * Masks, scores and fns the variant calls become internal functions; math
+ * builtins are calls to attn_math_* (kernels/attn_math.h), resolved when the
+ * module is linked with a kernel template (cg_link.c).
+ *
+ * Semantics of generated code where the language leaves a choice
+ * (docs/codegen.md): i32 `/` and `%` floor (x / 0 = 0, x % 0 = x,
+ * INT_MIN / -1 = INT_MIN); shift counts outside [0, 31] shift every bit out
+ * (`<<` gives 0, `>>` the sign); i32(x) saturates (NaN gives 0); tensor indices
+ * that are not proved in range are clamped into the tensor. */
+#ifndef ATTN_LOWER_H
+#define ATTN_LOWER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <llvm-c/Core.h>
+
+#include "ast.h"
+
+enum { LOWER_ERR_LEN = 256 };
+
+/* Lowers attention `d` (sema-checked without error) into a new module in
+ * `ctx` with the given target triple and data layout string. Scratch memory
+ * comes from `arena`. Returns NULL with a message in err[LOWER_ERR_LEN] when
+ * the tree holds something lowering cannot express (an internal error). The
+ * caller owns the module. */
+LLVMModuleRef lower_attention(LLVMContextRef ctx, Arena *arena, const Decl *d,
+                              const char *triple, const char *data_layout, char *err);
+
+#endif
