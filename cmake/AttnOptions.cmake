@@ -14,6 +14,14 @@ if(ATTN_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# libFuzzer builds (CC=clang-19): coverage + sanitizers on all project code;
+# the fuzz target itself adds -fsanitize=fuzzer (tests/fuzz/CMakeLists.txt).
+if(ATTN_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined
+                      -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # attn_project_target(TGT): apply the project's warning flags to a target.
 function(attn_project_target tgt)
   target_compile_options(${tgt} PRIVATE ${ATTN_WARNINGS})

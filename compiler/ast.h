@@ -312,6 +312,7 @@ struct Module {
     int file;            /* SourceSet index */
     Decl **decls;
     int ndecls;
+    int ndropped;        /* parser: declarations abandoned after a syntax error */
     /* sema: */
     Module **imports;    /* modules it imports directly */
     int nimports;
