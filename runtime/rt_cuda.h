@@ -1,0 +1,104 @@
+/* rt_cuda.h - the CUDA driver API as the runtime sees it: the few driver
+ * types and constants it needs (declared here, not taken from cuda.h, so the
+ * runtime builds without the toolkit) and the table of entry points that
+ * rt_cuda_driver.c fills from libcuda.so.1 at run time. */
+#ifndef ATTN_RT_CUDA_H
+#define ATTN_RT_CUDA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attn_cuda.h"
+#include "rt_internal.h"
+
+typedef int CUresult; /* CUDA_SUCCESS = 0 */
+typedef int CUdevice;
+typedef struct CUctx_st *CUcontext;
+typedef struct CUmod_st *CUmodule;
+typedef struct CUfunc_st *CUfunction;
+typedef struct CUstream_st *CUstream;
+typedef struct CUevent_st *CUevent;
+typedef unsigned long long CUdeviceptr;
+
+enum {
+    RT_CUDA_SUCCESS = 0,
+    RT_CUDA_ERROR_INVALID_VALUE = 1,
+    RT_CUDA_ERROR_OUT_OF_MEMORY = 2,
+};
+/* CUjit_option */
+enum {
+    RT_CU_JIT_INFO_LOG_BUFFER = 3,
+    RT_CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = 4,
+    RT_CU_JIT_ERROR_LOG_BUFFER = 5,
+    RT_CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6,
+    RT_CU_JIT_LOG_VERBOSE = 12,
+};
+/* CUdevice_attribute, CUfunction_attribute */
+enum {
+    RT_CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16,
+    RT_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75,
+    RT_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76,
+    RT_CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97,
+    RT_CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8,
+};
+/* Dynamic shared memory a kernel may use without the opt-in attribute. */
+#define RT_CUDA_DEFAULT_SMEM_LIMIT (48 * 1024)
+
+/* The driver entry points, looked up once (rt_cuda_api_get). */
+typedef struct rt_cuda_api {
+    CUresult (*Init)(unsigned flags);
+    CUresult (*DriverGetVersion)(int *version);
+    CUresult (*DeviceGet)(CUdevice *dev, int ordinal);
+    CUresult (*DeviceGetAttribute)(int *value, int attrib, CUdevice dev);
+    CUresult (*DevicePrimaryCtxRetain)(CUcontext *ctx, CUdevice dev);
+    CUresult (*DevicePrimaryCtxRelease)(CUdevice dev);
+    CUresult (*CtxSetCurrent)(CUcontext ctx);
+    CUresult (*CtxGetCurrent)(CUcontext *ctx);
+    CUresult (*CtxGetDevice)(CUdevice *dev);
+    CUresult (*CtxSynchronize)(void);
+    CUresult (*ModuleLoadDataEx)(CUmodule *mod, const void *image, unsigned nopts, int *opts,
+                                 void **values);
+    CUresult (*ModuleGetFunction)(CUfunction *fn, CUmodule mod, const char *name);
+    CUresult (*ModuleUnload)(CUmodule mod);
+    CUresult (*FuncSetAttribute)(CUfunction fn, int attrib, int value);
+    CUresult (*LaunchKernel)(CUfunction fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
+                             unsigned by, unsigned bz, unsigned smem, CUstream stream,
+                             void **params, void **extra);
+    CUresult (*MemAlloc)(CUdeviceptr *dptr, size_t bytes);
+    CUresult (*MemFree)(CUdeviceptr dptr);
+    CUresult (*MemcpyHtoD)(CUdeviceptr dst, const void *src, size_t bytes);
+    CUresult (*MemcpyDtoH)(void *dst, CUdeviceptr src, size_t bytes);
+    CUresult (*MemcpyHtoDAsync)(CUdeviceptr dst, const void *src, size_t bytes, CUstream stream);
+    CUresult (*MemsetD8)(CUdeviceptr dst, unsigned char value, size_t n);
+    CUresult (*StreamSynchronize)(CUstream stream);
+    CUresult (*EventCreate)(CUevent *ev, unsigned flags);
+    CUresult (*EventRecord)(CUevent ev, CUstream stream);
+    CUresult (*EventSynchronize)(CUevent ev);
+    CUresult (*EventElapsedTime)(float *ms, CUevent start, CUevent end);
+    CUresult (*EventDestroy)(CUevent ev);
+    CUresult (*GetErrorName)(CUresult r, const char **name);
+    CUresult (*GetErrorString)(CUresult r, const char **text);
+} rt_cuda_api;
+
+/* rt_cuda_driver.c ------------------------------------------------------ */
+
+/* Loads libcuda.so.1 and runs cuInit once per process; *api is the filled
+ * table. Fails with ATTN_ERR_UNSUPPORTED and "CUDA unavailable: <why>"
+ * (the dlerror text, a missing symbol or cuInit's error) on every call
+ * when there is no usable driver. */
+attn_status rt_cuda_api_get(const rt_cuda_api **api);
+/* Records "<call>: CUDA_ERROR_NAME: description" as the last error and
+ * returns the matching status (out of memory, invalid value, or
+ * ATTN_ERR_UNSUPPORTED for every other driver failure). */
+attn_status rt_cuda_fail(CUresult r, const char *call);
+/* Makes sure a context is current on this thread (the caller's own, else
+ * the selected device's primary context, retained once) and returns the
+ * table and that context. */
+attn_status rt_cuda_enter(const rt_cuda_api **api, CUcontext *ctx);
+
+/* rt_cuda_module.c ------------------------------------------------------- */
+
+/* Unloads every cached module (attn_cuda_release's first half). */
+void rt_cuda_modules_release(const rt_cuda_api *api);
+
+#endif
