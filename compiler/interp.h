@@ -12,7 +12,7 @@
  *   - f32 values are computed in double; i32 in two's complement (computed
  *     in int64, truncated to 32 bits: overflow wraps, never UB).
  *   - i32 `/` is floor division and `%` floored modulo (Python); a zero
- *     divisor is an error naming the expression's FILE:LINE:COL.
+ *     divisor gives x / 0 = 0 and x % 0 = x, exactly like compiled code.
  *     INT32_MIN / -1 wraps to INT32_MIN. f32 `%` is fmod (C / LLVM frem).
  *   - Shifts: `a << c` with c outside [0, 31] yields 0; `a >> c` (arithmetic)
  *     with c outside [0, 31] yields the sign fill (a < 0 ? -1 : 0).

@@ -69,9 +69,12 @@ static bool interp_int_binary(InterpEnv *env, const Expr *e, InterpValue av, Int
     case OP_MUL: *out = interp_i32(interp_wrap(a * b)); return true;
     case OP_DIV:
     case OP_MOD:
-        if (b == 0)
-            return interp_fail(env, e->span, "integer %s by zero",
-                               e->op == OP_DIV ? "division" : "modulo");
+        /* Defined like the compiled code (docs/language.md): x / 0 = 0 and
+         * x % 0 = x, so x == (x / y) * y + x % y always holds. */
+        if (b == 0) {
+            *out = interp_i32(e->op == OP_DIV ? 0 : (int32_t)a);
+            return true;
+        }
         *out = interp_i32(e->op == OP_DIV ? interp_floordiv(a, b) : interp_floormod(a, b));
         return true;
     case OP_SHL:

@@ -144,12 +144,12 @@ static LLVMValueRef lower_builtin(LowerEnv *env, const Expr *e, Builtin bi)
             return lower_intrinsic(L, "llvm.fabs", a, 1);
         a[1] = LLVMConstInt(L->t.i1, 0, 0); /* abs(INT_MIN) = INT_MIN, not poison */
         return lower_intrinsic(L, "llvm.abs", a, 2);
-    case BI_MIN: return lower_intrinsic(L, f ? "llvm.minnum" : "llvm.smin", a, 2);
-    case BI_MAX: return lower_intrinsic(L, f ? "llvm.maxnum" : "llvm.smax", a, 2);
+    case BI_MIN: return lower_intrinsic(L, f ? "llvm.minimum" : "llvm.smin", a, 2);
+    case BI_MAX: return lower_intrinsic(L, f ? "llvm.maximum" : "llvm.smax", a, 2);
     case BI_CLAMP: {
         LLVMValueRef lo[2] = {a[0], a[1]};
-        LLVMValueRef hi[2] = {lower_intrinsic(L, f ? "llvm.maxnum" : "llvm.smax", lo, 2), a[2]};
-        return lower_intrinsic(L, f ? "llvm.minnum" : "llvm.smin", hi, 2);
+        LLVMValueRef hi[2] = {lower_intrinsic(L, f ? "llvm.maximum" : "llvm.smax", lo, 2), a[2]};
+        return lower_intrinsic(L, f ? "llvm.minimum" : "llvm.smin", hi, 2);
     }
     case BI_F32:
     case BI_I32: return lower_convert(L, a[0], lower_scalar_kind(e->args[0]), sk);
