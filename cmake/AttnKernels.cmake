@@ -6,7 +6,9 @@
 # real optimisation runs in attnc after the variant's hooks are linked in, for
 # the real target machine (cg_link.c).
 #
-#   attn_kernel_bitcode(NAME SRC TARGET OUTVAR)   TARGET: x86 | sm_80 | sm_90a
+#   attn_kernel_bitcode(NAME SRC TARGET OUTVAR [DEFINE...])
+#       TARGET: x86 | sm_80 | sm_90a | emu (x86 code for the SIMT emulator);
+#       NAME names the output file; DEFINEs become -D flags
 #   attn_embed_bitcode(OUT_C ENTRIES...)           ENTRIES: name;target;file triples
 
 set(ATTN_KERNEL_FLAGS_x86 --target=x86_64-unknown-linux-gnu -fno-math-errno)
@@ -14,13 +16,16 @@ set(ATTN_KERNEL_FLAGS_x86 --target=x86_64-unknown-linux-gnu -fno-math-errno)
 # __attribute__((nvptx_kernel)).
 set(ATTN_KERNEL_FLAGS_sm_80 --target=nvptx64-nvidia-cuda -march=sm_80 -ffreestanding -fno-math-errno)
 set(ATTN_KERNEL_FLAGS_sm_90a --target=nvptx64-nvidia-cuda -march=sm_90a -ffreestanding -fno-math-errno)
+# GPU templates for the host, against gpu_dev_emu.h (runtime/emu/).
+set(ATTN_KERNEL_FLAGS_emu ${ATTN_KERNEL_FLAGS_x86})
 set(ATTN_EMBED_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/AttnEmbed.cmake)
 
 function(attn_kernel_bitcode name src target outvar)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.${target}.bc)
+  list(TRANSFORM ARGN PREPEND -D OUTPUT_VARIABLE defines)
   add_custom_command(
     OUTPUT ${out}
-    COMMAND ${ATTN_CLANG} ${ATTN_KERNEL_FLAGS_${target}} -std=c11 -O2
+    COMMAND ${ATTN_CLANG} ${ATTN_KERNEL_FLAGS_${target}} ${defines} -std=c11 -O2
             -Xclang -disable-llvm-optzns -emit-llvm -c
             -Wall -Wextra -Werror -I${CMAKE_CURRENT_SOURCE_DIR}
             -MD -MF ${out}.d -o ${out} ${src}
