@@ -48,8 +48,12 @@ void sema_store_facts(Body *b, Decl *d)
     d->nfacts = b->facts.len;
 }
 
-void sema_check_params_used(Sema *s, Decl *d)
+/* Warns about parameters the body never reads. Skipped for a declaration
+ * with errors: an erroneous body may have lost the reads. */
+static void sema_check_params_used(Sema *s, Decl *d)
 {
+    if (d->has_error)
+        return;
     for (int i = 0; i < d->nparams; i++)
         if (d->params[i] && !d->params[i]->used)
             diag_warning(s->d, d->params[i]->span, "unused parameter '%s'", d->params[i]->name);
@@ -108,7 +112,6 @@ static void sema_check_function(Sema *s, Decl *d)
     if (d->body && want != SK_NONE)
         sema_expect(&b, d->body, want, what);
     sema_store_facts(&b, d);
-    sema_check_params_used(s, d);
 }
 
 bool sema_check_decl(Sema *s, Decl *d)
@@ -140,6 +143,7 @@ bool sema_check_decl(Sema *s, Decl *d)
     d->in_progress = false;
     d->checked = true;
     d->has_error = s->d->errors > errors;
+    sema_check_params_used(s, d);
     return true;
 }
 

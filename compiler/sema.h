@@ -62,6 +62,7 @@ typedef struct Body {
     uint64_t used;    /* index variables read by the current let value */
     int state_rule;   /* SR_*: what is evaluated (state reads, bound checks) */
     int update_state; /* SR_UPDATE: the state being updated */
+    const char *init_state; /* SR_INIT: the state whose initial value is checked */
 } Body;
 
 /* SR_LET: a scan let (records the index variables it reads);
@@ -83,7 +84,6 @@ void sema_body_init(Body *b, Sema *s, Decl *d, Module *m, SemaCtx ctx, const cha
 void sema_pop_lets(Body *b, int from);
 /* Adds a let (its value already checked) to b's scope with a fresh slot. */
 LetInfo *sema_push_let(Body *b, LetBinding *let, uint64_t ivars);
-void sema_check_params_used(Sema *s, Decl *d);
 /* Copies b's collected facts into d. */
 void sema_store_facts(Body *b, Decl *d);
 
@@ -169,5 +169,9 @@ void sema_bounds_index(Body *b, Expr *e, int param, const TypeRef *ty);
  * caller param or -1) and dimensions (dimmap[callee dim] = caller dim, or
  * -1 - constant value when bound to a constant size). */
 void sema_bounds_import(Body *b, const Decl *callee, const int *argmap, const int64_t *dimmap);
+
+/* Whether `name` is an implicit name (b, h, q, kv, score) of the bodies of a
+ * declaration of this kind, which a parameter may therefore not take. */
+bool sema_names_implicit(DeclKind kind, const char *name);
 
 #endif

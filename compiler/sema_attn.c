@@ -105,5 +105,4 @@ void sema_check_attention(Sema *s, Decl *d)
     d->attn.scores = (Expr **)scores.items;
     d->attn.nscores = scores.len;
     sema_store_facts(&b, d);
-    sema_check_params_used(s, d);
 }

@@ -112,6 +112,10 @@ static void sema_param_dup(Sema *s, Decl *d, Param **list, int i)
         diag_error(s->d, list[i]->span, "redefinition of parameter '%s'", list[i]->name);
         diag_note(s->d, prev->span, "previous definition is here");
         list[i]->used = true; /* unreachable by name: no second diagnostic */
+    } else if (list == d->params && sema_names_implicit(d->kind, list[i]->name)) {
+        diag_error(s->d, list[i]->span, "parameter '%s' hides the implicit name '%s' of %s body",
+                   list[i]->name, list[i]->name, d->kind == DECL_ATTENTION ? "an attention" : d->kind == DECL_MASK ? "a mask" : "a score");
+        list[i]->used = true;
     }
 }
 

@@ -100,6 +100,17 @@ static bool sema_implicit_visible(SemaCtx ctx, int iv)
     return (ctx == CX_MASK && iv < IV_SCORE) || (ctx == CX_SCORE && iv <= IV_SCORE);
 }
 
+bool sema_names_implicit(DeclKind kind, const char *name)
+{
+    int n = kind == DECL_SCORE || kind == DECL_ATTENTION ? IV_SCORE + 1
+            : kind == DECL_MASK                        ? IV_SCORE
+                                                       : 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(implicit_names[i], name) == 0)
+            return true;
+    return false;
+}
+
 Resolved sema_lookup(Body *b, const char *name)
 {
     Resolved r = {0};
@@ -260,6 +271,10 @@ void sema_name_error(Body *b, const char *name, Span at, const Resolved *r)
             diag_error(dg, at, "index '%s' is not bound here", name);
             return;
         }
+    if (b->state_rule == SR_INIT && b->init_state && strcmp(b->init_state, name) == 0) {
+        diag_error(dg, at, "state '%s' cannot be read in its own initial value", name);
+        return;
+    }
     if (sema_hidden_name(b, name)) {
         if (b->why)
             diag_error(dg, at, "'%s' is not available in %s (%s)", name, b->where, b->why);

@@ -259,10 +259,12 @@ static void scan_state(ScanCheck *sc, Stmt *st)
     b->visible |= bits;
     b->state_rule = SR_INIT;
     b->bound = bits;
+    b->init_state = st->name;
     if (st->value) {
         sema_expr(b, st->value);
         sema_expect(b, st->value, SK_F32, arena_printf(b->s->a, "initial value of '%s'", st->name));
     }
+    b->init_state = NULL;
     b->visible = visible | bits;
     st->target = d->scan.nstates;
     ptrvec_push(b->s->a, &sc->states, st);
@@ -457,5 +459,4 @@ void sema_check_scan(Sema *s, Decl *d)
     d->scan.nresets = sc.resets.len;
     sema_store_facts(&sc.b, d);
     scan_mark_packs(d);
-    sema_check_params_used(s, d);
 }
