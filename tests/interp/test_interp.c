@@ -307,12 +307,12 @@ static bool eval_score(const Prog *p, const char *name, int i, const attn_param 
 static void test_integer_semantics(void)
 {
     Prog p;
-    if (!prog_compile(&p, "attention ops(a: i32, b: i32) {\n"
-                          "    score = a / b;\n"
-                          "    score = a % b;\n"
-                          "    score = (a + 2147483647) + 1;\n"
-                          "    score = a << b;\n"
-                          "    score = a >> b;\n"
+    if (!prog_compile(&p, "attention ops(x: i32, y: i32) {\n"
+                          "    score = x / y;\n"
+                          "    score = x % y;\n"
+                          "    score = (x + 2147483647) + 1;\n"
+                          "    score = x << y;\n"
+                          "    score = x >> y;\n"
                           "}\n"))
         return prog_free(&p);
     /* each score statement is i32-typed: it comes back as an i32 value */
