@@ -1,0 +1,107 @@
+/* run_scan_variant.c - JIT-compiling a scan and describing it to the
+ * runtime (run_scan.h). */
+#include <string.h>
+
+#include "run_scan.h"
+
+static int32_t run_scan_dtype(ScalarKind sk)
+{
+    switch (sk) {
+    case SK_F16: return ATTN_F16;
+    case SK_BF16: return ATTN_BF16;
+    case SK_I32: return ATTN_I32;
+    case SK_BOOL: return ATTN_BOOL;
+    default: return ATTN_F32;
+    }
+}
+
+void run_scan_param_desc(const Decl *d, const Param *prm, attn_param_desc *desc)
+{
+    const TypeRef *ty = prm->type;
+    memset(desc, 0, sizeof *desc);
+    desc->name = prm->name;
+    desc->pack_dim = -1;
+    if (ty->kind == TY_PACK) {
+        desc->kind = ATTN_PARAM_PACK;
+        desc->pack_dim = d->scan.axis_dim_id; /* every pack of a scan splits its axis */
+    } else if (ty->kind == TY_TENSOR) {
+        desc->kind = ATTN_PARAM_TENSOR;
+        desc->dtype = run_scan_dtype(ty->scalar);
+        desc->rank = ty->ndims;
+        for (int k = 0; k < ty->ndims && k < ATTN_MAX_RANK; k++) {
+            desc->dim_id[k] = ty->dims[k].dim_id;
+            desc->dim_const[k] = ty->dims[k].value;
+        }
+    } else {
+        desc->kind = ty->scalar == SK_BOOL ? ATTN_PARAM_BOOL
+                     : ty->scalar == SK_I32 ? ATTN_PARAM_I32 : ATTN_PARAM_F32;
+        desc->has_default = prm->init && prm->init->const_valid;
+        if (desc->kind == ATTN_PARAM_F32)
+            desc->default_value.u.f = desc->has_default ? (float)prm->init->const_value : 0.0f;
+        else
+            desc->default_value.u.i = desc->has_default ? (int32_t)prm->init->const_value : 0;
+    }
+}
+
+/* The launch-time preconditions of d (BOUNDS_PRECOND facts). */
+static void run_scan_preconds(Arena *arena, const Decl *d, attn_variant *v)
+{
+    attn_precond *pc = arena_alloc(arena, (size_t)(d->nfacts + 1) * sizeof *pc);
+    int n = 0;
+    for (int i = 0; i < d->nfacts; i++) {
+        const BoundsFact *f = d->facts[i];
+        if (f->kind != BOUNDS_PRECOND)
+            continue;
+        pc[n] = (attn_precond){.param = f->param, .axis = f->axis, .c = f->need.c,
+                               .nterms = f->need.nterms};
+        for (int k = 0; k < f->need.nterms && k < 4; k++) {
+            pc[n].dim[k] = f->need.dim[k];
+            pc[n].coef[k] = f->need.coef[k];
+        }
+        n++;
+    }
+    v->preconds = pc;
+    v->npreconds = n;
+}
+
+bool run_scan_program(Arena *arena, Decl *d, ScanProgram *p, char *err)
+{
+    memset(p, 0, sizeof *p);
+    if (d->noutputs > ATTN_MAX_SCAN_OUTPUTS) {
+        snprintf(err, CG_ERR_LEN, "scan '%.200s' has more than %d outputs", d->name,
+                 ATTN_MAX_SCAN_OUTPUTS);
+        return false;
+    }
+    p->jit = cg_jit_create(arena, &d, 1, CG_TEMPLATE_SCAN_CPU, err);
+    if (!p->jit)
+        return false;
+    void *rows = cg_jit_lookup(p->jit, d->name, "attn_scan_rows", err);
+    void *scratch = rows ? cg_jit_lookup(p->jit, d->name, "attn_scan_scratch", err) : NULL;
+    void *cpu = scratch ? cg_jit_lookup(p->jit, d->name, "attn_scan_cpu", err) : NULL;
+    if (!cpu) {
+        run_scan_program_free(p);
+        return false;
+    }
+    attn_param_desc *params = arena_alloc(arena, (size_t)(d->nparams + 1) * sizeof *params);
+    attn_param_desc *outs = arena_alloc(arena, (size_t)(d->noutputs + 1) * sizeof *outs);
+    for (int i = 0; i < d->nparams; i++)
+        run_scan_param_desc(d, d->params[i], &params[i]);
+    for (int i = 0; i < d->noutputs; i++)
+        run_scan_param_desc(d, d->outputs[i], &outs[i]);
+    p->desc = (attn_scan_desc){.outputs = outs, .noutputs = d->noutputs,
+                               .axis_dim = d->scan.axis_dim_id,
+                               .rows = (attn_scan_size_fn)rows,
+                               .scratch = (attn_scan_size_fn)scratch,
+                               .cpu = (attn_scan_cpu_fn)cpu};
+    p->var = (attn_variant){.name = d->name, .kind = ATTN_KIND_SCAN, .dims = d->dims,
+                            .ndims = d->ndims, .params = params, .nparams = d->nparams,
+                            .scan = &p->desc};
+    run_scan_preconds(arena, d, &p->var);
+    return true;
+}
+
+void run_scan_program_free(ScanProgram *p)
+{
+    cg_jit_free(p->jit);
+    p->jit = NULL;
+}
