@@ -6,7 +6,7 @@
  * in attnc, cg_template.c) with the variant's hook module (lower.h):
  *
  *     template copy + attn_math + hooks --link--> instance
- *     instance: entries renamed <variant>_<entry>, the scale hook exported as
+ *     instance: entries renamed <variant>_<entry>, on x86 the scale hook exported as
  *               <variant>_attn_hook_scale, everything else internal
  *     instances of all variants --link--> one module --default<O3>--> emit / JIT
  *
@@ -46,12 +46,20 @@ LLVMTargetMachineRef cg_target_machine(CgTarget t, bool host, char *err);
 char *cg_data_layout(LLVMTargetMachineRef tm);
 
 /* cg_template.c */
-/* The embedded bitcode of template `name` for target t; false if absent. */
+/* The embedded bitcode of (the first part of) template `name` for target t;
+ * false if absent. */
 bool cg_template_bitcode(const char *name, CgTarget t, const unsigned char **data, size_t *size);
-/* Parses a fresh copy of the template into ctx. NULL + err if absent. */
+/* Parses a fresh copy of the template into ctx, its parts linked into one
+ * module. NULL + err if absent. */
 LLVMModuleRef cg_template_load(LLVMContextRef ctx, const char *name, CgTarget t, char *err);
-/* The template an attention variant is instantiated from on target t. */
+/* The template an attention variant is instantiated from on target t:
+ * attn_fwd_cpu (x86), attn_fwd_gpu (sm targets, one entry per
+ * specialisation, kernels/attn_gpu_specs.h). The emulated GPU kernels come
+ * from CG_TEMPLATE_GPU_EMU on the x86 target (cg_jit_create). */
 const char *cg_attention_template(CgTarget t);
+#define CG_TEMPLATE_GPU_EMU "attn_fwd_gpu_emu"
+/* The template every scan is instantiated from (x86; kernels/scan_cpu.c). */
+#define CG_TEMPLATE_SCAN_CPU "scan_cpu"
 
 /* cg_link.c */
 /* Builds the module of attention variants decls[0..n) instantiated from
@@ -68,7 +76,27 @@ bool cg_verify(LLVMModuleRef m, char *err);
 bool cg_emit_file(LLVMModuleRef m, LLVMTargetMachineRef tm, CgEmit kind, const char *path,
                   char *err);
 
-/* cg_jit.c: in-process compilation for the host CPU (attnc run --device cpu). */
+/* cg_gpu.c: the GPU attention template's specialisations and PTX. */
+/* One specialisation (kernels/attn_gpu_specs.h): dtype ATTN_F16 or ATTN_BF16
+ * (attn_abi.h), head dims d (q, k) and dv (v, out). */
+typedef struct CgGpuSpec {
+    int dtype, d, dv;
+} CgGpuSpec;
+/* The embedded specialisations; returns how many. */
+int cg_gpu_specs(const CgGpuSpec **out);
+/* The entry of specialisation s without the variant prefix:
+ * attn_fwd_gpu_<f16|bf16>_d<D>[_dv<DV>] (the _dv part only when DV != D).
+ * A variant V's kernel is V_<entry>, in PTX and in the emu JIT. */
+const char *cg_gpu_entry(Arena *arena, const CgGpuSpec *s);
+/* The PTX text (NUL-terminated, in `arena`) of the GPU attention kernels of
+ * decls[0..n) for sm target t: every specialisation of every variant, hooks
+ * inlined, nothing else visible. NULL + err on failure. */
+const char *cg_gpu_ptx(Arena *arena, Decl *const *decls, int n, CgTarget t, char *err);
+
+/* cg_jit.c: in-process compilation for the host CPU (attnc run --device cpu),
+ * and of the emulated GPU kernels (tmpl CG_TEMPLATE_GPU_EMU, --device emu):
+ * those call the SIMT emulator's emu_dev_* functions, which the JIT resolves
+ * from the process (link attn_emu whole and export its symbols). */
 typedef struct CgJit CgJit;
 /* Compiles variants decls[0..n) from template `tmpl` for the host. NULL + err on failure. */
 CgJit *cg_jit_create(Arena *arena, Decl *const *decls, int n, const char *tmpl, char *err);

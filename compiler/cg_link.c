@@ -39,16 +39,20 @@ static bool cg_is_entry(const char *name, const PtrVec *entries)
     return false;
 }
 
-/* Renames the template's entries to <variant>_<entry>, exports the scale hook
- * as <variant>_attn_hook_scale and makes every other definition internal. */
-static void cg_internalize(LLVMModuleRef m, Arena *arena, const char *variant, const PtrVec *entries)
+/* Renames the template's entries to <variant>_<entry>, exports the scale and
+ * key-range hooks as <variant>_attn_hook_scale / _attn_hook_kv_ranges on the
+ * host (`host`; GPU code computes no scale: the launch passes it; the runtime
+ * orders CPU work by the key ranges) and makes every other definition internal. */
+static void cg_internalize(LLVMModuleRef m, Arena *arena, const char *variant, const PtrVec *entries,
+                           bool host)
 {
     for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f)) {
         if (LLVMIsDeclaration(f))
             continue;
         size_t len;
         const char *name = LLVMGetValueName2(f, &len);
-        if (cg_is_entry(name, entries) || strcmp(name, "attn_hook_scale") == 0) {
+        if (cg_is_entry(name, entries) || (host && (strcmp(name, "attn_hook_scale") == 0 ||
+                                                      strcmp(name, "attn_hook_kv_ranges") == 0))) {
             const char *full = arena_printf(arena, "%s_%s", variant, name);
             LLVMSetValueName2(f, full, strlen(full));
         } else {
@@ -60,11 +64,18 @@ static void cg_internalize(LLVMModuleRef m, Arena *arena, const char *variant, c
             LLVMSetLinkage(g, LLVMInternalLinkage);
 }
 
-/* One variant: template copy + attn_math + hooks, internalized. */
+/* One variant: template copy + attn_math + hooks, internalized. Scans come
+ * from the CPU scan template whatever `tmpl` says (lower_scan). */
 static LLVMModuleRef cg_instance(LLVMContextRef ctx, CgTarget t, Arena *arena, const Decl *d,
                                  const char *tmpl, const char *triple, const char *dl, char *err)
 {
-    LLVMModuleRef m = cg_template_load(ctx, tmpl, t, err);
+    bool scan = d->kind == DECL_SCAN;
+    if (scan && cg_target_is_gpu(t)) {
+        snprintf(err, CG_ERR_LEN, "scan '%.200s': scans compile for the cpu target only so far",
+                 d->name);
+        return NULL;
+    }
+    LLVMModuleRef m = cg_template_load(ctx, scan ? CG_TEMPLATE_SCAN_CPU : tmpl, t, err);
     if (!m)
         return NULL;
     PtrVec entries = {0};
@@ -75,7 +86,9 @@ static LLVMModuleRef cg_instance(LLVMContextRef ctx, CgTarget t, Arena *arena, c
         }
     LLVMModuleRef math = cg_template_load(ctx, "attn_math", t, err);
     char lerr[LOWER_ERR_LEN];
-    LLVMModuleRef hooks = math ? lower_attention(ctx, arena, d, triple, dl, lerr) : NULL;
+    LLVMModuleRef hooks = !math ? NULL
+                          : scan ? lower_scan(ctx, arena, d, triple, dl, lerr)
+                                 : lower_attention(ctx, arena, d, triple, dl, lerr);
     if (math && !hooks)
         snprintf(err, CG_ERR_LEN, "%s", lerr);
     bool ok = hooks && cg_verify(hooks, err);
@@ -94,7 +107,7 @@ static LLVMModuleRef cg_instance(LLVMContextRef ctx, CgTarget t, Arena *arena, c
         LLVMDisposeModule(m);
         return NULL;
     }
-    cg_internalize(m, arena, d->name, &entries);
+    cg_internalize(m, arena, d->name, &entries, !cg_target_is_gpu(t));
     return m;
 }
 

@@ -1,8 +1,11 @@
-/* cg_template.c - the embedded kernel template bitcode (cg_blobs.h). */
+/* cg_template.c - the embedded kernel template bitcode (cg_blobs.h). A
+ * template has one or more parts (e.g. the GPU template's specialisations,
+ * kernels/attn_gpu_specs.h), all of one name and target. */
 #include <stdio.h>
 #include <string.h>
 
 #include <llvm-c/BitReader.h>
+#include <llvm-c/Linker.h>
 
 #include "cg.h"
 #include "cg_blobs.h"
@@ -21,27 +24,46 @@ bool cg_template_bitcode(const char *name, CgTarget t, const unsigned char **dat
     return false;
 }
 
-LLVMModuleRef cg_template_load(LLVMContextRef ctx, const char *name, CgTarget t, char *err)
+/* Parses blob i into ctx; NULL + err if corrupt. */
+static LLVMModuleRef cg_blob_parse(LLVMContextRef ctx, int i, char *err)
 {
-    const unsigned char *data;
-    size_t size;
-    if (!cg_template_bitcode(name, t, &data, &size)) {
-        snprintf(err, CG_ERR_LEN, "no kernel template '%.200s' for target %s", name, cg_target_name(t));
-        return NULL;
-    }
-    LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange((const char *)data, size, name, 0);
+    LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange(
+        (const char *)cg_blobs[i].data, cg_blobs[i].size, cg_blobs[i].name, 0);
     LLVMModuleRef m = NULL;
     if (LLVMParseBitcodeInContext2(ctx, buf, &m)) {
-        snprintf(err, CG_ERR_LEN, "corrupt embedded bitcode of template '%.200s'", name);
+        snprintf(err, CG_ERR_LEN, "corrupt embedded bitcode of template '%.200s'", cg_blobs[i].name);
         m = NULL;
     }
     LLVMDisposeMemoryBuffer(buf);
     return m;
 }
 
+LLVMModuleRef cg_template_load(LLVMContextRef ctx, const char *name, CgTarget t, char *err)
+{
+    LLVMModuleRef m = NULL;
+    for (int i = 0; i < cg_nblobs; i++) {
+        if (strcmp(cg_blobs[i].name, name) != 0 || strcmp(cg_blobs[i].target, cg_blob_targets[t]) != 0)
+            continue;
+        LLVMModuleRef part = cg_blob_parse(ctx, i, err);
+        if (!part) {
+            if (m)
+                LLVMDisposeModule(m);
+            return NULL;
+        }
+        if (!m) {
+            m = part;
+        } else if (LLVMLinkModules2(m, part)) { /* consumes part; statics are renamed apart */
+            snprintf(err, CG_ERR_LEN, "internal error: cannot link the parts of template '%.200s'", name);
+            LLVMDisposeModule(m);
+            return NULL;
+        }
+    }
+    if (!m)
+        snprintf(err, CG_ERR_LEN, "no kernel template '%.200s' for target %s", name, cg_target_name(t));
+    return m;
+}
+
 const char *cg_attention_template(CgTarget t)
 {
-    /* Until the GPU forward template exists, sm targets instantiate the hook
-     * probe kernel (kernels/attn_probe.c). */
-    return t == CG_TARGET_X86 ? "attn_fwd_cpu" : "attn_probe";
+    return t == CG_TARGET_X86 ? "attn_fwd_cpu" : "attn_fwd_gpu";
 }

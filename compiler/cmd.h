@@ -21,13 +21,17 @@ typedef struct Command {
 
 int cmd_check(int argc, char **argv);
 int cmd_emit(int argc, char **argv);
+int cmd_show(int argc, char **argv);
 
 #define ATTN_COMMANDS                                                                   \
     {"check", "attnc check [-I DIR]... [--werror] FILE...",                             \
      "report diagnostics only (exit 1 on any error)", cmd_check},                       \
-    {NULL, "attnc FILE -o OUT [--target cpu|sm_80|sm_90a[,...]] [--emit obj|asm|ptx|llvm|ast] "  \
+    {NULL, "attnc FILE -o OUT [--target cpu|sm_80|sm_90a[,...]] [--emit obj|asm|ptx|llvm|ast|analysis] "  \
            "[--portable] [-I DIR]...",                                                   \
-     "compile FILE's attention variants (--emit=ast: print the syntax tree)", cmd_emit},
+     "compile FILE's attention variants (--emit=ast: print the syntax tree)", cmd_emit},        \
+    {"show", "attnc show FILE --variant NAME --shape B,H,Q,KV,D [--set NAME=VALUE]... "         \
+             "[--pack NAME=L1,L2,...]... -o mask.png",                                          \
+     "draw the block mask (and element mask of small shapes) as a PNG", cmd_show},
 
 /* ------------------------------------------- shared options (cmd_util.c) */
 

@@ -4,6 +4,8 @@
  *   --target cpu | sm_80 | sm_90a, comma separated (default cpu)
  *   --emit   obj (default) | asm | ptx (sm targets; = asm there) | llvm
  *            | ast (the syntax tree on stdout, or OUT; no -o needed)
+ *            | analysis (the mask analysis per variant, docs/mask-analysis.md;
+ *              on stdout, or OUT)
  *   --portable  cpu code for any x86-64-v3 machine instead of this host's CPU
  *   -I DIR, --werror  as for `attnc check`
  *
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "cg.h"
 #include "cmd.h"
 
@@ -77,7 +80,7 @@ static int emit_parse_args(int argc, char **argv, EmitOptions *o)
     }
     if (o->front.nfiles != 1)
         return cmd_usage_error("%s", o->front.nfiles ? "expected one input file" : "no input file");
-    if (!o->output && strcmp(o->emit, "ast") != 0)
+    if (!o->output && strcmp(o->emit, "ast") != 0 && strcmp(o->emit, "analysis") != 0)
         return cmd_usage_error("no output file (-o OUT)");
     return 0;
 }
@@ -133,22 +136,20 @@ static bool emit_target(Compilation *c, CgTarget t, CgEmit kind, bool portable, 
     return ok || emit_fail("%s", err);
 }
 
-/* The attention variants of m into *out; returns how many, 0 after an error
- * (scans cannot be compiled yet; an empty file has nothing to compile). */
+/* The attention and scan variants of m into *out; returns how many, 0 after
+ * an error (an empty file has nothing to compile; scans compile for cpu only). */
 static int emit_collect(Compilation *c, Module *m, const char *input, Decl ***out)
 {
     PtrVec v = {0};
     for (int i = 0; i < m->ndecls; i++) {
         Decl *d = m->decls[i];
-        if (d->kind == DECL_SCAN)
-            diag_error(&c->diags, d->name_span, "code generation for scans is not available yet");
-        else if (d->kind == DECL_ATTENTION)
+        if (d->kind == DECL_ATTENTION || d->kind == DECL_SCAN)
             ptrvec_push(&c->arena, &v, d);
     }
     if (c->diags.errors)
         return 0;
     if (!v.len)
-        return emit_fail("%s: no attention declarations to compile", input);
+        return emit_fail("%s: no attention or scan declarations to compile", input);
     *out = (Decl **)v.items;
     return v.len;
 }
@@ -165,15 +166,31 @@ static bool emit_ast(Compilation *c, Module *m, const char *output)
     return c->diags.errors == 0;
 }
 
+/* --emit analysis: what the mask analysis concluded, per variant. */
+static bool emit_analysis(Compilation *c, Module *m, const char *output)
+{
+    if (c->diags.errors)
+        return false;
+    FILE *f = output ? fopen(output, "w") : stdout;
+    if (!f)
+        return emit_fail("cannot write '%s'", output);
+    analysis_report(f, &c->arena, &c->sources, m);
+    if (f != stdout && fclose(f) != 0)
+        return emit_fail("cannot write '%s'", output);
+    return true;
+}
+
 /* Runs the compilation of an already parsed command line. */
 static bool emit_run(const EmitOptions *o, Compilation *c)
 {
-    bool ast = strcmp(o->emit, "ast") == 0;
+    bool analysis = strcmp(o->emit, "analysis") == 0;
+    bool ast = analysis || strcmp(o->emit, "ast") == 0;
     int kind = 0;
     while (!ast && kind < EMIT_NKINDS && strcmp(emit_kinds[kind].name, o->emit) != 0)
         kind++;
     if (kind == EMIT_NKINDS)
-        return emit_fail("unknown --emit kind '%s' (expected obj, asm, ptx, llvm or ast)", o->emit);
+        return emit_fail("unknown --emit kind '%s' (expected obj, asm, ptx, llvm, ast or analysis)",
+                         o->emit);
     CgTarget targets[8];
     int ntargets = ast ? 0 : emit_parse_targets(&c->arena, o->targets, kind, targets, 8);
     if (!ast && !ntargets)
@@ -182,6 +199,8 @@ static bool emit_run(const EmitOptions *o, Compilation *c)
     Module *m = compile_file(c, o->front.files[0]);
     if (!m)
         return false;
+    if (analysis)
+        return emit_analysis(c, m, o->output);
     if (ast)
         return emit_ast(c, m, o->output);
     Decl **decls = NULL;

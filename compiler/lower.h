@@ -36,4 +36,12 @@ enum { LOWER_ERR_LEN = 256 };
 LLVMModuleRef lower_attention(LLVMContextRef ctx, Arena *arena, const Decl *d,
                               const char *triple, const char *data_layout, char *err);
 
+/* Lowers scan `d` (sema-checked without error) into a new module holding the
+ * three scan hooks of kernels/attn_abi.h (rows, scratch, row), as for
+ * lower_attention. Fails with a message in err when the scan is outside what
+ * this code generator supports (lower_scan.c: outputs with different row
+ * indices, non-f32 outputs). */
+LLVMModuleRef lower_scan(LLVMContextRef ctx, Arena *arena, const Decl *d, const char *triple,
+                         const char *data_layout, char *err);
+
 #endif

@@ -145,7 +145,7 @@ static LLVMTypeRef lower_elem_type(Lower *L, ScalarKind sk)
 /* t[i, j, ...]: data + sum(idx * stride) in 64-bit arithmetic. Indices not
  * proved in range (BOUNDS_PRECOND: checked by the runtime before launch;
  * BOUNDS_DATA: data dependent) are clamped to [0, size - 1]. */
-static LLVMValueRef lower_index(LowerEnv *env, const Expr *e, ScalarKind *kind)
+LLVMValueRef lower_index(LowerEnv *env, const Expr *e, ScalarKind *kind)
 {
     Lower *L = env->L;
     const TypeRef *tt = e->a->ty;
@@ -195,6 +195,12 @@ static ScalarKind lower_operand_kind(const Expr *e, ScalarKind result)
 static LLVMValueRef lower_expr_raw(LowerEnv *env, const Expr *e, ScalarKind *kind)
 {
     Lower *L = env->L;
+    if (env->scan) {
+        bool handled;
+        LLVMValueRef v = lower_scan_expr(env, e, kind, &handled);
+        if (handled)
+            return v;
+    }
     switch (e->kind) {
     case EX_INT: *kind = SK_I32; return LLVMConstInt(L->t.i32, (unsigned long long)e->ival, 1);
     case EX_FLOAT: *kind = SK_F32; return LLVMConstReal(L->t.f32, e->fval);

@@ -6,6 +6,7 @@
  * lower_expr.c    expressions (names, lets, operators, select, index, calls)
  * lower_ops.c     scalar operators and conversions with defined semantics
  * lower_call.c    builtins, pack members, masks/scores/fns as internal functions
+ * lower_scan*.c   lower_scan: row loops, states, index names, sums, zero fill
  *
  * Generated code is straight-line (selects, no branches), so a let is lowered
  * where it is first used and its SSA value reused afterwards. */
@@ -48,6 +49,7 @@ typedef struct LowerEnv {
     LLVMValueRef *dims;       /* per root dimension: the loaded value, NULL until used */
     PtrVec let_keys;          /* LetBinding * already lowered ... */
     PtrVec let_values;        /* ... and their values */
+    struct LowerScan *scan;   /* inside a scan body: its loop state (lower_scan*.c), else NULL */
 } LowerEnv;
 
 /* lower_hooks.c */
@@ -77,6 +79,9 @@ LLVMValueRef lower_slot(LowerEnv *env, const Expr *e);
 /* A dimension of the root attention by name, as i32. */
 LLVMValueRef lower_dim(LowerEnv *env, const char *name, Span at);
 ScalarKind lower_scalar_kind(const Expr *e);
+/* t[i, j, ...] loaded and widened (*kind: bool, i32 or f32); indices not
+ * proved in range are clamped into the tensor. */
+LLVMValueRef lower_index(LowerEnv *env, const Expr *e, ScalarKind *kind);
 /* A let's value: lowered once per function, where first needed. */
 LLVMValueRef lower_let(LowerEnv *env, LetBinding *let);
 
@@ -96,6 +101,10 @@ LLVMValueRef lower_call(LowerEnv *env, const Expr *e);
 /* A bare mask/score name: a call passing the implicit names through. */
 LLVMValueRef lower_call_decl(LowerEnv *env, const Expr *site, const Decl *d, Expr **args,
                              int nargs);
+
+/* lower_scan_expr.c: the scan forms of e (index names, t, states, sum/max/min,
+ * zero-filled reads) when env->scan is set; *handled = false for the rest. */
+LLVMValueRef lower_scan_expr(LowerEnv *env, const Expr *e, ScalarKind *kind, bool *handled);
 
 /* lower_ranges.c */
 void lower_kv_ranges_hook(Lower *L);

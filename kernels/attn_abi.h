@@ -101,7 +101,7 @@ typedef struct attn_fwd_args {
 } attn_fwd_args;
 
 /* Query rows per work item of the CPU kernel (a "query block"). */
-#define ATTN_CPU_BLOCK_Q 64
+#define ATTN_CPU_BLOCK_Q 128
 /* Keys per inner tile of the CPU kernel. */
 #define ATTN_CPU_BLOCK_KV 64
 
@@ -135,5 +135,35 @@ typedef struct attn_fwd_gpu_args {
 /* Q tile plus double-buffered K and V tiles, 2-byte elements. */
 #define ATTN_GPU_SMEM_BYTES(d, dv) \
     (2 * (ATTN_GPU_BLOCK_Q * (d) + 2 * ATTN_GPU_BLOCK_KV(d, dv) * ((d) + (dv))))
+
+/* ---- scans (lower_scan*.c, kernels/scan_cpu.c) --------------------------
+ * A scan is split into independent *rows*: the tuples of its outputs' index
+ * names other than the scanned variable, in C order of the first output's
+ * index list. Each row walks t = 0 .. L-1 with its states held as arrays over
+ * their *lane* indices (the state indices that are not row indices), one
+ * after the other in a per-row scratch of attn_scan_scratch(ctx) floats.
+ * Outputs are written through attn_scan_io, in declaration order; only f32
+ * outputs with arbitrary strides (in elements). */
+#define ATTN_MAX_SCAN_OUTPUTS 8
+
+typedef struct attn_scan_io {
+    attn_tensor_arg outputs[ATTN_MAX_SCAN_OUTPUTS];
+    int32_t noutputs;
+} attn_scan_io;
+
+/* Hooks generated per scan variant: the number of rows, the floats of state
+ * one row needs, and one whole row (states, resets, updates, outputs).
+ * `scratch` is private to the caller's thread. A GPU chunked scan would
+ * instead take the per-element a/c of Stmt.update_a / update_c. */
+int64_t attn_scan_hook_rows(const attn_ctx *ctx);
+int64_t attn_scan_hook_scratch(const attn_ctx *ctx);
+void attn_scan_hook_row(const attn_ctx *ctx, const attn_scan_io *io, float *scratch, int64_t row);
+
+/* CPU scan entries (kernels/scan_cpu.c), exported as <variant>_<entry>. */
+int64_t attn_scan_rows(const attn_ctx *ctx);
+int64_t attn_scan_scratch(const attn_ctx *ctx);
+/* Rows [row_begin, row_end); scratch holds attn_scan_scratch(ctx) floats. */
+void attn_scan_cpu(const attn_ctx *ctx, const attn_scan_io *io, float *scratch, int64_t row_begin,
+                   int64_t row_end);
 
 #endif

@@ -1,0 +1,63 @@
+/* attn_gpu.h - launching the GPU kernels of a compiled attention variant:
+ * on a CUDA device (the variant's PTX) or on the SIMT emulator (the same
+ * kernels compiled for the host, runtime/emu/). See rt_launch_gpu.c.
+ *
+ * attnc compiles every attention variant V into one kernel per
+ * specialisation of the GPU template (kernels/attn_gpu_specs.h: dtype f16 or
+ * bf16, head dims D, DV), entry V_attn_fwd_gpu_<dtype>_d<D>[_dv<DV>]. An
+ * attn_gpu_variant lists them next to the variant's attn_variant (whose
+ * parameters, preconditions and scale hook the launch uses). */
+#ifndef ATTN_GPU_H
+#define ATTN_GPU_H
+
+#include "attn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A kernel as the emulator runs it (DEV_ENTRY of gpu_dev_emu.h). */
+typedef void (*attn_emu_kernel_fn)(const void *args);
+
+/* One specialisation of the GPU template for one variant. */
+typedef struct attn_gpu_kernel {
+    int32_t dtype;          /* ATTN_F16 or ATTN_BF16 */
+    int32_t d, dv;          /* head dims of q/k and of v/out */
+    const char *entry;      /* PTX entry name: V_attn_fwd_gpu_<dtype>_d<D>[_dv<DV>] */
+    attn_emu_kernel_fn emu; /* the kernel for the emulator (attnc's JIT); NULL if none */
+} attn_gpu_kernel;
+
+/* Which PTX of attn_gpu_variant.ptx a device of compute capability
+ * major.minor loads: sm_90a code on 9.0 exactly, sm_80 code elsewhere (8.0+). */
+enum { ATTN_GPU_PTX_SM80, ATTN_GPU_PTX_SM90A, ATTN_GPU_PTX_COUNT };
+
+/* The GPU side of a compiled attention variant. */
+typedef struct attn_gpu_variant {
+    const attn_variant *var;        /* parameters, preconditions, hook_scale */
+    const attn_gpu_kernel *kernels; /* its specialisations */
+    int32_t nkernels;
+    const char *ptx[ATTN_GPU_PTX_COUNT]; /* NUL-terminated PTX holding every entry; NULL if absent */
+} attn_gpu_variant;
+
+typedef enum attn_gpu_device {
+    ATTN_GPU_EMU,  /* the SIMT emulator on this CPU (slow; small shapes) */
+    ATTN_GPU_CUDA, /* the CUDA device of the current context (attn_cuda.h) */
+} attn_gpu_device;
+
+/* attn_forward (attn.h: same tensors, arguments, validation and results) on
+ * a GPU kernel of gv: q, k, v f16 or bf16 with (dtype, D, DV) one of gv's
+ * kernels, else ATTN_ERR_UNSUPPORTED naming the available ones.
+ *   EMU: tensors on the CPU; opts->num_threads (> 0) OS threads run blocks.
+ *   CUDA: q, k, v, out, lse either all on the CPU (uploaded, computed,
+ *   downloaded; synchronous) or all kDLCUDA device tensors (asynchronous on
+ *   opts->stream); tensor and pack arguments are copied to the device.
+ * opts->qb_begin/qb_end must be 0 (whole launches only). */
+attn_status attn_forward_gpu(const attn_gpu_variant *gv, attn_gpu_device dev, const DLTensor *q,
+                             const DLTensor *k, const DLTensor *v, DLTensor *out, DLTensor *lse,
+                             const attn_arg *args, int32_t nargs, const attn_launch_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,152 @@
+/* test_gpu_emu.c - every attention variant of FILE.attn compiled by attnc's
+ * emulated-GPU path (template attn_fwd_gpu_emu, JIT, hooks inlined) and run
+ * by the SIMT emulator against the reference interpreter, at small shapes
+ * that rotate per variant over ragged lengths, GQA, both dtypes and several
+ * specialisations.
+ *
+ * usage: test_gpu_emu FILE.attn [VARIANT.PARAM=VALUE]...
+ * Scalars without a literal default must be set. Exit 0 when all agree. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cg.h"
+#include "emu.h"
+#include "gpu_case.h"
+
+/* Shapes, rotated over the variants; Q, KV <= 300, B * H <= 4. */
+static const GpuShape gpu_shapes[] = {
+    {ATTN_F16, 1, 2, 1, 100, 100, 64, 64},   {ATTN_BF16, 2, 2, 2, 37, 150, 64, 64},
+    {ATTN_F16, 1, 2, 2, 129, 129, 128, 128}, {ATTN_BF16, 1, 4, 2, 70, 70, 64, 128},
+    {ATTN_F16, 1, 1, 1, 300, 300, 64, 64},   {ATTN_BF16, 1, 1, 1, 200, 33, 128, 128},
+    {ATTN_F16, 2, 1, 1, 65, 65, 128, 64},    {ATTN_BF16, 1, 2, 1, 1, 64, 192, 128},
+};
+enum { GPU_NSHAPES = sizeof gpu_shapes / sizeof gpu_shapes[0], GPU_CASES_PER_VARIANT = 3 };
+
+/* Per dtype: |out - ref| <= tol_out * (1 + |ref|); |lse - ref| <= 1e-3 * (1 + |ref|). */
+static double gpu_tol_out(int dtype) { return dtype == ATTN_BF16 ? 2e-2 : 4e-3; }
+
+/* Compares the kernel's out/lse with the reference; prints the first misfit. */
+static bool gpu_compare(const char *what, const GpuCase *c, const uint16_t *out, const float *lse)
+{
+    const GpuShape *s = &c->s;
+    size_t rows = (size_t)s->B * s->H * s->Q;
+    for (size_t r = 0; r < rows; r++) {
+        double rl = c->ref_lse[r];
+        bool lse_ok = isinf(rl) ? isinf(lse[r]) && lse[r] < 0 : fabs(lse[r] - rl) <= 1e-3 * (1 + fabs(rl));
+        if (!lse_ok) {
+            printf("FAIL %s: lse[row %zu] = %g, reference %g\n", what, r, lse[r], rl);
+            return false;
+        }
+        for (int j = 0; j < s->DV; j++) {
+            double ref = c->ref_out[r * s->DV + j], got = gpu_case_from_half(s->dtype, out[r * s->DV + j]);
+            if (!(fabs(got - ref) <= gpu_tol_out(s->dtype) * (1 + fabs(ref)))) {
+                printf("FAIL %s: out[row %zu][%d] = %g, reference %g\n", what, r, j, got, ref);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* Runs one case of variant d on the emulated kernel; true when it matches. */
+static bool gpu_run_case(Compilation *c, CgJit *jit, const Decl *d, const GpuShape *shape,
+                         const GpuSetting *settings, int nsettings, uint32_t seed)
+{
+    GpuShape s = *shape;
+    for (int i = 0; i < d->nparams; i++)
+        if (d->params[i]->type->kind == TY_PACK)
+            s.KV = s.Q; /* packs split the one sequence axis */
+    char what[256];
+    snprintf(what, sizeof what, "%s %s B=%d H=%d HKV=%d Q=%d KV=%d D=%d DV=%d", d->name,
+             s.dtype == ATTN_BF16 ? "bf16" : "f16", s.B, s.H, s.HKV, s.Q, s.KV, s.D, s.DV);
+    GpuCase gc;
+    if (!gpu_case_build(&c->arena, d, &s, settings, nsettings, seed, &gc))
+        return false;
+    const CgGpuSpec spec = {s.dtype, s.D, s.DV};
+    char err[CG_ERR_LEN];
+    emu_kernel kernel = (emu_kernel)cg_jit_lookup(jit, d->name, cg_gpu_entry(&c->arena, &spec), err);
+    float (*scale)(const attn_ctx *) =
+        (float (*)(const attn_ctx *))cg_jit_lookup(jit, d->name, "attn_hook_scale", err);
+    if (!kernel || !scale) {
+        printf("FAIL %s: %s\n", what, err);
+        return false;
+    }
+    size_t rows = (size_t)s.B * s.H * s.Q;
+    uint16_t *out = arena_alloc(&c->arena, rows * s.DV * 2 + 16);
+    out = (uint16_t *)(((uintptr_t)out + 15) & ~(uintptr_t)15);
+    float *lse = arena_alloc(&c->arena, rows * sizeof(float) + 4);
+    attn_fwd_gpu_args a = {
+        .q = gc.q, .k = gc.k, .v = gc.v, .out = out, .lse = lse,
+        .q_stride = {(int64_t)s.H * s.Q * s.D, (int64_t)s.Q * s.D, s.D},
+        .k_stride = {(int64_t)s.HKV * s.KV * s.D, (int64_t)s.KV * s.D, s.D},
+        .v_stride = {(int64_t)s.HKV * s.KV * s.DV, (int64_t)s.KV * s.DV, s.DV},
+        .o_stride = {(int64_t)s.H * s.Q * s.DV, (int64_t)s.Q * s.DV, s.DV},
+        .lse_stride = {(int64_t)s.H * s.Q, s.Q},
+        .ctx = gc.ctx,
+    };
+    a.scale = scale(&gc.ctx);
+    emu_launch_cfg cfg = {.grid = {(s.Q + ATTN_GPU_BLOCK_Q - 1) / ATTN_GPU_BLOCK_Q, s.H, s.B},
+                          .block = {ATTN_GPU_THREADS, 1, 1},
+                          .smem_bytes = ATTN_GPU_SMEM_BYTES(s.D, s.DV),
+                          .workers = 2};
+    if (emu_launch(kernel, &cfg, &a, err, sizeof err) != 0) {
+        printf("FAIL %s: emulator: %s\n", what, err);
+        return false;
+    }
+    if (!gpu_compare(what, &gc, out, lse))
+        return false;
+    printf("ok   %s\n", what);
+    return true;
+}
+
+/* VARIANT.PARAM=VALUE arguments into settings[]; false on a malformed one. */
+static bool gpu_parse_settings(Arena *a, int argc, char **argv, GpuSetting *settings)
+{
+    for (int i = 0; i < argc; i++) {
+        char *s = arena_strdup(a, argv[i]), *dot = strchr(s, '.'), *eq = strchr(s, '=');
+        if (!dot || !eq || eq < dot) {
+            fprintf(stderr, "bad setting '%s' (VARIANT.PARAM=VALUE)\n", argv[i]);
+            return false;
+        }
+        *dot = *eq = 0;
+        settings[i] = (GpuSetting){s, dot + 1, eq + 1};
+    }
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_gpu_emu FILE.attn [VARIANT.PARAM=VALUE]...\n");
+        return 2;
+    }
+    Compilation c;
+    compilation_init(&c, stderr);
+    int nsettings = argc - 2, failures = 0;
+    GpuSetting *settings = arena_alloc(&c.arena, (size_t)(nsettings + 1) * sizeof *settings);
+    Module *m = gpu_parse_settings(&c.arena, nsettings, argv + 2, settings) ? compile_file(&c, argv[1]) : NULL;
+    PtrVec decls = {0};
+    for (int i = 0; m && !c.diags.errors && i < m->ndecls; i++)
+        if (m->decls[i]->kind == DECL_ATTENTION)
+            ptrvec_push(&c.arena, &decls, m->decls[i]);
+    char err[CG_ERR_LEN];
+    CgJit *jit = decls.len ? cg_jit_create(&c.arena, (Decl *const *)decls.items, decls.len,
+                                           CG_TEMPLATE_GPU_EMU, err)
+                           : NULL;
+    if (!jit) {
+        printf("FAIL %s: %s\n", argv[1], decls.len ? err : "no attention variants");
+        failures++;
+    }
+    for (int i = 0; jit && i < decls.len; i++)
+        for (int j = 0; j < GPU_CASES_PER_VARIANT; j++) {
+            const GpuShape *s = &gpu_shapes[(i * GPU_CASES_PER_VARIANT + j) % GPU_NSHAPES];
+            failures += !gpu_run_case(&c, jit, decls.items[i], s, settings, nsettings, 77u * i + j);
+        }
+    cg_jit_free(jit);
+    diag_finish(&c.diags);
+    compilation_free(&c);
+    printf("%d failure(s)\n", failures);
+    return failures ? 1 : 0;
+}
