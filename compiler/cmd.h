@@ -22,16 +22,23 @@ typedef struct Command {
 int cmd_check(int argc, char **argv);
 int cmd_emit(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #define ATTN_COMMANDS                                                                   \
     {"check", "attnc check [-I DIR]... [--werror] FILE...",                             \
      "report diagnostics only (exit 1 on any error)", cmd_check},                       \
-    {NULL, "attnc FILE -o OUT [--target cpu|sm_80|sm_90a[,...]] [--emit obj|asm|ptx|llvm|ast|analysis] "  \
+    {NULL, "attnc FILE -o OUT [--target cpu|sm_80|sm_90a[,...]] [--emit obj|asm|ptx|llvm|header|ast|analysis] "  \
            "[--portable] [-I DIR]...",                                                   \
      "compile FILE's attention variants (--emit=ast: print the syntax tree)", cmd_emit},        \
     {"show", "attnc show FILE --variant NAME --shape B,H,Q,KV,D [--set NAME=VALUE]... "         \
              "[--pack NAME=L1,L2,...]... -o mask.png",                                          \
-     "draw the block mask (and element mask of small shapes) as a PNG", cmd_show},
+     "draw the block mask (and element mask of small shapes) as a PNG", cmd_show},          \
+    {"run", "attnc run FILE [--variant NAME] [--device cpu|cuda|emu] [--dtype f32|f16|bf16] "  \
+            "[--shape B,H,Q,KV,D[,DV]] [--kv-heads N] [--set NAME=VALUE]... "                    \
+            "[--tensor NAME=FILE.npy]... [--pack NAME=FILE.npy|L1,L2,...]... [--inputs DIR] "    \
+            "[--out DIR] [--seed N] [--check] [--bench N] [--checked] [-I DIR]...",              \
+     "run an attention or scan variant on the CPU (random or .npy inputs), optionally "        \
+     "checked against the reference interpreter and timed", cmd_run},
 
 /* ------------------------------------------- shared options (cmd_util.c) */
 

@@ -3,6 +3,7 @@
  *
  *   --target cpu | sm_80 | sm_90a, comma separated (default cpu)
  *   --emit   obj (default) | asm | ptx (sm targets; = asm there) | llvm
+ *            | header (cpu: OUT.o and OUT.h for linking into C, cg_header.h)
  *            | ast (the syntax tree on stdout, or OUT; no -o needed)
  *            | analysis (the mask analysis per variant, docs/mask-analysis.md;
  *              on stdout, or OUT)
@@ -18,6 +19,7 @@
 
 #include "analysis.h"
 #include "cg.h"
+#include "cg_header.h"
 #include "cmd.h"
 
 typedef struct EmitOptions {
@@ -38,6 +40,7 @@ static const struct {
     {"asm", CG_EMIT_ASM, false, false},
     {"ptx", CG_EMIT_ASM, true, false},
     {"llvm", CG_EMIT_LLVM, false, false},
+    {"header", CG_EMIT_OBJ, false, true}, /* OUT.o and OUT.h (cg_header.h) */
 };
 enum { EMIT_NKINDS = sizeof emit_kinds / sizeof emit_kinds[0] };
 
@@ -189,7 +192,7 @@ static bool emit_run(const EmitOptions *o, Compilation *c)
     while (!ast && kind < EMIT_NKINDS && strcmp(emit_kinds[kind].name, o->emit) != 0)
         kind++;
     if (kind == EMIT_NKINDS)
-        return emit_fail("unknown --emit kind '%s' (expected obj, asm, ptx, llvm, ast or analysis)",
+        return emit_fail("unknown --emit kind '%s' (expected obj, asm, ptx, llvm, header, ast or analysis)",
                          o->emit);
     CgTarget targets[8];
     int ntargets = ast ? 0 : emit_parse_targets(&c->arena, o->targets, kind, targets, 8);
@@ -205,12 +208,18 @@ static bool emit_run(const EmitOptions *o, Compilation *c)
         return emit_ast(c, m, o->output);
     Decl **decls = NULL;
     int n = c->diags.errors ? 0 : emit_collect(c, m, o->front.files[0], &decls);
-    bool ok = n > 0;
+    bool ok = n > 0, header = strcmp(o->emit, "header") == 0;
+    const char *output = header ? arena_printf(&c->arena, "%s.o", cg_header_stem(&c->arena, o->output))
+                                : o->output;
     for (int i = 0; ok && i < ntargets; i++) {
-        const char *path = ntargets == 1 ? o->output
-                                         : emit_output_path(&c->arena, o->output, cg_target_name(targets[i]));
+        const char *path = ntargets == 1 ? output
+                                         : emit_output_path(&c->arena, output, cg_target_name(targets[i]));
         ok = emit_target(c, targets[i], emit_kinds[kind].kind, o->portable, decls, n, path);
     }
+    char err[CG_ERR_LEN];
+    if (ok && header && !cg_header_write(&c->arena, decls, n, cg_header_stem(&c->arena, o->output),
+                                         o->front.files[0], err))
+        return emit_fail("%s", err);
     return ok;
 }
 

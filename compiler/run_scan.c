@@ -4,15 +4,13 @@
  * 8), packs from --pack (default: one segment), scalars from --set; runs
  * the JIT-compiled scan through attn_scan, writes NAME.npy per output into
  * --out, compares with interp_scan under --check, times under --bench N. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "interp.h"
-#include "run.h"
+#include "run_common.h"
 #include "run_scan.h"
 
 /* --check tolerance: |compiled - reference| <= RUN_SCAN_TOL * max(1, |reference|). */
@@ -28,23 +26,6 @@ typedef struct ScanRun {
     int32_t nargs;
     attn_npy **out;    /* per output */
 } ScanRun;
-
-static int run_error(const char *fmt, const char *a, const char *b)
-{
-    fprintf(stderr, "attnc: error: ");
-    fprintf(stderr, fmt, a, b);
-    fputc('\n', stderr);
-    return 1;
-}
-
-static const char *run_binding(const RunBinding *v, int n, const char *name)
-{
-    const char *found = NULL;
-    for (int i = 0; i < n; i++)
-        if (strcmp(v[i].name, name) == 0)
-            found = v[i].value;
-    return found;
-}
 
 static int run_dim_id(const Decl *d, const char *name)
 {
@@ -79,12 +60,6 @@ static int run_load_tensor(ScanRun *r, int i)
         }
     }
     return 0;
-}
-
-static float run_uniform(uint64_t *s)
-{
-    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-    return (float)(*s >> 40) / (float)(1 << 24);
 }
 
 /* A random tensor for parameter i: f32 uniform in [-1, 1] (tensors named
@@ -127,35 +102,12 @@ static int run_load_pack(ScanRun *r, int i)
 {
     const char *name = r->d->params[i]->name, *v = run_binding(r->o->packs, r->o->npacks, name);
     int axis = r->d->scan.axis_dim_id;
-    size_t vl = v ? strlen(v) : 0;
-    if (v && vl > 4 && strcmp(v + vl - 4, ".npy") == 0) {
-        if (attn_npy_read(v, &r->in[i]) != ATTN_OK)
-            return run_error("%s: %s", v, attn_last_error());
-        return 0;
-    }
-    const char *spec = v;
-    int64_t n = 1;
-    for (const char *c = v; c && *c; c++)
-        n += *c == ',';
-    int64_t shape[1] = {v ? n + 1 : 2};
-    if (attn_npy_alloc((DLDataType){kDLInt, 32, 1}, 1, shape, &r->in[i]) != ATTN_OK)
-        return run_error("%s: %s", name, attn_last_error());
-    int32_t *off = r->in[i]->t.data;
-    off[0] = 0;
-    off[1] = r->dims[axis];
-    for (int64_t s = 0; v && s < n; s++) {
-        char *end;
-        long len = strtol(v, &end, 10);
-        if (end == v || len <= 0 || len > INT32_MAX - off[s] || (*end && *end != ','))
-            return run_error("--pack %s: bad segment lengths '%s'", name, spec);
-        off[s + 1] = off[s] + (int32_t)len;
-        v = *end ? end + 1 : end;
-    }
-    if (shape[0] > 2 || run_binding(r->o->packs, r->o->npacks, name)) {
-        if (!r->dim_fixed[axis]) {
-            r->dims[axis] = off[shape[0] - 1];
-            r->dim_fixed[axis] = true;
-        }
+    if (run_pack(name, v, r->dims[axis], &r->in[i]))
+        return 1;
+    const DLTensor *t = &r->in[i]->t;
+    if (v && !r->dim_fixed[axis]) {
+        r->dims[axis] = ((const int32_t *)t->data)[t->shape[0] - 1];
+        r->dim_fixed[axis] = true;
     }
     return 0;
 }
@@ -167,13 +119,9 @@ static int run_scalar(ScanRun *r, int i)
     const char *v = run_binding(r->o->sets, r->o->nsets, p->name);
     if (!v)
         return p->init ? 0 : run_error("parameter '%s' has no default: give --set %s=VALUE", p->name, p->name);
-    char *end;
-    double x = strcmp(v, "true") == 0 ? 1 : strcmp(v, "false") == 0 ? 0 : strtod(v, &end);
-    if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0 && (end == v || *end))
-        return run_error("--set %s: '%s' is not a number", p->name, v);
-    r->args[r->nargs++] = p->type->scalar == SK_F32  ? attn_arg_f32(i, (float)x)
-                          : p->type->scalar == SK_I32 ? attn_arg_i32(i, (int32_t)x)
-                                                      : attn_arg_bool(i, x != 0);
+    if (!run_parse_scalar(p, i, v, &r->args[r->nargs]))
+        return 1;
+    r->nargs++;
     return 0;
 }
 
@@ -203,7 +151,7 @@ static int run_inputs(ScanRun *r)
     for (int id = 0; id < d->ndims; id++)
         if (!r->dim_fixed[id])
             r->dims[id] = id == d->scan.axis_dim_id ? 256 : strcmp(d->dims[id], "B") == 0 ? 1 : 8;
-    uint64_t seed = r->o->seed * 0x9E3779B97F4A7C15ull + 1;
+    uint64_t seed = run_rng_seed(r->o->seed);
     for (int i = 0; i < d->nparams; i++) {
         const TypeRef *ty = d->params[i]->type;
         int bad = ty->kind == TY_TENSOR ? !r->in[i] && run_random_tensor(r, i, &seed)
@@ -227,19 +175,6 @@ static void run_print_dims(const ScanRun *r)
     printf(" (seed %llu)\n", (unsigned long long)r->o->seed);
 }
 
-static double run_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int run_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Runs the scan; under --bench N also N timed runs (median printed). */
 static int run_launch(ScanRun *r, const ScanProgram *prog)
 {
@@ -254,21 +189,10 @@ static int run_launch(ScanRun *r, const ScanProgram *prog)
         s = attn_scan(&prog->var, r->args, r->nargs, outs, r->d->noutputs, NULL);
         times[i] = run_now() - t0;
     }
-    if (s == ATTN_OK && iters) {
-        qsort(times, (size_t)iters, sizeof *times, run_cmp_double);
-        printf("bench: median %.3f ms over %d runs\n", 1e3 * times[iters / 2], iters);
-    }
+    if (s == ATTN_OK && iters)
+        printf("bench: median %.3f ms over %d runs\n", 1e3 * run_median(times, iters), iters);
     free(times);
-    return s == ATTN_OK ? 0 : run_error("%s%s", attn_last_error(), "");
-}
-
-static int32_t run_attn_dtype(DLDataType t)
-{
-    if (t.code == kDLInt)
-        return ATTN_I32;
-    if (t.code == kDLBool || t.code == kDLUInt)
-        return ATTN_BOOL;
-    return t.code == kDLBfloat ? ATTN_BF16 : t.bits == 16 ? ATTN_F16 : ATTN_F32;
+    return s == ATTN_OK ? 0 : run_error("%s", attn_last_error());
 }
 
 /* --check: the reference interpreter on the same inputs. */
@@ -278,59 +202,17 @@ static int run_check(ScanRun *r)
     attn_param *slots = calloc((size_t)d->nparams + 1, sizeof *slots);
     int32_t **segs = calloc((size_t)d->nparams + 1, sizeof *segs);
     double **ref = calloc((size_t)d->noutputs + 1, sizeof *ref);
-    for (int a = 0; a < r->nargs; a++) {
-        const attn_arg *g = &r->args[a];
-        attn_param *sl = &slots[g->param];
-        const DLTensor *t = g->u.tensor;
-        if (g->kind == ATTN_ARG_TENSOR) {
-            sl->u.t = (attn_tensor_arg){.data = t->data, .ndim = t->ndim, .dtype = run_attn_dtype(t->dtype)};
-            int64_t st = 1;
-            for (int k = t->ndim - 1; k >= 0; st *= t->shape[k], k--) {
-                sl->u.t.shape[k] = t->shape[k];
-                sl->u.t.stride[k] = st;
-            }
-        } else if (g->kind == ATTN_ARG_PACK) {
-            const int32_t *off = t->data;
-            int32_t n = (int32_t)t->shape[0] - 1, len = off[n];
-            segs[g->param] = malloc(((size_t)len + 1) * sizeof **segs);
-            for (int32_t s = 0; s < n; s++)
-                for (int32_t i = off[s]; i < off[s + 1]; i++)
-                    segs[g->param][i] = s;
-            sl->u.p = (attn_pack_arg){off, segs[g->param], n, len};
-        } else {
-            sl->u.i = g->u.i; /* the union member of f32 shares the bits */
-        }
-    }
-    for (int i = 0; i < d->nparams; i++) /* defaults of omitted scalars */
-        if (d->params[i]->type->kind == TY_SCALAR && !run_binding(r->o->sets, r->o->nsets, d->params[i]->name)) {
-            double v = d->params[i]->init->const_value;
-            if (d->params[i]->type->scalar == SK_F32)
-                slots[i].u.f = (float)v;
-            else
-                slots[i].u.i = (int32_t)v;
-        }
+    run_interp_slots(d, r->args, r->nargs, slots, segs);
     attn_ctx ctx = {.params = slots};
     memcpy(ctx.dims, r->dims, sizeof ctx.dims);
     for (int o = 0; o < d->noutputs; o++)
         ref[o] = malloc(((size_t)interp_scan_output_elems(d, &ctx, o) + 1) * sizeof **ref);
     char err[512];
-    int status = interp_scan(d, &ctx, ref, err, sizeof err) ? 0 : run_error("reference: %s%s", err, "");
-    for (int o = 0; !status && o < d->noutputs; o++) {
-        double abs_err = 0, rel_err = 0;
-        const float *c = r->out[o]->t.data;
-        for (int64_t e = 0; e < interp_scan_output_elems(d, &ctx, o); e++) {
-            double diff = fabs((double)c[e] - ref[o][e]);
-            abs_err = diff > abs_err || diff != diff ? diff : abs_err;
-            double rel = diff / fmax(1.0, fabs(ref[o][e]));
-            rel_err = rel > rel_err || rel != rel ? rel : rel_err;
-        }
-        bool ok = rel_err <= RUN_SCAN_TOL;
-        printf("check %s: max abs error %.3g, max rel error %.3g (tolerance %g): %s\n",
-               d->outputs[o]->name, abs_err, rel_err, RUN_SCAN_TOL, ok ? "ok" : "MISMATCH");
-        status |= !ok;
-    }
-    for (int i = 0; i < d->nparams; i++)
-        free(segs[i]);
+    int status = interp_scan(d, &ctx, ref, err, sizeof err) ? 0 : run_error("reference: %s", err);
+    for (int o = 0; !status && o < d->noutputs; o++)
+        status |= !run_compare(d->outputs[o]->name, r->out[o]->t.data, ref[o],
+                               interp_scan_output_elems(d, &ctx, o), RUN_SCAN_TOL);
+    run_interp_slots_free(d, segs);
     for (int o = 0; o < d->noutputs; o++)
         free(ref[o]);
     free(segs);
@@ -345,11 +227,8 @@ static int run_outputs(ScanRun *r, bool write)
     for (int o = 0; o < r->d->noutputs; o++) {
         const Param *p = r->d->outputs[o];
         if (write) {
-            mkdir(r->o->out_dir, 0777); /* an existing directory is fine; errors show below */
-            char path[4096];
-            snprintf(path, sizeof path, "%s/%s.npy", r->o->out_dir, p->name);
-            if (attn_npy_write(path, &r->out[o]->t) != ATTN_OK)
-                return run_error("%s%s", attn_last_error(), "");
+            if (run_write_npy(r->o->out_dir, p->name, &r->out[o]->t))
+                return 1;
             continue;
         }
         int64_t shape[ATTN_MAX_RANK];
@@ -365,7 +244,7 @@ static int run_outputs(ScanRun *r, bool write)
 int run_scan(Compilation *c, Decl *scan, const RunOptions *o)
 {
     if (o->device != RUN_DEVICE_CPU)
-        return run_error("scan '%s': scans run with --device cpu only%s", scan->name, "");
+        return run_error("scan '%s': scans run with --device cpu only", scan->name);
     ScanRun r = {.d = scan, .o = o};
     r.in = calloc((size_t)scan->nparams + 1, sizeof *r.in);
     r.args = calloc((size_t)scan->nparams + 1, sizeof *r.args);
@@ -378,7 +257,7 @@ int run_scan(Compilation *c, Decl *scan, const RunOptions *o)
         status = run_outputs(&r, false);
     }
     if (!status && !run_scan_program(&c->arena, scan, &prog, err))
-        status = run_error("%s%s", err, "");
+        status = run_error("%s", err);
     status = status ? status : run_launch(&r, &prog);
     status = status ? status : o->check ? run_check(&r) : 0;
     status = status ? status : o->out_dir ? run_outputs(&r, true) : 0;

@@ -26,4 +26,8 @@ void run_scan_program_free(ScanProgram *p);
  * for scalars); the dims are d's dimension ids. */
 void run_scan_param_desc(const Decl *d, const Param *prm, attn_param_desc *desc);
 
+/* Fills v's launch-time preconditions from d's BOUNDS_PRECOND facts (any
+ * attention or scan; memory from `arena`). */
+void run_variant_preconds(Arena *arena, const Decl *d, attn_variant *v);
+
 #endif

@@ -43,8 +43,7 @@ void run_scan_param_desc(const Decl *d, const Param *prm, attn_param_desc *desc)
     }
 }
 
-/* The launch-time preconditions of d (BOUNDS_PRECOND facts). */
-static void run_scan_preconds(Arena *arena, const Decl *d, attn_variant *v)
+void run_variant_preconds(Arena *arena, const Decl *d, attn_variant *v)
 {
     attn_precond *pc = arena_alloc(arena, (size_t)(d->nfacts + 1) * sizeof *pc);
     int n = 0;
@@ -96,7 +95,7 @@ bool run_scan_program(Arena *arena, Decl *d, ScanProgram *p, char *err)
     p->var = (attn_variant){.name = d->name, .kind = ATTN_KIND_SCAN, .dims = d->dims,
                             .ndims = d->ndims, .params = params, .nparams = d->nparams,
                             .scan = &p->desc};
-    run_scan_preconds(arena, d, &p->var);
+    run_variant_preconds(arena, d, &p->var);
     return true;
 }
 

@@ -1,0 +1,201 @@
+/* cg_header.c - the C header of `--emit header` (cg_header.h): per
+ * attention variant its parameter struct, runtime descriptor (the data of
+ * run_attn_describe, printed as C initializers) and entry points. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cg.h"
+#include "cg_header.h"
+#include "run_attention.h"
+
+const char *cg_header_stem(Arena *arena, const char *out)
+{
+    size_t n = strlen(out);
+    if (n > 2 && out[n - 2] == '.' && (out[n - 1] == 'h' || out[n - 1] == 'o'))
+        n -= 2;
+    return arena_strndup(arena, out, n);
+}
+
+/* The C identifier prefix of the header: the stem's file name, with
+ * characters outside [A-Za-z0-9_] replaced by '_'. */
+static const char *cg_header_prefix(Arena *arena, const char *stem)
+{
+    const char *base = strrchr(stem, '/') ? strrchr(stem, '/') + 1 : stem;
+    char *p = arena_printf(arena, "%s%s", isdigit((unsigned char)base[0]) || !base[0] ? "_" : "", base);
+    for (char *c = p; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '_')
+            *c = '_';
+    return p;
+}
+
+/* A C float literal for v ("30.0f"; HUGE_VALF for infinities). */
+static void cg_header_float(FILE *f, float v)
+{
+    if (isinf(v))
+        fprintf(f, "%sHUGE_VALF", v < 0 ? "-" : "");
+    else {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.9g", (double)v);
+        fprintf(f, "%s%sf", buf, strpbrk(buf, ".e") ? "" : ".0");
+    }
+}
+
+static const char *cg_header_ctype(const attn_param_desc *p)
+{
+    switch (p->kind) {
+    case ATTN_PARAM_BOOL: return "bool";
+    case ATTN_PARAM_I32: return "int32_t";
+    case ATTN_PARAM_F32: return "float";
+    default: return "const DLTensor *";
+    }
+}
+
+static void cg_header_i64s(FILE *f, const int64_t *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%s%lld", i ? ", " : "", (long long)v[i]);
+}
+
+static void cg_header_i32s(FILE *f, const int32_t *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%s%d", i ? ", " : "", (int)v[i]);
+}
+
+/* static const attn_param_desc params[] and attn_precond preconds[]. */
+static void cg_header_tables(FILE *f, const attn_variant *v)
+{
+    if (v->nparams) {
+        fprintf(f, "    static const attn_param_desc params[%d] = {\n", (int)v->nparams);
+        for (int i = 0; i < v->nparams; i++) {
+            const attn_param_desc *p = &v->params[i];
+            fprintf(f, "        {\"%s\", (attn_param_kind)%d, %d, %d, {", p->name, (int)p->kind,
+                    (int)p->dtype, (int)p->rank);
+            cg_header_i32s(f, p->dim_id, ATTN_MAX_RANK);
+            fprintf(f, "}, {");
+            cg_header_i64s(f, p->dim_const, ATTN_MAX_RANK);
+            fprintf(f, "}, %d, %d, {{.%s = ", (int)p->pack_dim, (int)p->has_default,
+                    p->kind == ATTN_PARAM_F32 ? "f" : "i");
+            if (p->kind == ATTN_PARAM_F32)
+                cg_header_float(f, p->default_value.u.f);
+            else
+                fprintf(f, "%d", (int)p->default_value.u.i);
+            fprintf(f, "}}},\n");
+        }
+        fprintf(f, "    };\n");
+    }
+    if (v->npreconds) {
+        fprintf(f, "    static const attn_precond preconds[%d] = {\n", (int)v->npreconds);
+        for (int i = 0; i < v->npreconds; i++) {
+            const attn_precond *c = &v->preconds[i];
+            fprintf(f, "        {%d, %d, %lld, %d, {", (int)c->param, (int)c->axis, (long long)c->c,
+                    (int)c->nterms);
+            cg_header_i32s(f, c->dim, 4);
+            fprintf(f, "}, {");
+            cg_header_i64s(f, c->coef, 4);
+            fprintf(f, "}},\n");
+        }
+        fprintf(f, "    };\n");
+    }
+}
+
+/* The declarations of one attention variant, names prefixed P_V. */
+static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v)
+{
+    const char *n = v->name;
+    fprintf(f, "\n/* ---- attention %s */\n\n", n);
+    fprintf(f, "void %s_attn_fwd_cpu(const attn_fwd_args *args, const attn_ctx *ctx, int32_t b, int32_t h,\n"
+               "    int32_t qblock);\n", n);
+    fprintf(f, "float %s_attn_hook_scale(const attn_ctx *ctx);\n", n);
+    fprintf(f, "int32_t %s_attn_hook_kv_ranges(int32_t b, int32_t h, int32_t q0, int32_t q1,\n"
+               "    const attn_ctx *ctx, attn_kv_range *out);\n\n", n);
+    fprintf(f, "/* %s's parameters: scalars by value, tensors as DLTensors, packs as their\n"
+               " * int32 offsets (cu_seqlens). A NULL tensor or pack is reported as missing. */\n", n);
+    fprintf(f, "typedef struct %s_%s_params {\n", prefix, n);
+    for (int i = 0; i < v->nparams; i++)
+        fprintf(f, "    %s%s%s;\n", cg_header_ctype(&v->params[i]),
+                v->params[i].kind >= ATTN_PARAM_TENSOR ? "" : " ", v->params[i].name);
+    if (!v->nparams)
+        fprintf(f, "    int unused; /* %s has no parameters */\n", n);
+    fprintf(f, "} %s_%s_params;\n\n", prefix, n);
+
+    fprintf(f, "static inline const attn_variant *%s_%s_variant(void)\n{\n", prefix, n);
+    fprintf(f, "    static const char *const dims[%d] = {", (int)v->ndims);
+    for (int i = 0; i < v->ndims; i++)
+        fprintf(f, "%s\"%s\"", i ? ", " : "", v->dims[i]);
+    fprintf(f, "};\n");
+    cg_header_tables(f, v);
+    fprintf(f, "    static const attn_variant var = {\"%s\", ATTN_KIND_ATTENTION, dims, %d, %s, %d, %s, %d,\n"
+               "        %s_attn_fwd_cpu, %s_attn_hook_scale, %s_attn_hook_kv_ranges, NULL};\n"
+               "    return &var;\n}\n\n",
+            n, (int)v->ndims, v->nparams ? "params" : "NULL", (int)v->nparams,
+            v->npreconds ? "preconds" : "NULL", (int)v->npreconds, n, n, n);
+
+    fprintf(f, "/* The declared defaults; parameters without one are zero, tensors NULL. */\n");
+    fprintf(f, "static inline %s_%s_params %s_%s_default_params(void)\n{\n", prefix, n, prefix, n);
+    fprintf(f, "    %s_%s_params p;\n    memset(&p, 0, sizeof p);\n", prefix, n);
+    for (int i = 0; i < v->nparams; i++) {
+        const attn_param_desc *p = &v->params[i];
+        if (!p->has_default)
+            continue;
+        fprintf(f, "    p.%s = ", p->name);
+        if (p->kind == ATTN_PARAM_F32)
+            cg_header_float(f, p->default_value.u.f);
+        else
+            fprintf(f, "%d", (int)p->default_value.u.i);
+        fprintf(f, ";\n");
+    }
+    fprintf(f, "    return p;\n}\n\n");
+
+    fprintf(f, "/* attn_forward (attn.h) of %s with parameters p (NULL: all defaults). */\n", n);
+    fprintf(f, "static inline attn_status %s_%s_forward(const DLTensor *q, const DLTensor *k, const DLTensor *v,\n"
+               "    DLTensor *out, DLTensor *lse, const %s_%s_params *p, const attn_launch_opts *opts)\n{\n",
+            prefix, n, prefix, n);
+    fprintf(f, "    attn_arg args[%d];\n    int32_t n = 0;\n", (int)v->nparams + 1);
+    if (v->nparams)
+        fprintf(f, "    const %s_%s_params d = %s_%s_default_params();\n    if (!p)\n        p = &d;\n", prefix,
+                n, prefix, n);
+    else
+        fprintf(f, "    (void)p;\n");
+    static const char *const makers[] = {"attn_arg_bool", "attn_arg_i32", "attn_arg_f32", "attn_arg_tensor",
+                                         "attn_arg_pack"};
+    for (int i = 0; i < v->nparams; i++) {
+        const attn_param_desc *p = &v->params[i];
+        if (p->kind >= ATTN_PARAM_TENSOR)
+            fprintf(f, "    if (p->%s)\n    ", p->name);
+        fprintf(f, "    args[n++] = %s(%d, p->%s);\n", makers[p->kind], i, p->name);
+    }
+    fprintf(f, "    return attn_forward(%s_%s_variant(), q, k, v, out, lse, args, n, opts);\n}\n", prefix, n);
+}
+
+bool cg_header_write(Arena *arena, Decl *const *decls, int n, const char *stem, const char *source,
+                     char *err)
+{
+    const char *path = arena_printf(arena, "%s.h", stem), *prefix = cg_header_prefix(arena, stem);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, CG_ERR_LEN, "cannot write '%.400s'", path);
+        return false;
+    }
+    fprintf(f, "/* %s.h - generated by attnc from %s; do not edit.\n"
+               " * Link %s.o and libattn; compile with runtime/include (or find_package(attn)). */\n",
+            prefix, source, prefix);
+    fprintf(f, "#ifndef %s_ATTNC_H\n#define %s_ATTNC_H\n\n", prefix, prefix);
+    fprintf(f, "#include <math.h>\n#include <stdbool.h>\n#include <stdint.h>\n#include <string.h>\n\n"
+               "#include \"attn.h\"\n");
+    for (int i = 0; i < n; i++) {
+        if (decls[i]->kind != DECL_ATTENTION)
+            continue;
+        attn_variant v;
+        run_attn_describe(arena, decls[i], &v);
+        cg_header_variant(f, prefix, &v);
+    }
+    fprintf(f, "\n#endif\n");
+    if (fclose(f) != 0) {
+        snprintf(err, CG_ERR_LEN, "cannot write '%.400s'", path);
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,28 @@
+/* cg_header.h - `attnc FILE.attn -o NAME --emit header`: a C header for
+ * linking compiled variants into applications (cg_header.c).
+ *
+ * The object NAME.o holds the kernels (per attention variant V the symbols
+ * V_attn_fwd_cpu, V_attn_hook_scale, V_attn_hook_kv_ranges); NAME.h
+ * declares them and adds, as static inline C (no C compiler is needed at
+ * attnc run time, and nothing else has to be linked but libattn):
+ *   typedef struct NAME_V_params { ... } NAME_V_params;  one field per parameter
+ *   NAME_V_params NAME_V_default_params(void);          defaults, tensors NULL
+ *   const attn_variant *NAME_V_variant(void);           the runtime descriptor
+ *   attn_status NAME_V_forward(q, k, v, out, lse, const NAME_V_params *p,
+ *                              const attn_launch_opts *opts);
+ * Scans are compiled into the object but get no declarations here. */
+#ifndef ATTN_CG_HEADER_H
+#define ATTN_CG_HEADER_H
+
+#include <stdbool.h>
+
+#include "ast.h"
+
+/* OUT without a trailing ".h" or ".o": the stem of NAME.h and NAME.o. */
+const char *cg_header_stem(Arena *arena, const char *out);
+/* Writes STEM.h for the attention variants among decls[0..n) (sema-checked
+ * without error) of `source`. False + err[CG_ERR_LEN] on failure. */
+bool cg_header_write(Arena *arena, Decl *const *decls, int n, const char *stem, const char *source,
+                     char *err);
+
+#endif
