@@ -1,0 +1,322 @@
+/* attn_fwd_cpu.c - the CPU flash-attention forward kernel template.
+ *
+ * One call computes one work item: ATTN_CPU_BLOCK_Q query rows of one
+ * (batch, query head). The algorithm is FlashAttention's forward pass:
+ *
+ *   load the query rows as f32 (Qs)
+ *   for each key range from attn_hook_kv_ranges, for each tile of
+ *   ATTN_CPU_BLOCK_KV keys in it:
+ *       load K transposed (Kt[d][j]) and V (Vs[j][c]) as f32
+ *       S = Qs . Kt                     (register-blocked, 64-wide FMAs)
+ *       per row: s = score(S * scale), masked -> -inf (partial ranges only),
+ *                online softmax in base 2: m = running max, l = running sum,
+ *                P = 2^(s - m), alpha = 2^(m_old - m)
+ *       O = alpha * O + P . Vs          (rank-1 updates over DV lanes)
+ *   out = O / l, lse = ln(l) + m * ln 2
+ *
+ * Memory is O(tile): the f32 buffers are stack arrays sized by D and DV
+ * (the runtime bounds both by ATTN_CPU_MAX_HEAD_DIM). Keys outside every
+ * range are never read; hooks are only called on real (b, h, q, kv), and the
+ * score hook only on visible pairs, so generated hooks may index tensors
+ * sized by Q and KV. Masked keys never contribute, not even a NaN of V.
+ *
+ * Plain C for clang-19 (bitcode, linked with the generated hooks and
+ * optimized at O3) and gcc; SIMD through cpu_vec.h, no intrinsics. Host
+ * targets only (the tiles are variable-length arrays, which nvptx lacks);
+ * cpu_vec.h itself also compiles for nvptx64. */
+#include "attn_abi.h"
+#include "cpu_vec.h"
+
+#define CPU_ROWS 4                               /* query rows per micro-kernel pass */
+#define CPU_KV_VECS (ATTN_CPU_BLOCK_KV / CPU_VEC) /* vectors per score row */
+#define CPU_PV_VECS 4                            /* DV vectors per P.V pass */
+#define CPU_Q_ROWS ((ATTN_CPU_BLOCK_Q + CPU_ROWS - 1) / CPU_ROWS * CPU_ROWS)
+#define CPU_LOG2E 1.4426950408889634f
+#define CPU_LN2 0.6931471805599453f
+
+_Static_assert(ATTN_CPU_BLOCK_KV % CPU_VEC == 0, "key tile must be whole vectors");
+
+/* Converts n contiguous elements of dtype at src[off..] to f32. */
+static void cpu_row_to_f32(float *dst, const void *src, int64_t off, int32_t n, int32_t dtype) {
+    if (dtype == ATTN_F32) {
+        const float *s = (const float *)src + off;
+        for (int32_t i = 0; i < n; i++)
+            dst[i] = s[i];
+    } else if (dtype == ATTN_BF16) {
+        const uint16_t *s = (const uint16_t *)src + off;
+        for (int32_t i = 0; i < n; i++)
+            dst[i] = cpu_bf16_to_f32(s[i]);
+    } else {
+        const uint16_t *s = (const uint16_t *)src + off;
+        for (int32_t i = 0; i < n; i++)
+            dst[i] = cpu_f16_to_f32(s[i]);
+    }
+}
+
+/* Stores n f32 values, each times `mul`, as dtype at dst[off..]. */
+static void cpu_row_from_f32(void *dst, int64_t off, const float *src, float mul, int32_t n,
+                             int32_t dtype) {
+    if (dtype == ATTN_F32) {
+        float *d = (float *)dst + off;
+        for (int32_t i = 0; i < n; i++)
+            d[i] = src[i] * mul;
+    } else if (dtype == ATTN_BF16) {
+        uint16_t *d = (uint16_t *)dst + off;
+        for (int32_t i = 0; i < n; i++)
+            d[i] = cpu_f32_to_bf16(src[i] * mul);
+    } else {
+        uint16_t *d = (uint16_t *)dst + off;
+        for (int32_t i = 0; i < n; i++)
+            d[i] = cpu_f32_to_f16(src[i] * mul);
+    }
+}
+
+/* Kt[d * BLOCK_KV + j] = K[k0 + j][d] for j < n and d < D (other entries
+ * keep older values: columns j >= n give scores the softmax discards). Rows
+ * are converted into Kr (BLOCK_KV x DP floats, DP = D rounded up to whole
+ * vectors) and transposed in 16x16 blocks with vector shuffles. */
+static void cpu_load_kt(float *Kt, float *Kr, const attn_fwd_args *a, int64_t base, int32_t k0,
+                        int32_t n, int32_t D, int32_t DP) {
+    for (int32_t j = 0; j < n; j++)
+        cpu_row_to_f32(Kr + (int64_t)j * DP, a->k, base + (int64_t)(k0 + j) * a->k_stride[2], D,
+                       a->dtype);
+    for (int32_t j0 = 0; j0 < n; j0 += CPU_VEC)
+        for (int32_t d0 = 0; d0 < DP; d0 += CPU_VEC)
+            cpu_transpose16(Kt + (int64_t)d0 * ATTN_CPU_BLOCK_KV + j0, ATTN_CPU_BLOCK_KV,
+                            Kr + (int64_t)j0 * DP + d0, DP);
+}
+
+/* S[r][j] = sum_d Qs[r][d] * Kt[d][j] for CPU_ROWS rows and a whole key
+ * tile: CPU_ROWS x CPU_KV_VECS accumulators stay in registers over d. */
+static inline void cpu_qk_rows(float *S, const float *Qs, const float *Kt, int32_t D) {
+    cpu_v16 acc[CPU_ROWS][CPU_KV_VECS];
+    for (int r = 0; r < CPU_ROWS; r++)
+        for (int c = 0; c < CPU_KV_VECS; c++)
+            acc[r][c] = CPU_SPLAT(0.0f);
+    for (int32_t d = 0; d < D; d++) {
+        cpu_v16 k[CPU_KV_VECS];
+        for (int c = 0; c < CPU_KV_VECS; c++)
+            k[c] = CPU_LOAD(Kt + (int64_t)d * ATTN_CPU_BLOCK_KV + c * CPU_VEC);
+        for (int r = 0; r < CPU_ROWS; r++) {
+            cpu_v16 q = CPU_SPLAT(Qs[(int64_t)r * D + d]);
+            for (int c = 0; c < CPU_KV_VECS; c++)
+                acc[r][c] += q * k[c];
+        }
+    }
+    for (int r = 0; r < CPU_ROWS; r++)
+        for (int c = 0; c < CPU_KV_VECS; c++)
+            CPU_STORE(S + r * ATTN_CPU_BLOCK_KV + c * CPU_VEC, acc[r][c]);
+}
+
+/* O[r][c0 .. c0 + 16 * nvec) = alpha[r] * O[r][...] + sum_{j<n} P[r][j] * Vs[j][...]
+ * for CPU_ROWS rows (O and Vs rows are DVP floats apart). With skip_zero a
+ * zero probability is skipped rather than multiplied, so masked keys add
+ * nothing even when V holds NaN or Inf there. */
+static inline __attribute__((always_inline)) void
+cpu_pv_chunk(float *O, const float *alpha, const float *P, const float *Vs, int32_t n, int32_t DVP,
+             int32_t c0, const int nvec, const int skip_zero) {
+    cpu_v16 acc[CPU_ROWS][CPU_PV_VECS];
+    for (int r = 0; r < CPU_ROWS; r++)
+        for (int c = 0; c < nvec; c++)
+            acc[r][c] = CPU_LOAD(O + (int64_t)r * DVP + c0 + c * CPU_VEC) * alpha[r];
+    for (int32_t j = 0; j < n; j++) {
+        cpu_v16 v[CPU_PV_VECS];
+        for (int c = 0; c < nvec; c++)
+            v[c] = CPU_LOAD(Vs + (int64_t)j * DVP + c0 + c * CPU_VEC);
+        for (int r = 0; r < CPU_ROWS; r++) {
+            float p = P[r * ATTN_CPU_BLOCK_KV + j];
+            if (skip_zero && p == 0.0f)
+                continue;
+            cpu_v16 ps = CPU_SPLAT(p);
+            for (int c = 0; c < nvec; c++)
+                acc[r][c] += ps * v[c];
+        }
+    }
+    for (int r = 0; r < CPU_ROWS; r++)
+        for (int c = 0; c < nvec; c++)
+            CPU_STORE(O + (int64_t)r * DVP + c0 + c * CPU_VEC, acc[r][c]);
+}
+
+/* P.V for CPU_ROWS rows over all DVP lanes, in chunks of CPU_PV_VECS vectors. */
+static inline __attribute__((always_inline)) void
+cpu_pv_rows(float *O, const float *alpha, const float *P, const float *Vs, int32_t n, int32_t DVP,
+            const int skip_zero) {
+    int32_t c0 = 0;
+    for (; c0 + CPU_PV_VECS * CPU_VEC <= DVP; c0 += CPU_PV_VECS * CPU_VEC)
+        cpu_pv_chunk(O, alpha, P, Vs, n, DVP, c0, CPU_PV_VECS, skip_zero);
+    for (; c0 < DVP; c0 += CPU_VEC)
+        cpu_pv_chunk(O, alpha, P, Vs, n, DVP, c0, 1, skip_zero);
+}
+
+/* Running softmax state of one query row (m in log2 units). */
+typedef struct cpu_row_state {
+    float m, l;
+} cpu_row_state;
+
+/* Turns one row of raw dot products s[0..n) (keys k0..k0+n) into
+ * probabilities relative to the updated running max, fills s[n..BLOCK_KV)
+ * with 0, updates st and returns the factor for the row's previous
+ * accumulator. `full`: every key is visible (no mask call). */
+static inline float cpu_softmax_row(float *s, int32_t n, int32_t full, float scale, int32_t b,
+                                    int32_t h, int32_t q, int32_t k0, const attn_ctx *ctx,
+                                    cpu_row_state *st) {
+    const float ninf = -__builtin_inff();
+    if (full) {
+        for (int32_t j = 0; j < n; j++)
+            s[j] = attn_hook_score(s[j] * scale, b, h, q, k0 + j, ctx) * CPU_LOG2E;
+    } else {
+        for (int32_t j = 0; j < n; j++)
+            s[j] = attn_hook_mask(b, h, q, k0 + j, ctx)
+                       ? attn_hook_score(s[j] * scale, b, h, q, k0 + j, ctx) * CPU_LOG2E
+                       : ninf;
+    }
+    for (int32_t j = n; j < ATTN_CPU_BLOCK_KV; j++)
+        s[j] = ninf;
+    /* lane-wise max and sum: plain element-wise loops that vectorize */
+    float lane[CPU_VEC];
+    for (int i = 0; i < CPU_VEC; i++)
+        lane[i] = ninf;
+    for (int j0 = 0; j0 < ATTN_CPU_BLOCK_KV; j0 += CPU_VEC)
+        for (int i = 0; i < CPU_VEC; i++)
+            lane[i] = s[j0 + i] > lane[i] ? s[j0 + i] : lane[i];
+    float mx = st->m;
+    for (int i = 0; i < CPU_VEC; i++)
+        mx = lane[i] > mx ? lane[i] : mx;
+    float m_use = mx == ninf ? 0.0f : mx; /* all masked so far: 2^(-inf - 0) = 0 */
+    for (int i = 0; i < CPU_VEC; i++)
+        lane[i] = 0.0f;
+    for (int j0 = 0; j0 < ATTN_CPU_BLOCK_KV; j0 += CPU_VEC)
+        for (int i = 0; i < CPU_VEC; i++) {
+            float p = cpu_exp2(s[j0 + i] - m_use);
+            s[j0 + i] = p;
+            lane[i] += p;
+        }
+    float sum = 0.0f;
+    for (int i = 0; i < CPU_VEC; i++)
+        sum += lane[i];
+    float alpha = cpu_exp2(st->m - m_use);
+    st->l = st->l * alpha + sum;
+    st->m = mx;
+    return alpha;
+}
+
+/* One work item: its rows, the K/V head it reads, and its f32 buffers. */
+typedef struct cpu_item {
+    const attn_fwd_args *a;
+    const attn_ctx *ctx;
+    int32_t b, h, q0, nq;
+    int32_t D, DV, DP, DVP;
+    int64_t kbase, vbase;
+    float *Qs, *O, *Kt, *Kr, *Vs, *P, *alpha;
+    cpu_row_state *st;
+} cpu_item;
+
+/* Keys [k0, k0 + n) against all rows of the item; `full`: no mask needed. */
+static void cpu_tile(const cpu_item *it, int32_t k0, int32_t n, int32_t full) {
+    const attn_fwd_args *a = it->a;
+    cpu_load_kt(it->Kt, it->Kr, a, it->kbase, k0, n, it->D, it->DP);
+    for (int32_t j = 0; j < n; j++)
+        cpu_row_to_f32(it->Vs + (int64_t)j * it->DVP, a->v,
+                       it->vbase + (int64_t)(k0 + j) * a->v_stride[2], it->DV, a->dtype);
+    for (int32_t r0 = 0; r0 < it->nq; r0 += CPU_ROWS)
+        cpu_qk_rows(it->P + r0 * ATTN_CPU_BLOCK_KV, it->Qs + (int64_t)r0 * it->D, it->Kt, it->D);
+    for (int32_t r = 0; r < it->nq; r++)
+        it->alpha[r] = cpu_softmax_row(it->P + r * ATTN_CPU_BLOCK_KV, n, full, a->scale, it->b,
+                                       it->h, it->q0 + r, k0, it->ctx, &it->st[r]);
+    for (int32_t r0 = 0; r0 < it->nq; r0 += CPU_ROWS) {
+        float *Or = it->O + (int64_t)r0 * it->DVP;
+        const float *Pr = it->P + r0 * ATTN_CPU_BLOCK_KV;
+        if (full)
+            cpu_pv_rows(Or, it->alpha + r0, Pr, it->Vs, n, it->DVP, 0);
+        else
+            cpu_pv_rows(Or, it->alpha + r0, Pr, it->Vs, n, it->DVP, 1);
+    }
+}
+
+/* Walks the key ranges (clipped to [0, KV)) in tiles. Touching ranges are
+ * tiled as one run, so tiles stay BLOCK_KV wide across a full/partial
+ * boundary; a tile skips the mask when one full range covers it. */
+static void cpu_ranges(const cpu_item *it, const attn_kv_range *r, int32_t nr, int32_t nkv) {
+    for (int32_t i = 0; i < nr;) {
+        int32_t lo = r[i].lo < 0 ? 0 : r[i].lo, hi = r[i].hi, j = i + 1;
+        while (j < nr && r[j].lo <= hi) {
+            hi = r[j].hi > hi ? r[j].hi : hi;
+            j++;
+        }
+        hi = hi > nkv ? nkv : hi;
+        for (int32_t k0 = lo; k0 < hi; k0 += ATTN_CPU_BLOCK_KV) {
+            int32_t n = hi - k0 < ATTN_CPU_BLOCK_KV ? hi - k0 : ATTN_CPU_BLOCK_KV;
+            int32_t full = 0;
+            for (int32_t x = i; x < j; x++)
+                full |= r[x].full && r[x].lo <= k0 && k0 + n <= r[x].hi;
+            cpu_tile(it, k0, n, full);
+        }
+        i = j;
+    }
+}
+
+void attn_fwd_cpu(const attn_fwd_args *a, const attn_ctx *ctx, int32_t b, int32_t h,
+                  int32_t qblock) {
+    const int32_t H = ctx->dims[ATTN_DIM_H], HKV = ctx->dims[ATTN_DIM_HKV];
+    const int32_t NQ = ctx->dims[ATTN_DIM_Q];
+    const int32_t D = ctx->dims[ATTN_DIM_D], DV = ctx->dims[ATTN_DIM_DV];
+    const int32_t q0 = qblock * ATTN_CPU_BLOCK_Q;
+    if (q0 >= NQ)
+        return;
+    const int32_t nq = NQ - q0 < ATTN_CPU_BLOCK_Q ? NQ - q0 : ATTN_CPU_BLOCK_Q;
+    const int32_t hk = h / (H / HKV);
+    const int32_t DP = (D + CPU_VEC - 1) / CPU_VEC * CPU_VEC;
+    const int32_t DVP = (DV + CPU_VEC - 1) / CPU_VEC * CPU_VEC;
+    /* (D or DV = 0 still gets one-vector buffers: no zero-length arrays) */
+    const int32_t DPA = DP > 0 ? DP : CPU_VEC, DVPA = DVP > 0 ? DVP : CPU_VEC;
+
+    float Qs[CPU_Q_ROWS * DPA] __attribute__((aligned(64)));
+    float O[CPU_Q_ROWS * DVPA] __attribute__((aligned(64)));
+    float Kt[DPA * ATTN_CPU_BLOCK_KV] __attribute__((aligned(64)));
+    float Kr[ATTN_CPU_BLOCK_KV * DPA] __attribute__((aligned(64)));
+    float Vs[ATTN_CPU_BLOCK_KV * DVPA] __attribute__((aligned(64)));
+    float P[CPU_Q_ROWS * ATTN_CPU_BLOCK_KV] __attribute__((aligned(64)));
+    float alpha[CPU_Q_ROWS];
+    cpu_row_state st[CPU_Q_ROWS];
+
+    const int64_t qbase = b * a->q_stride[0] + h * a->q_stride[1];
+    for (int32_t r = 0; r < CPU_Q_ROWS; r++) {
+        if (r < nq)
+            cpu_row_to_f32(Qs + (int64_t)r * D, a->q, qbase + (int64_t)(q0 + r) * a->q_stride[2],
+                           D, a->dtype);
+        else
+            for (int32_t d = 0; d < D; d++)
+                Qs[(int64_t)r * D + d] = 0.0f;
+        st[r].m = -__builtin_inff();
+        st[r].l = 0.0f;
+        alpha[r] = 0.0f;
+    }
+    for (int64_t i = 0; i < (int64_t)CPU_Q_ROWS * DVP; i++)
+        O[i] = 0.0f;
+    for (int32_t i = 0; i < CPU_Q_ROWS * ATTN_CPU_BLOCK_KV; i++)
+        P[i] = 0.0f;
+    for (int64_t i = 0; i < (int64_t)ATTN_CPU_BLOCK_KV * DVPA; i++)
+        Vs[i] = 0.0f;
+    for (int64_t i = 0; i < (int64_t)ATTN_CPU_BLOCK_KV * DPA; i++)
+        Kr[i] = Kt[i] = 0.0f;
+
+    const cpu_item it = {a, ctx, b, h, q0, nq, D, DV, DP, DVP,
+                         b * a->k_stride[0] + hk * a->k_stride[1],
+                         b * a->v_stride[0] + hk * a->v_stride[1],
+                         Qs, O, Kt, Kr, Vs, P, alpha, st};
+    attn_kv_range ranges[ATTN_MAX_KV_RANGES];
+    int32_t nr = attn_hook_kv_ranges(b, h, q0, q0 + nq, ctx, ranges);
+    cpu_ranges(&it, ranges, nr < ATTN_MAX_KV_RANGES ? nr : ATTN_MAX_KV_RANGES,
+               ctx->dims[ATTN_DIM_KV]);
+
+    const int64_t obase = b * a->o_stride[0] + h * a->o_stride[1];
+    for (int32_t r = 0; r < nq; r++) {
+        float inv = st[r].l == 0.0f ? 0.0f : 1.0f / st[r].l;
+        cpu_row_from_f32(a->out, obase + (int64_t)(q0 + r) * a->o_stride[2], O + (int64_t)r * DVP,
+                         inv, DV, a->dtype);
+        if (a->lse)
+            a->lse[b * a->lse_stride[0] + h * a->lse_stride[1] + q0 + r] =
+                st[r].l == 0.0f ? -__builtin_inff()
+                                : st[r].m * CPU_LN2 + __builtin_logf(st[r].l);
+    }
+}

@@ -1,0 +1,19 @@
+/* attention plain() {} -- everything visible, no score modification. */
+#include "hooks_common.h"
+
+float attn_hook_scale(const attn_ctx *ctx) { return hooks_default_scale(ctx); }
+
+float attn_hook_score(float s, int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx) {
+    return s;
+}
+
+int32_t attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx) {
+    return 1;
+}
+
+int32_t attn_hook_kv_ranges(int32_t b, int32_t h, int32_t q0, int32_t q1, const attn_ctx *ctx,
+                            attn_kv_range *out) {
+    int32_t n = 0;
+    hooks_add_range(out, &n, 0, ctx->dims[ATTN_DIM_KV], 1, ctx->dims[ATTN_DIM_KV]);
+    return n;
+}
