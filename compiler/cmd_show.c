@@ -195,6 +195,38 @@ static void show_pixel(const Picture *pic, int q, int kv, bool grid, png_byte *r
         rgb[0] = rgb[1] = rgb[2] = 150;
 }
 
+/* Encodes the picture, `scale` pixels per element or block, into `png`.
+ * libpng reports errors by longjmp: the setjmp lives here, in a frame whose
+ * locals are dead when it returns false. */
+static bool show_png_encode(png_structp png, png_infop info, FILE *f, const Picture *pic,
+                            int scale, png_bytep row)
+{
+    int rows = pic->elem ? pic->q : pic->nqb, cols = pic->elem ? pic->kv : pic->nkb;
+    int w = cols * scale, hgt = rows * scale;
+    if (setjmp(png_jmpbuf(png)))
+        return false;
+    png_init_io(png, f);
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)hgt, 8, PNG_COLOR_TYPE_RGB,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    for (int y = 0; y < hgt; y++) {
+        for (int x = 0; x < w; x++) {
+            int r = y / scale, c = x / scale;
+            if (pic->elem) {
+                bool grid = (r % ATTN_CPU_BLOCK_Q == 0 && r && y % scale == 0) ||
+                            (c % ATTN_CPU_BLOCK_KV == 0 && c && x % scale == 0);
+                show_pixel(pic, r, c, grid, row + 3 * x);
+            } else {
+                bool grid = scale >= 4 && (y % scale == 0 || x % scale == 0);
+                show_pixel(pic, r * ATTN_CPU_BLOCK_Q, c * ATTN_CPU_BLOCK_KV, grid, row + 3 * x);
+            }
+        }
+        png_write_row(png, row);
+    }
+    png_write_end(png, NULL);
+    return true;
+}
+
 /* Elements: `scale` pixels each (grid on block edges); blocks alone: `scale`
  * pixels per block (grid when a block is at least 4 pixels). */
 static bool show_write_png(const Picture *pic, const char *path)
@@ -203,35 +235,13 @@ static bool show_write_png(const Picture *pic, const char *path)
     int big = rows > cols ? rows : cols, scale = 1;
     while (big * (scale + 1) <= SHOW_MAX_SIDE && scale < 16)
         scale++;
-    int w = cols * scale, hgt = rows * scale;
     FILE *f = fopen(path, "wb");
     if (!f)
         return show_fail("cannot write '%s'", path);
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = png ? png_create_info_struct(png) : NULL;
-    png_bytep row = malloc((size_t)w * 3);
-    bool ok = png && info && row && !setjmp(png_jmpbuf(png));
-    if (ok) {
-        png_init_io(png, f);
-        png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)hgt, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-                     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-        png_write_info(png, info);
-        for (int y = 0; y < hgt; y++) {
-            for (int x = 0; x < w; x++) {
-                int r = y / scale, c = x / scale;
-                if (pic->elem) {
-                    bool grid = (r % ATTN_CPU_BLOCK_Q == 0 && r && y % scale == 0) ||
-                                (c % ATTN_CPU_BLOCK_KV == 0 && c && x % scale == 0);
-                    show_pixel(pic, r, c, grid, row + 3 * x);
-                } else {
-                    bool grid = scale >= 4 && (y % scale == 0 || x % scale == 0);
-                    show_pixel(pic, r * ATTN_CPU_BLOCK_Q, c * ATTN_CPU_BLOCK_KV, grid, row + 3 * x);
-                }
-            }
-            png_write_row(png, row);
-        }
-        png_write_end(png, NULL);
-    }
+    png_bytep row = malloc((size_t)cols * (size_t)scale * 3);
+    bool ok = png && info && row && show_png_encode(png, info, f, pic, scale, row);
     png_destroy_write_struct(&png, &info);
     free(row);
     ok = (fclose(f) == 0) && ok;
