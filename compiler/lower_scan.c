@@ -5,17 +5,11 @@
  * the `over` variable (every output must have the same ones). The state
  * indices that are not row indices are the state's lanes; sum/max/min over
  * lanes happen inside expressions. attn_scan_hook_row(ctx, io, scratch, row)
- * decodes the row's index values (C order), then
- *
- *     init every state's lanes (its init expression, or 0)
- *     for t in 0 .. L-1:
- *         for each `reset h at p` with t > 0 and p.start(t) == t: init h
- *         for each update h = a * h + c, in order:
- *             for each lane: h = a * h + c          (counted loops: vectorized)
- *         for each output: out[row, t] = value     (sums are counted loops)
- *
- * which is the reference interpreter's order (interp_scan.c). States live in
- * the caller's scratch (noalias), one after the other. */
+ * decodes the row's index values (C order), inits every state's lanes (its
+ * init expression, or 0) and walks t in chunks (lower_scan_chunk.c): per t,
+ * the resets, the updates h = a * h + c in order and the outputs, which is
+ * the reference interpreter's order (interp_scan.c). States and the chunk
+ * buffers live in the caller's scratch (noalias), one after the other. */
 #include <stdio.h>
 #include <string.h>
 
@@ -84,8 +78,7 @@ static bool scan_shape(const Decl *d, ScanShape *sh, char *err)
     return true;
 }
 
-/* Product of the extents of ivars v[0..n) as i64 (1 when n = 0). */
-static LLVMValueRef scan_product(LowerEnv *env, const int *v, int n)
+LLVMValueRef lower_scan_product(LowerEnv *env, const int *v, int n)
 {
     Lower *L = env->L;
     LLVMValueRef p = LLVMConstInt(L->t.i64, 1, 0);
@@ -111,7 +104,7 @@ static void scan_preload(LowerEnv *env)
 }
 
 /* Opens loops over the lanes of state s (binding their ivars). */
-static void scan_lanes_open(LowerEnv *env, int s, LowerLoop *loops)
+void lower_scan_lanes_open(LowerEnv *env, int s, LowerLoop *loops)
 {
     LowerScan *sc = env->scan;
     for (int k = 0; k < sc->nlanes[s]; k++) {
@@ -121,7 +114,7 @@ static void scan_lanes_open(LowerEnv *env, int s, LowerLoop *loops)
     }
 }
 
-static void scan_lanes_close(LowerEnv *env, int s, LowerLoop *loops)
+void lower_scan_lanes_close(LowerEnv *env, int s, LowerLoop *loops)
 {
     LowerScan *sc = env->scan;
     for (int k = sc->nlanes[s] - 1; k >= 0; k--) {
@@ -137,17 +130,17 @@ static void scan_state_init(LowerEnv *env, int s)
     const Stmt *st = env->scan->d->scan.states[s];
     LowerLoop loops[ATTN_MAX_RANK];
     int nlets = env->let_keys.len;
-    scan_lanes_open(env, s, loops);
+    lower_scan_lanes_open(env, s, loops);
     LLVMValueRef v = st->value ? lower_expr(env, st->value, SK_F32) : LLVMConstReal(L->t.f32, 0.0);
     LLVMValueRef p = v ? lower_scan_state_ptr(env, s) : NULL;
     if (p)
         LLVMBuildStore(L->bld, v, p);
-    scan_lanes_close(env, s, loops);
+    lower_scan_lanes_close(env, s, loops);
     lower_lets_truncate(env, nlets);
 }
 
 /* `reset h at p`: if t > 0 and offsets[seg_of[t]] == t, init h. */
-static void scan_reset(LowerEnv *env, const Stmt *st)
+void lower_scan_reset(LowerEnv *env, const Stmt *st)
 {
     Lower *L = env->L;
     const Decl *d = env->scan->d;
@@ -178,61 +171,80 @@ static void scan_reset(LowerEnv *env, const Stmt *st)
     LLVMPositionBuilderAtEnd(L->bld, after);
 }
 
-/* h = a * h + c over the lanes of the updated state. */
-static void scan_update(LowerEnv *env, const Stmt *st)
+/* Whether axis k of output o ranges over the scanned dimension itself (then
+ * every t lies inside it: the runtime binds it to the same extent). */
+static bool scan_axis_is_scanned(const Decl *d, int o, int k)
 {
-    Lower *L = env->L;
-    if (st->target < 0 || st->target >= env->scan->d->scan.nstates || !st->update_a) {
-        lower_fail(L, st->span, "this state update");
-        return;
-    }
-    LowerLoop loops[ATTN_MAX_RANK];
-    scan_lanes_open(env, st->target, loops);
-    LLVMValueRef a = lower_expr(env, st->update_a, SK_F32);
-    LLVMValueRef c = lower_expr(env, st->update_c, SK_F32);
-    LLVMValueRef p = a && c ? lower_scan_state_ptr(env, st->target) : NULL;
-    if (p) {
-        LLVMValueRef h = LLVMBuildLoad2(L->bld, L->t.f32, p, "");
-        LLVMBuildStore(L->bld, LLVMBuildFAdd(L->bld, LLVMBuildFMul(L->bld, a, h, ""), c, ""), p);
-    }
-    scan_lanes_close(env, st->target, loops);
+    const TypeRef *ty = o >= 0 && o < d->noutputs ? d->outputs[o]->type : NULL;
+    return ty && k < ty->ndims && ty->dims[k].dim_id >= 0 && ty->dims[k].dim_id == d->scan.axis_dim_id;
 }
 
 /* out[row, t] = value, when t lies inside the output along its t axis. */
-static void scan_output(LowerEnv *env, const Stmt *st, LLVMValueRef io)
+void lower_scan_output(LowerEnv *env, const Stmt *st)
 {
     Lower *L = env->L;
     LowerScan *sc = env->scan;
     LLVMValueRef v = lower_expr(env, st->value, SK_F32);
     if (!v)
         return;
-    LLVMTypeRef outs_ty = LLVMArrayType2(L->t.tensor, ATTN_MAX_SCAN_OUTPUTS);
-    LLVMValueRef gi[3] = {LLVMConstInt(L->t.i32, 0, 0), LLVMConstInt(L->t.i32, 0, 0),
-                          LLVMConstInt(L->t.i32, (unsigned)st->target, 0)};
-    LLVMTypeRef io_fields[2] = {outs_ty, L->t.i32};
-    LLVMTypeRef io_ty = LLVMStructTypeInContext(L->ctx, io_fields, 2, 0);
-    LLVMValueRef slot = LLVMBuildInBoundsGEP2(L->bld, io_ty, io, gi, 3, "");
     LLVMValueRef off = LLVMConstInt(L->t.i64, 0, 0);
     LLVMValueRef inside = LLVMConstInt(L->t.i1, 1, 0);
-    for (int k = 0; k < st->nidx; k++) {
+    for (int k = 0; k < st->nidx && k < ATTN_MAX_RANK; k++) {
         bool over = scan_is_over(sc->d, &st->idx[k]);
-        LLVMValueRef iv = over ? sc->t : sc->ivals[st->idx[k].ivar];
-        LLVMValueRef i64 = LLVMBuildSExt(L->bld, iv, L->t.i64, "");
-        if (over) {
-            LLVMValueRef size = lower_load_field(L, L->t.tensor, slot, 1, k, L->t.i64);
-            inside = LLVMBuildAnd(L->bld, inside, LLVMBuildICmp(L->bld, LLVMIntSLT, i64, size, ""), "");
-        }
-        LLVMValueRef stride = lower_load_field(L, L->t.tensor, slot, 2, k, L->t.i64);
-        off = LLVMBuildAdd(L->bld, off, LLVMBuildMul(L->bld, i64, stride, ""), "");
+        LLVMValueRef i64 = LLVMBuildSExt(L->bld, over ? sc->t : sc->ivals[st->idx[k].ivar], L->t.i64, "");
+        if (over && !scan_axis_is_scanned(sc->d, st->target, k))
+            inside = LLVMBuildAnd(L->bld, inside,
+                                  LLVMBuildICmp(L->bld, LLVMIntSLT, i64, sc->out_size[st->target][k], ""), "");
+        off = LLVMBuildAdd(L->bld, off, LLVMBuildMul(L->bld, i64, sc->out_stride[st->target][k], ""), "");
     }
-    LLVMValueRef data = lower_load_field(L, L->t.tensor, slot, 0, -1, L->t.ptr);
     LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(L->ctx, sc->fn, "store");
     LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(L->ctx, sc->fn, "stored");
     LLVMBuildCondBr(L->bld, inside, yes, after);
     LLVMPositionBuilderAtEnd(L->bld, yes);
-    LLVMBuildStore(L->bld, v, LLVMBuildGEP2(L->bld, L->t.f32, data, &off, 1, ""));
+    LLVMBuildStore(L->bld, v, LLVMBuildGEP2(L->bld, L->t.f32, sc->out_data[st->target], &off, 1, ""));
     LLVMBuildBr(L->bld, after);
     LLVMPositionBuilderAtEnd(L->bld, after);
+}
+
+/* Reads the data pointer, sizes and strides of every output once, in the
+ * entry block. */
+static void scan_preload_outputs(LowerEnv *env)
+{
+    Lower *L = env->L;
+    LowerScan *sc = env->scan;
+    LLVMTypeRef outs_ty = LLVMArrayType2(L->t.tensor, ATTN_MAX_SCAN_OUTPUTS);
+    LLVMTypeRef io_fields[2] = {outs_ty, L->t.i32};
+    LLVMTypeRef io_ty = LLVMStructTypeInContext(L->ctx, io_fields, 2, 0);
+    for (int o = 0; o < sc->d->noutputs && o < ATTN_MAX_SCAN_OUTPUTS; o++) {
+        LLVMValueRef gi[3] = {LLVMConstInt(L->t.i32, 0, 0), LLVMConstInt(L->t.i32, 0, 0),
+                              LLVMConstInt(L->t.i32, (unsigned)o, 0)};
+        LLVMValueRef slot = LLVMBuildInBoundsGEP2(L->bld, io_ty, sc->io, gi, 3, "");
+        sc->out_data[o] = lower_load_field(L, L->t.tensor, slot, 0, -1, L->t.ptr);
+        for (int k = 0; k < ATTN_MAX_RANK; k++) {
+            sc->out_size[o][k] = lower_load_field(L, L->t.tensor, slot, 1, k, L->t.i64);
+            sc->out_stride[o][k] = lower_load_field(L, L->t.tensor, slot, 2, k, L->t.i64);
+        }
+    }
+}
+
+/* Marks every read of an attn_abi.h descriptor (ctx, tensor and pack
+ * arguments) as invariant: they do not change during a launch, so LLVM may
+ * hoist them out of the loops even past the stores to the outputs. */
+static void scan_mark_invariant(Lower *L, LLVMValueRef fn)
+{
+    unsigned kind = LLVMGetMDKindIDInContext(L->ctx, "invariant.load", 14);
+    LLVMValueRef empty = LLVMMetadataAsValue(L->ctx, LLVMMDNodeInContext2(L->ctx, NULL, 0));
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+            if (LLVMGetInstructionOpcode(i) != LLVMLoad)
+                continue;
+            LLVMValueRef p = LLVMGetOperand(i, 0);
+            if (!LLVMIsAGetElementPtrInst(p))
+                continue;
+            LLVMTypeRef ty = LLVMGetGEPSourceElementType(p);
+            if (ty == L->t.ctx || ty == L->t.tensor || ty == L->t.pack)
+                LLVMSetMetadata(i, kind, empty);
+        }
 }
 
 /* Decodes `row` into the row ivars (C order: the last varies fastest). */
@@ -263,41 +275,36 @@ static void scan_lanes(LowerScan *sc, const ScanShape *sh, Arena *a)
     }
 }
 
-/* void attn_scan_hook_row(const attn_ctx *, const attn_scan_io *, float *noalias, i64 row) */
+/* void attn_scan_hook_row(const attn_ctx *noalias, const attn_scan_io *noalias,
+ *                         float *noalias, i64 row) */
 static void scan_row_hook(Lower *L, LowerScan *sc, const ScanShape *sh)
 {
     const Decl *d = sc->d;
     LLVMTypeRef args[] = {L->t.ptr, L->t.ptr, L->t.ptr, L->t.i64};
     sc->fn = lower_add_function(L, "attn_scan_hook_row", L->t.vd, args, 4, false);
     unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
-    LLVMAddAttributeAtIndex(sc->fn, 3, LLVMCreateEnumAttribute(L->ctx, noalias, 0));
+    for (unsigned i = 1; i <= 3; i++)
+        LLVMAddAttributeAtIndex(sc->fn, i, LLVMCreateEnumAttribute(L->ctx, noalias, 0));
     LowerEnv env;
     lower_env_init(&env, L, d, LLVMGetParam(sc->fn, 0));
     env.scan = sc;
+    sc->io = LLVMGetParam(sc->fn, 1);
     scan_preload(&env);
+    scan_preload_outputs(&env);
     scan_decode_row(&env, sh, LLVMGetParam(sc->fn, 3));
     LLVMValueRef scratch = LLVMGetParam(sc->fn, 2), off = LLVMConstInt(L->t.i64, 0, 0);
     for (int s = 0; s < d->scan.nstates; s++) {
         sc->state_base[s] = LLVMBuildInBoundsGEP2(L->bld, L->t.f32, scratch, &off, 1, "");
-        off = LLVMBuildAdd(L->bld, off, scan_product(&env, sc->lanes[s], sc->nlanes[s]), "");
+        off = LLVMBuildAdd(L->bld, off, lower_scan_product(&env, sc->lanes[s], sc->nlanes[s]), "");
     }
     sc->t = LLVMConstInt(L->t.i32, 0, 0); /* state inits see t = 0 */
     if (sh->over >= 0)
         sc->ivals[sh->over] = sc->t;
     for (int s = 0; s < d->scan.nstates && !L->failed; s++)
         scan_state_init(&env, s);
-    LowerLoop tl;
-    sc->t = lower_loop_open(&env, &tl, lower_scan_extent(&env, d->scan.axis_dim_id), "t");
-    if (sh->over >= 0)
-        sc->ivals[sh->over] = sc->t;
-    for (int r = 0; r < d->scan.nresets && !L->failed; r++)
-        scan_reset(&env, d->scan.resets[r]);
-    for (int u = 0; u < d->scan.nupdates && !L->failed; u++)
-        scan_update(&env, d->scan.updates[u]);
-    for (int o = 0; o < d->scan.nouts && !L->failed; o++)
-        scan_output(&env, d->scan.outs[o], LLVMGetParam(sc->fn, 1));
-    lower_loop_close(&env, &tl);
+    lower_scan_chunk_walk(&env, LLVMBuildInBoundsGEP2(L->bld, L->t.f32, scratch, &off, 1, ""));
     LLVMBuildRetVoid(L->bld);
+    scan_mark_invariant(L, sc->fn);
 }
 
 /* i64 NAME(const attn_ctx *): the product of the extents of the ivars `per`
@@ -309,9 +316,11 @@ static void scan_size_hook(Lower *L, LowerScan *sc, const ScanShape *sh, bool sc
     LowerEnv env;
     lower_env_init(&env, L, sc->d, LLVMGetParam(fn, 0));
     env.scan = sc;
-    LLVMValueRef v = scratch ? LLVMConstInt(L->t.i64, 0, 0) : scan_product(&env, sh->rows, sh->nrows);
+    LLVMValueRef v = scratch ? LLVMConstInt(L->t.i64, 0, 0) : lower_scan_product(&env, sh->rows, sh->nrows);
     for (int s = 0; scratch && s < sc->d->scan.nstates; s++)
-        v = LLVMBuildAdd(L->bld, v, scan_product(&env, sc->lanes[s], sc->nlanes[s]), "");
+        v = LLVMBuildAdd(L->bld, v, lower_scan_product(&env, sc->lanes[s], sc->nlanes[s]), "");
+    if (scratch)
+        v = LLVMBuildAdd(L->bld, v, lower_scan_chunk_scratch(&env), "");
     LLVMBuildRet(L->bld, v);
 }
 
@@ -330,7 +339,14 @@ LLVMModuleRef lower_scan(LLVMContextRef ctx, Arena *arena, const Decl *d, const 
     LowerScan sc = {.d = d};
     sc.ivals = arena_alloc(arena, (size_t)(d->scan.nivars + 1) * sizeof *sc.ivals);
     sc.state_base = arena_alloc(arena, (size_t)(d->scan.nstates + 1) * sizeof *sc.state_base);
+    sc.out_data = arena_alloc(arena, (size_t)(d->noutputs + 1) * sizeof *sc.out_data);
+    sc.out_stride = arena_alloc(arena, (size_t)(d->noutputs + 1) * sizeof *sc.out_stride);
+    sc.out_size = arena_alloc(arena, (size_t)(d->noutputs + 1) * sizeof *sc.out_size);
     scan_lanes(&sc, &sh, arena);
+    if (!lower_scan_chunk_plan(&sc, sh.rows, sh.nrows, sh.over, arena)) {
+        snprintf(err, LOWER_ERR_LEN, "scan '%.200s': an update's coefficients read a state", d->name);
+        return NULL;
+    }
     L.mod = LLVMModuleCreateWithNameInContext(d->name, ctx);
     LLVMSetTarget(L.mod, triple);
     LLVMSetDataLayout(L.mod, data_layout);

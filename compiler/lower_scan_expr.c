@@ -68,7 +68,7 @@ LLVMValueRef lower_scan_extent(LowerEnv *env, int dim_id)
     return lower_dim(env, d->dims[dim_id], d->span);
 }
 
-LLVMValueRef lower_scan_state_ptr(LowerEnv *env, int s)
+LLVMValueRef lower_scan_lane_offset(LowerEnv *env, int s)
 {
     Lower *L = env->L;
     LowerScan *sc = env->scan;
@@ -83,11 +83,26 @@ LLVMValueRef lower_scan_state_ptr(LowerEnv *env, int s)
         off = LLVMBuildNSWMul(L->bld, off, LLVMBuildSExt(L->bld, ext, L->t.i64, ""), "");
         off = LLVMBuildNSWAdd(L->bld, off, LLVMBuildSExt(L->bld, sc->ivals[iv], L->t.i64, ""), "");
     }
-    return LLVMBuildInBoundsGEP2(L->bld, L->t.f32, sc->state_base[s], &off, 1, "");
+    return off;
 }
 
-/* The identity of reduction op on kind sk. */
-static LLVMValueRef lower_reduce_init(Lower *L, Op op, ScalarKind sk)
+/* Inside a chunk loop after the recurrence, state reads come from the
+ * state's history: hist[lane * SCAN_CHUNK + tt]. */
+LLVMValueRef lower_scan_state_ptr(LowerEnv *env, int s)
+{
+    Lower *L = env->L;
+    LowerScan *sc = env->scan;
+    LLVMValueRef off = lower_scan_lane_offset(env, s);
+    if (!off)
+        return NULL;
+    if (!sc->hist || !sc->hist[s])
+        return LLVMBuildInBoundsGEP2(L->bld, L->t.f32, sc->state_base[s], &off, 1, "");
+    off = LLVMBuildNSWMul(L->bld, off, LLVMConstInt(L->t.i64, SCAN_CHUNK, 0), "");
+    off = LLVMBuildNSWAdd(L->bld, off, LLVMBuildSExt(L->bld, sc->tt, L->t.i64, ""), "");
+    return LLVMBuildInBoundsGEP2(L->bld, L->t.f32, sc->hist[s], &off, 1, "");
+}
+
+LLVMValueRef lower_reduce_init(Lower *L, Op op, ScalarKind sk)
 {
     if (sk == SK_F32)
         return LLVMConstReal(L->t.f32, op == OP_SUM ? 0.0 : op == OP_MAX ? -INFINITY : INFINITY);
@@ -96,7 +111,7 @@ static LLVMValueRef lower_reduce_init(Lower *L, Op op, ScalarKind sk)
 }
 
 /* acc op v; an f32 sum may be reassociated so sums over lanes vectorize. */
-static LLVMValueRef lower_reduce_step(Lower *L, Op op, ScalarKind sk, LLVMValueRef acc,
+LLVMValueRef lower_reduce_step(Lower *L, Op op, ScalarKind sk, LLVMValueRef acc,
                                       LLVMValueRef v)
 {
     LLVMValueRef args[2] = {acc, v};
@@ -117,6 +132,14 @@ static LLVMValueRef lower_reduce(LowerEnv *env, const Expr *e, ScalarKind *kind)
     Lower *L = env->L;
     LowerScan *sc = env->scan;
     ScalarKind sk = lower_scalar_kind(e);
+    for (int i = 0; i < sc->nred; i++)
+        if (sc->red[i] == e && sc->red_acc[i]) {
+            /* evaluated ahead for the whole chunk (lower_scan_chunk.c) */
+            LLVMValueRef tt = LLVMBuildSExt(L->bld, sc->tt, L->t.i64, "");
+            *kind = sk;
+            return LLVMBuildLoad2(L->bld, lower_type(L, sk),
+                                  LLVMBuildInBoundsGEP2(L->bld, lower_type(L, sk), sc->red_acc[i], &tt, 1, ""), "");
+        }
     if (e->ref != REF_INDEXVAR || e->index < 0 || e->index >= sc->d->scan.nivars ||
         (sk != SK_F32 && sk != SK_I32)) {
         lower_fail(L, e->span, "this reduction");
