@@ -128,10 +128,13 @@ static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v
     fprintf(f, "};\n");
     cg_header_tables(f, v);
     fprintf(f, "    static const attn_variant var = {\"%s\", ATTN_KIND_ATTENTION, dims, %d, %s, %d, %s, %d,\n"
-               "        %s_attn_fwd_cpu, %s_attn_hook_scale, %s_attn_hook_kv_ranges, NULL};\n"
+               "        %s_attn_fwd_cpu, %s_attn_hook_scale, %s_attn_hook_kv_ranges, NULL,\n"
+               "        NULL, %d, %d, %d};\n"
                "    return &var;\n}\n\n",
             n, (int)v->ndims, v->nparams ? "params" : "NULL", (int)v->nparams,
-            v->npreconds ? "preconds" : "NULL", (int)v->npreconds, n, n, n);
+            v->npreconds ? "preconds" : "NULL", (int)v->npreconds, n, n, n,
+            (int)v->needs_block_mask, (int)v->mask_independent_of_b,
+            (int)v->mask_independent_of_h);
 
     fprintf(f, "/* The declared defaults; parameters without one are zero, tensors NULL. */\n");
     fprintf(f, "static inline %s_%s_params %s_%s_default_params(void)\n{\n", prefix, n, prefix, n);

@@ -88,6 +88,19 @@ int32_t attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv, const attn_c
 int32_t attn_hook_kv_ranges(int32_t b, int32_t h, int32_t q0, int32_t q1, const attn_ctx *ctx,
                             attn_kv_range *out);
 
+/* A runtime BlockMask as the kernels read it (runtime/include/attn_blockmask.h):
+ * per row (b, h, query block) the ascending indices of its partial and of its
+ * full key blocks of block_kv keys. The row of (b, h, qb) is
+ * b * row_stride_b + h * row_stride_h + qb (a stride is 0 when the mask is
+ * shared along that axis); counts are indexed by row, indices by
+ * row * nkvb + i. */
+typedef struct attn_block_mask_view {
+    const int32_t *kv_num_blocks, *kv_indices;
+    const int32_t *full_kv_num_blocks, *full_kv_indices;
+    int64_t row_stride_b, row_stride_h;
+    int32_t nkvb, block_kv;
+} attn_block_mask_view;
+
 /* ---- CPU attention forward ---------------------------------------------
  * Tensors are [B, H or HKV, seq, dim] with arbitrary strides (in elements)
  * and a contiguous last dimension. Output has q's dtype; lse is f32 [B, H, Q]. */
@@ -98,6 +111,11 @@ typedef struct attn_fwd_args {
     int64_t q_stride[3], k_stride[3], v_stride[3], o_stride[3], lse_stride[2];
     int32_t dtype;              /* attn_dtype of q, k, v, out */
     float scale;                /* from attn_hook_scale, computed once per launch */
+    /* NULL: keys from attn_hook_kv_ranges. Else the key blocks of a BlockMask
+     * built with query blocks of ATTN_CPU_BLOCK_Q rows; the kernel walks its
+     * full and partial blocks in ascending order (block_kv a multiple of
+     * ATTN_CPU_BLOCK_KV tiles keys exactly as a dense partial range does). */
+    const attn_block_mask_view *block_mask;
 } attn_fwd_args;
 
 /* Query rows per work item of the CPU kernel (a "query block"). */

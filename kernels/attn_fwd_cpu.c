@@ -14,6 +14,10 @@
  *       O = alpha * O + P . Vs          (rank-1 updates over DV lanes)
  *   out = O / l, lse = ln(l) + m * ln 2
  *
+ * With a BlockMask (args->block_mask) the key ranges are replaced by the
+ * mask's full and partial key blocks of this query block, walked in
+ * ascending order (cpu_blocks).
+ *
  * Memory is O(tile): the f32 buffers are stack arrays sized by D and DV
  * (the runtime bounds both by ATTN_CPU_MAX_HEAD_DIM). Keys outside every
  * range are never read; hooks are only called on real (b, h, q, kv), and the
@@ -255,6 +259,43 @@ static void cpu_ranges(const cpu_item *it, const attn_kv_range *r, int32_t nr, i
     }
 }
 
+/* Walks the full and partial key blocks of BlockMask row `row` in ascending
+ * order (merging the two sorted lists). Adjacent blocks form one run tiled
+ * BLOCK_KV keys at a time; a tile skips the mask when every block it
+ * touches is full. */
+static void cpu_blocks(const cpu_item *it, const attn_block_mask_view *m, int64_t row,
+                       int32_t nkv) {
+    const int32_t *part = m->kv_indices + row * m->nkvb, *full = m->full_kv_indices + row * m->nkvb;
+    const int32_t np = m->kv_num_blocks[row], nf = m->full_kv_num_blocks[row];
+    int32_t k0 = 0, n = 0, tile_full = 1; /* the pending tile [k0, k0 + n) */
+    for (int32_t i = 0, j = 0; i < np || j < nf;) {
+        int32_t is_full = i == np || (j < nf && full[j] < part[i]);
+        int32_t blk = is_full ? full[j++] : part[i++];
+        int32_t lo = blk * m->block_kv;
+        int32_t hi = nkv - lo < m->block_kv ? nkv : lo + m->block_kv;
+        if (n > 0 && lo != k0 + n) {
+            cpu_tile(it, k0, n, tile_full);
+            n = 0;
+        }
+        while (lo < hi) {
+            if (n == 0) {
+                k0 = lo;
+                tile_full = 1;
+            }
+            int32_t take = hi - lo < ATTN_CPU_BLOCK_KV - n ? hi - lo : ATTN_CPU_BLOCK_KV - n;
+            n += take;
+            lo += take;
+            tile_full &= is_full;
+            if (n == ATTN_CPU_BLOCK_KV) {
+                cpu_tile(it, k0, n, tile_full);
+                n = 0;
+            }
+        }
+    }
+    if (n > 0)
+        cpu_tile(it, k0, n, tile_full);
+}
+
 void attn_fwd_cpu(const attn_fwd_args *a, const attn_ctx *ctx, int32_t b, int32_t h,
                   int32_t qblock) {
     const int32_t H = ctx->dims[ATTN_DIM_H], HKV = ctx->dims[ATTN_DIM_HKV];
@@ -304,10 +345,16 @@ void attn_fwd_cpu(const attn_fwd_args *a, const attn_ctx *ctx, int32_t b, int32_
                          b * a->k_stride[0] + hk * a->k_stride[1],
                          b * a->v_stride[0] + hk * a->v_stride[1],
                          Qs, O, Kt, Kr, Vs, P, alpha, st};
-    attn_kv_range ranges[ATTN_MAX_KV_RANGES];
-    int32_t nr = attn_hook_kv_ranges(b, h, q0, q0 + nq, ctx, ranges);
-    cpu_ranges(&it, ranges, nr < ATTN_MAX_KV_RANGES ? nr : ATTN_MAX_KV_RANGES,
-               ctx->dims[ATTN_DIM_KV]);
+    const attn_block_mask_view *bm = a->block_mask;
+    if (bm) {
+        cpu_blocks(&it, bm, b * bm->row_stride_b + h * bm->row_stride_h + qblock,
+                   ctx->dims[ATTN_DIM_KV]);
+    } else {
+        attn_kv_range ranges[ATTN_MAX_KV_RANGES];
+        int32_t nr = attn_hook_kv_ranges(b, h, q0, q0 + nq, ctx, ranges);
+        cpu_ranges(&it, ranges, nr < ATTN_MAX_KV_RANGES ? nr : ATTN_MAX_KV_RANGES,
+                   ctx->dims[ATTN_DIM_KV]);
+    }
 
     const int64_t obase = b * a->o_stride[0] + h * a->o_stride[1];
     for (int32_t r = 0; r < nq; r++) {

@@ -1,8 +1,11 @@
 /* rt_launch_cpu.c - attn_forward: validation of q, k, v, out, lse and the
  * arguments, then the CPU kernel over the thread pool, one work item per
- * (b, h, query block), largest item (most visible keys) first. */
+ * (b, h, query block), largest item (most visible keys) first. Variants
+ * whose mask needs a runtime BlockMask get one (built per launch, or the
+ * caller's from the options), which the kernel walks instead of key ranges. */
 #include <stdlib.h>
 
+#include "rt_blockmask.h"
 #include "rt_internal.h"
 
 /* Checks a rank-4 (or rank-3 for lse) attention tensor: rank, dtype and a
@@ -44,9 +47,8 @@ static attn_status rt_check_dim(const DLTensor *t, const char *what, int32_t axi
     return ATTN_OK;
 }
 
-/* Validates the five tensors and fills the standard dims. */
-static attn_status rt_check_tensors(const DLTensor *q, const DLTensor *k, const DLTensor *v,
-                                    const DLTensor *out, const DLTensor *lse, int32_t *dims) {
+attn_status rt_check_attn_tensors(const DLTensor *q, const DLTensor *k, const DLTensor *v,
+                                  const DLTensor *out, const DLTensor *lse, int32_t *dims) {
     attn_status s;
     if ((s = rt_check_io(q, "q", 4, "[B, H, Q, D]", -1, NULL)) != ATTN_OK)
         return s;
@@ -125,11 +127,29 @@ static int rt_heavier_first(const void *x, const void *y) {
     return a->item < b->item ? -1 : a->item > b->item;
 }
 
+/* Key positions the kernel visits for query block qb of (b, h): from the
+ * launch's BlockMask when it has one, else from the variant's key ranges. */
+static int64_t rt_item_keys(const rt_fwd_job *job, int32_t b, int32_t h, int32_t qb) {
+    if (job->args.block_mask)
+        return rt_block_mask_row_keys(job->args.block_mask, b, h, qb);
+    const int32_t NQ = job->ctx.dims[ATTN_DIM_Q], NKV = job->ctx.dims[ATTN_DIM_KV];
+    int32_t q0 = qb * ATTN_CPU_BLOCK_Q;
+    int32_t q1 = NQ - q0 < ATTN_CPU_BLOCK_Q ? NQ : q0 + ATTN_CPU_BLOCK_Q;
+    attn_kv_range r[ATTN_MAX_KV_RANGES];
+    int32_t nr = job->var->kv_ranges(b, h, q0, q1, &job->ctx, r);
+    int64_t keys = 0;
+    for (int32_t j = 0; j < nr && j < ATTN_MAX_KV_RANGES; j++) {
+        int32_t lo = r[j].lo < 0 ? 0 : r[j].lo, hi = r[j].hi > NKV ? NKV : r[j].hi;
+        keys += hi > lo ? hi - lo : 0;
+    }
+    return keys;
+}
+
 /* The work order: items by decreasing number of visible key positions
- * (from the variant's key ranges). NULL with *st = ATTN_OK means natural order. */
+ * (rt_item_keys). NULL with *st = ATTN_OK means natural order. */
 static int64_t *rt_work_order(const rt_fwd_job *job, int64_t n, attn_status *st) {
     *st = ATTN_OK;
-    if (!job->var->kv_ranges || n < 2)
+    if ((!job->var->kv_ranges && !job->args.block_mask) || n < 2)
         return NULL;
     rt_weighted *w = malloc((size_t)n * sizeof *w);
     int64_t *order = malloc((size_t)n * sizeof *order);
@@ -139,20 +159,10 @@ static int64_t *rt_work_order(const rt_fwd_job *job, int64_t n, attn_status *st)
         *st = rt_fail(ATTN_ERR_NO_MEMORY, "out of memory for %lld work items", (long long)n);
         return NULL;
     }
-    const int32_t NQ = job->ctx.dims[ATTN_DIM_Q], NKV = job->ctx.dims[ATTN_DIM_KV];
     for (int64_t i = 0; i < n; i++) {
         int32_t b, h, qb;
         rt_fwd_item(job, i, &b, &h, &qb);
-        int32_t q0 = qb * ATTN_CPU_BLOCK_Q;
-        int32_t q1 = NQ - q0 < ATTN_CPU_BLOCK_Q ? NQ : q0 + ATTN_CPU_BLOCK_Q;
-        attn_kv_range r[ATTN_MAX_KV_RANGES];
-        int32_t nr = job->var->kv_ranges(b, h, q0, q1, &job->ctx, r);
-        int64_t keys = 0;
-        for (int32_t j = 0; j < nr && j < ATTN_MAX_KV_RANGES; j++) {
-            int32_t lo = r[j].lo < 0 ? 0 : r[j].lo, hi = r[j].hi > NKV ? NKV : r[j].hi;
-            keys += hi > lo ? hi - lo : 0;
-        }
-        w[i].weight = keys;
+        w[i].weight = rt_item_keys(job, b, h, qb);
         w[i].item = i;
     }
     qsort(w, (size_t)n, sizeof *w, rt_heavier_first);
@@ -204,7 +214,7 @@ attn_status attn_forward(const attn_variant *var, const DLTensor *q, const DLTen
         return rt_fail(ATTN_ERR_UNSUPPORTED, "%s has no CPU kernel", var->name);
 
     rt_fwd_job job = {.var = var};
-    attn_status s = rt_check_tensors(q, k, v, out, lse, job.ctx.dims);
+    attn_status s = rt_check_attn_tensors(q, k, v, out, lse, job.ctx.dims);
     if (s != ATTN_OK)
         return s;
     int64_t nqb_all = attn_cpu_query_blocks(q->shape[2]);
@@ -230,10 +240,16 @@ attn_status attn_forward(const attn_variant *var, const DLTensor *q, const DLTen
     job.ctx.params = bound.slots;
     rt_fill_fwd_args(&job.args, q, k, v, out, lse);
     job.args.scale = var->hook_scale(&job.ctx);
-    int64_t *order = rt_work_order(&job, nitems, &s);
+    attn_block_mask *owned_bm;
+    attn_block_mask_view bm_view;
+    int64_t *order = NULL;
+    s = rt_block_mask_for_launch(var, opts, &job.ctx, &owned_bm, &bm_view, &job.args.block_mask);
+    if (s == ATTN_OK)
+        order = rt_work_order(&job, nitems, &s);
     if (s == ATTN_OK)
         rt_pool_run(pool, opts->num_threads, nitems, order, rt_fwd_task, &job);
     free(order);
+    attn_block_mask_free(owned_bm);
     rt_bound_free(&bound);
     return s;
 }

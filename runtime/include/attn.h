@@ -94,6 +94,7 @@ typedef void (*attn_cpu_fwd_fn)(const attn_fwd_args *args, const attn_ctx *ctx, 
 typedef float (*attn_scale_fn)(const attn_ctx *ctx);
 typedef int32_t (*attn_kv_ranges_fn)(int32_t b, int32_t h, int32_t q0, int32_t q1,
                                      const attn_ctx *ctx, attn_kv_range *out);
+typedef int32_t (*attn_mask_fn)(int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx);
 
 typedef struct attn_variant {
     const char *name;
@@ -109,6 +110,14 @@ typedef struct attn_variant {
     attn_kv_ranges_fn kv_ranges; /* its attn_hook_kv_ranges: orders the CPU work
                                     (largest first); NULL = natural order */
     const struct attn_scan_desc *scan; /* ATTN_KIND_SCAN: outputs and entry points (attn_scan) */
+    /* Block masks (attn_blockmask.h): the variant's attn_hook_mask (NULL: no
+     * BlockMask can be built); nonzero needs_block_mask when the analysis
+     * could not bound the mask (its kv_ranges are dense), so attn_forward
+     * builds a BlockMask per launch unless one is given in the options; and
+     * whether the mask ignores b / h (tables shared along that axis). */
+    attn_mask_fn mask_fn;
+    int32_t needs_block_mask;
+    int32_t mask_independent_of_b, mask_independent_of_h;
 } attn_variant;
 
 /* Index of the parameter called `name`, or -1. */
@@ -191,6 +200,10 @@ typedef struct attn_launch_opts {
      * outside the range are not written. */
     int64_t qb_begin, qb_end;
     void *stream;        /* CUDA stream (future device paths) */
+    /* A prebuilt BlockMask (attn_blockmask.h) for this launch's shapes and
+     * arguments, with query blocks of ATTN_CPU_BLOCK_Q rows, or NULL. The
+     * kernel then visits only its blocks; the caller keeps ownership. */
+    const struct attn_block_mask *block_mask;
 } attn_launch_opts;
 
 /* Number of query blocks the CPU kernel splits Q rows into. */
