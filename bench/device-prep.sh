@@ -1,74 +1,58 @@
 #!/usr/bin/env bash
 # device-prep.sh - builds, on the dev machine (LLVM 19, clang-19), what
-# bench/device-check.sh needs on the GPU machine (which has no LLVM), into
+# bench/device-check.sh needs on the GPU machine (no LLVM there), into
 # build-device/ (git-ignored; carry it: run(carry=["build-device"])):
 #
-#   build-device/bin/       test_cuda_basic, test_cuda_attn, attn_gpu_bench,
-#                           test_cuda_unavailable (runtime linked statically)
-#   build-device/ptx/ARCH/  attn_fwd_gpu_<f16|bf16>_d<64|128>.ptx for sm_80 and
-#                           sm_90a: the GPU template (kernels/attn_fwd_gpu.c)
-#                           linked with the hand-written test hooks
-#                           (tests/emu/emu_hooks.c; variant chosen by
-#                           params[0]), entry emu_attn_fwd_gpu, through
-#                           clang-19 -> llvm-link -> opt O3 -> llc-19
-#   build-device/CTestTestfile.cmake   the gpu-labelled tests with paths
-#                           relative to build-device/ (ctest --test-dir)
+#   build-device/bin/   test_gpu_cuda, gpu_bench (tests/gpu): bench/variants.attn
+#                       compiled by attnc (--emit header: descriptors and scale
+#                       hooks linked in), launched through the runtime's
+#                       attn_forward_gpu / attn_time_gpu; test_cuda_basic,
+#                       test_cuda_unavailable (tests/cuda). They link only libc
+#                       and libm (checked below with ldd); libcuda is dlopen'ed.
+#   build-device/ptx/   bench_variants.sm_80.ptx, bench_variants.sm_90a.ptx:
+#                       attnc bench/variants.attn --target sm_80,sm_90a --emit ptx
+#                       (every variant x specialisation, entries
+#                       V_attn_fwd_gpu_<f16|bf16>_d<D>[_dv<DV>])
+#   build-device/attn/  bench/variants.attn and stdlib/std (the interpreter's input)
+#   build-device/CTestTestfile.cmake   the gpu-labelled tests, paths relative
+#                       to build-device/ (ctest --test-dir build-device -L gpu)
 #
-# The PTX is the stand-in until attnc emits the GPU template per variant
-# (then: attnc VARIANTS.attn --target sm_90a --emit ptx, one
-# <variant>_attn_fwd_gpu entry each). Usage: bench/device-prep.sh
+# Usage: bench/device-prep.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$root/build-device-work   # the cmake build (not carried)
 out=$root/build-device
-llvm_bin=$(llvm-config-19 --bindir 2>/dev/null || echo /usr/lib/llvm-19/bin)
-ptxas=$(command -v ptxas || echo /usr/local/cuda/bin/ptxas)
+bins_gpu=(test_gpu_cuda gpu_bench)
+bins_cuda=(test_cuda_basic test_cuda_unavailable)
 
-echo "== building the CUDA test binaries in $work"
-cmake -S "$root" -B "$work" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C "$work" test_cuda_basic test_cuda_attn attn_gpu_bench test_cuda_unavailable
+echo "== building attnc and the GPU programs in $work"
+cmake -S "$root" -B "$work" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C "$work" attnc "${bins_gpu[@]}" "${bins_cuda[@]}" gpu_bench_ptx
 rm -rf "$out"
-mkdir -p "$out/bin"
-for b in test_cuda_basic test_cuda_attn attn_gpu_bench test_cuda_unavailable; do
-  cp "$work/tests/cuda/$b" "$out/bin/"
-done
+mkdir -p "$out/bin" "$out/ptx" "$out/attn"
+for b in "${bins_gpu[@]}"; do cp "$work/tests/gpu/$b" "$out/bin/"; done
+for b in "${bins_cuda[@]}"; do cp "$work/tests/cuda/$b" "$out/bin/"; done
+cp "$work"/tests/gpu/bench_variants.sm_80.ptx "$work"/tests/gpu/bench_variants.sm_90a.ptx "$out/ptx/"
+cp "$root/bench/variants.attn" "$out/attn/"
+cp -r "$root/stdlib" "$out/attn/"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-entry=emu_attn_fwd_gpu
-for arch in sm_80 sm_90a; do
-  echo "== GPU template PTX for $arch"
-  mkdir -p "$out/ptx/$arch"
-  flags=(--target=nvptx64-nvidia-cuda "-march=$arch" -ffreestanding -fno-math-errno -std=c11
-         -O3 -Wall -Wextra -Wno-unused-parameter -Werror "-I$root/kernels" "-I$root/tests/emu")
-  clang-19 "${flags[@]}" -S -emit-llvm "$root/tests/emu/emu_hooks.c" -o "$tmp/hooks.ll"
-  for dtype in f16 bf16; do
-    for d in 64 128; do
-      name=attn_fwd_gpu_${dtype}_d$d
-      defs=(-DATTN_HEAD_DIM=$d -DATTN_HEAD_DIM_V=$d -DATTN_GPU_ENTRY=$entry)
-      [[ $dtype == bf16 ]] && defs+=(-DATTN_DTYPE_BF16)
-      clang-19 "${flags[@]}" "${defs[@]}" -S -emit-llvm "$root/kernels/attn_fwd_gpu.c" -o "$tmp/$name.ll"
-      "$llvm_bin/llvm-link" "$tmp/$name.ll" "$tmp/hooks.ll" -o "$tmp/$name.linked.bc"
-      "$llvm_bin/opt" '-passes=internalize,default<O3>' "-internalize-public-api-list=$entry" \
-        "$tmp/$name.linked.bc" -o "$tmp/$name.bc"
-      "$llvm_bin/llc" "-mcpu=$arch" "$tmp/$name.bc" -o "$out/ptx/$arch/$name.ptx"
-      if [[ -x $ptxas ]]; then
-        "$ptxas" "-arch=$arch" -v "$out/ptx/$arch/$name.ptx" -o "$tmp/$name.cubin" 2>&1 |
-          grep -o 'Used [0-9]* registers.*' | sed "s/^/   $arch $name: /"
-      fi
-    done
-  done
+echo "== shared libraries of the carried programs (must be libc/libm only)"
+for b in "$out"/bin/*; do
+  libs=$(ldd "$b" | awk '/=>/ {print $1}' | sort | tr '\n' ' ')
+  echo "   $(basename "$b"): $libs"
+  if grep -qiE 'llvm|clang' <<<"$libs"; then echo "error: $b needs LLVM" >&2; exit 1; fi
 done
 
 # ctest reads this with CMAKE_CURRENT_LIST_DIR = build-device wherever it lies.
 cat > "$out/CTestTestfile.cmake" <<'CTEST'
-# Generated by bench/device-prep.sh: the gpu-labelled CUDA tests.
-add_test(cuda.basic "${CMAKE_CURRENT_LIST_DIR}/bin/test_cuda_basic")
-set_tests_properties(cuda.basic PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 120)
-add_test(cuda.attn "${CMAKE_CURRENT_LIST_DIR}/bin/test_cuda_attn")
-set_tests_properties(cuda.attn PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 180
-                     ENVIRONMENT "ATTN_GPU_PTX_DIR=${CMAKE_CURRENT_LIST_DIR}/ptx/sm_80")
-add_test(cuda.unavailable "${CMAKE_CURRENT_LIST_DIR}/bin/test_cuda_unavailable"
+# Generated by bench/device-prep.sh: the gpu-labelled tests.
+set(dev "${CMAKE_CURRENT_LIST_DIR}")
+add_test(cuda.basic "${dev}/bin/test_cuda_basic")
+set_tests_properties(cuda.basic PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 60)
+add_test(gpu.cuda "${dev}/bin/test_gpu_cuda" "${dev}/attn/variants.attn" "${dev}/ptx/bench_variants")
+set_tests_properties(gpu.cuda PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 100
+                     ENVIRONMENT "ATTN_STDLIB=${dev}/attn/stdlib")
+add_test(cuda.unavailable "${dev}/bin/test_cuda_unavailable"
          "CUDA unavailable: /nonexistent/libcuda.so.1: cannot open shared object file")
 set_tests_properties(cuda.unavailable PROPERTIES LABELS gpu TIMEOUT 30
                      ENVIRONMENT ATTN_CUDA_DRIVER=/nonexistent/libcuda.so.1)

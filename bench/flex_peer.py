@@ -7,8 +7,11 @@ Rows: variant x D x S with bf16 q/k/v [B, H, S, D], B*S = 16384, H*D = 2048:
   softcap (50 * tanh(s / 50)), alibi (s + slope_h * (kv - q)).
 Peers: torch.nn.attention.flex_attention compiled with torch.compile (same
 masks as mask_mods with create_block_mask, same score mods), and
-F.scaled_dot_product_attention for none / causal. attnc: the carried PTX
-launched through the runtime by attn_gpu_bench (tests/cuda/attn_gpu_bench.c).
+F.scaled_dot_product_attention for none / causal. attnc: the variants of
+bench/variants.attn compiled by attnc to PTX (carried), all rows timed in
+one gpu_bench process (tests/gpu/gpu_bench.c: attn_time_gpu, parameters
+-- window, cap, pack offsets, ALiBi slopes -- passed in the kernels'
+attn_ctx.params slots on the device).
 
 Timing: CUDA events around each call after warm-up, the median.
 FLOPs (the FlashAttention convention): 4*B*H*S*S*D for dense rows, half of
@@ -16,7 +19,8 @@ that for causal; sliding_window and document count 4*B*H*D per visible
 (q, kv) pair. The same count is used for every column, so the ratio
 attnc/flex is a ratio of times.
 
-Usage: flex_peer.py --bench BIN --ptx-dir DIR [--budget SECONDS]
+Usage: flex_peer.py --bench BIN --ptx STEM [--budget SECONDS]
+       flex_peer.py --print-rows    (the attnc rows, as gpu_bench reads them)
 Prints ONE table at the end (also on SIGTERM, with what was measured).
 """
 import argparse
@@ -29,10 +33,10 @@ import time
 
 VARIANTS = ["none", "causal", "sliding_window", "document", "softcap", "alibi"]
 WINDOW, CAP, TOKENS, HIDDEN = 1024, 50.0, 16384, 2048
-# attnc launcher variant names (the test hooks of tests/emu/emu_hooks.c).
-ATTNC = {"none": "none", "causal": "causal", "sliding_window": "window",
-         "document": "docs", "softcap": "softcap"}
-
+# The variants of bench/variants.attn.
+ATTNC = {"none": "plain", "causal": "causal_attention", "sliding_window": "sliding_window_causal",
+         "document": "packed_documents", "softcap": "softcap_attention",
+         "alibi": "alibi_attention"}
 
 def doc_lengths(S):
     """Random document lengths summing to S (seeded, same for every peer)."""
@@ -69,27 +73,47 @@ def show(rows):
           " bf16, B*S = %d, H*D = %d" % (TOKENS, HIDDEN), flush=True)
 
 
-def run_attnc(args, variant, D, S, B, H, deadline):
-    if variant not in ATTNC:
-        return "n/a (no hooks)"
-    left = deadline - time.time()
-    if left < 5:
-        return "skip (time)"
-    param = {"sliding_window": str(WINDOW), "softcap": str(CAP),
-             "document": ",".join(map(str, doc_lengths(S)))}.get(variant, "")
-    ptx = "%s/attn_fwd_gpu_bf16_d%d.ptx" % (args.ptx_dir, D)
-    cmd = [args.bench, ptx, "emu_attn_fwd_gpu", str(D), str(S), str(B), str(H), ATTNC[variant]]
-    cmd += [param] if param else []
+def alibi_slopes(H):
+    """ALiBi slopes 2^(-8 (h + 1) / H), the same for every peer."""
+    return [2.0 ** (-8.0 * (i + 1) / H) for i in range(H)]
+
+
+def attnc_row(variant, D, S, B, H):
+    """One gpu_bench stdin line: VARIANT D S B H [NAME=VALUE]..."""
+    param = {"sliding_window": "w=%d" % (WINDOW - 1),  # q - kv <= w
+             "softcap": "cap=%g" % CAP,
+             "document": "docs=" + ",".join(map(str, doc_lengths(S))),
+             "alibi": "slopes=" + ",".join("%.9g" % x for x in alibi_slopes(H))}.get(variant)
+    return " ".join([ATTNC[variant], str(D), str(S), str(B), str(H)] + ([param] if param else []))
+
+
+def run_attnc(args, configs, timeout):
+    """{(variant, D, S): ms or reason} for all configs, one gpu_bench process."""
+    rows = {attnc_row(v, D, S, TOKENS // S, HIDDEN // D): (v, D, S) for v, D, S in configs}
+    cmd = [args.bench, args.ptx]
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=min(60, left))
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return "fail (%s)" % type(e).__name__
-    for line in p.stdout.splitlines():
-        if line.startswith("attnc_ms "):
-            return float(line.split()[1])
-    print("  attnc %s D=%d S=%d: rc %d %s" % (variant, D, S, p.returncode, p.stderr.strip()),
-          file=sys.stderr)
-    return "skip (no GPU)" if p.returncode == 77 else "fail (rc %d)" % p.returncode
+        p = subprocess.run(cmd, input="\n".join(rows) + "\n", capture_output=True, text=True,
+                           timeout=timeout)
+        out, rc, err = p.stdout, p.returncode, p.stderr
+    except subprocess.TimeoutExpired as e:
+        out, rc, err = e.stdout or "", "timeout", ""
+        out = out.decode() if isinstance(out, bytes) else out
+    except OSError as e:
+        return {c: "fail (%s)" % type(e).__name__ for c in rows.values()}
+    name = {ATTNC[v]: v for v in ATTNC}
+    got = {}
+    for line in out.splitlines():
+        w = line.split(None, 4)
+        if len(w) >= 4 and w[0] in ("attnc_ms", "attnc_fail") and w[1] in name:
+            key = (name[w[1]], int(w[2]), int(w[3]))
+            got[key] = float(w[4]) if w[0] == "attnc_ms" else "fail"
+            if w[0] == "attnc_fail":
+                print("  attnc %s D=%s S=%s: %s" % (w[1], w[2], w[3], w[4] if len(w) > 4 else ""),
+                      file=sys.stderr)
+    if err.strip():
+        print("  gpu_bench: rc %s %s" % (rc, err.strip()), file=sys.stderr)
+    missing = "skip (no GPU)" if rc == 77 else "skip (time)" if rc == "timeout" else "fail (rc %s)" % rc
+    return {c: got.get(c, missing) for c in rows.values()}
 
 
 def time_ms(torch, fn, warmup=3, iters=10):
@@ -121,20 +145,26 @@ def make_mods(torch, variant, S, H):
     if variant == "softcap":
         return (lambda s, b, h, q, kv: CAP * torch.tanh(s / CAP)), None
     if variant == "alibi":
-        slopes = torch.tensor([2.0 ** (-8.0 * (i + 1) / H) for i in range(H)], device="cuda")
+        slopes = torch.tensor(alibi_slopes(H), device="cuda")
         return (lambda s, b, h, q, kv: s + slopes[h] * (kv - q)), None
     return None, None
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bench", required=True, help="attn_gpu_bench binary")
-    ap.add_argument("--ptx-dir", required=True, help="directory of attn_fwd_gpu_bf16_d*.ptx")
+    ap.add_argument("--bench", help="gpu_bench binary")
+    ap.add_argument("--ptx", help="PTX stem (STEM.sm_80.ptx, STEM.sm_90a.ptx)")
     ap.add_argument("--budget", type=float, default=280, help="seconds for everything")
+    ap.add_argument("--print-rows", action="store_true", help="print the attnc rows and exit")
     args = ap.parse_args()
+    configs = [(v, D, S) for D in (128, 64) for S in (4096, 1024, 16384) for v in VARIANTS]
+    if args.print_rows:
+        print("\n".join(attnc_row(v, D, S, TOKENS // S, HIDDEN // D) for v, D, S in configs))
+        return 0
+    if not args.bench or not args.ptx:
+        ap.error("--bench and --ptx are required")
     t0 = time.time()
     deadline = t0 + args.budget
-    configs = [(v, D, S) for D in (128, 64) for S in (4096, 1024, 16384) for v in VARIANTS]
     rows = {}
 
     def on_term(signum, frame):
@@ -143,11 +173,11 @@ def main():
     signal.signal(signal.SIGTERM, on_term)
 
     for v, D, S in configs:
-        B, H = TOKENS // S, HIDDEN // D
         rows[(v, D, S)] = {"variant": v, "D": D, "S": S, "attnc": "skip (time)",
                            "flex": "skip (time)", "sdpa": "-"}
-        # attnc first: cheap, and it must not wait behind flex compilation.
-        ms = run_attnc(args, v, D, S, B, H, t0 + 0.3 * args.budget)
+    # attnc first: one process (one PTX JIT), and it must not wait behind flex compilation.
+    for (v, D, S), ms in run_attnc(args, configs, 0.35 * args.budget).items():
+        B, H = TOKENS // S, HIDDEN // D
         flops = 4.0 * B * H * D * visible_pairs(v, S)
         rows[(v, D, S)]["attnc"] = flops / ms / 1e9 if isinstance(ms, float) else ms
 

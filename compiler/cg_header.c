@@ -110,7 +110,9 @@ static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v
                "    int32_t qblock);\n", n);
     fprintf(f, "float %s_attn_hook_scale(const attn_ctx *ctx);\n", n);
     fprintf(f, "int32_t %s_attn_hook_kv_ranges(int32_t b, int32_t h, int32_t q0, int32_t q1,\n"
-               "    const attn_ctx *ctx, attn_kv_range *out);\n\n", n);
+               "    const attn_ctx *ctx, attn_kv_range *out);\n", n);
+    fprintf(f, "int32_t %s_attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv,\n"
+               "    const attn_ctx *ctx);\n\n", n);
     fprintf(f, "/* %s's parameters: scalars by value, tensors as DLTensors, packs as their\n"
                " * int32 offsets (cu_seqlens). A NULL tensor or pack is reported as missing. */\n", n);
     fprintf(f, "typedef struct %s_%s_params {\n", prefix, n);
@@ -129,10 +131,10 @@ static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v
     cg_header_tables(f, v);
     fprintf(f, "    static const attn_variant var = {\"%s\", ATTN_KIND_ATTENTION, dims, %d, %s, %d, %s, %d,\n"
                "        %s_attn_fwd_cpu, %s_attn_hook_scale, %s_attn_hook_kv_ranges, NULL,\n"
-               "        NULL, %d, %d, %d};\n"
+               "        %s_attn_hook_mask, %d, %d, %d};\n"
                "    return &var;\n}\n\n",
             n, (int)v->ndims, v->nparams ? "params" : "NULL", (int)v->nparams,
-            v->npreconds ? "preconds" : "NULL", (int)v->npreconds, n, n, n,
+            v->npreconds ? "preconds" : "NULL", (int)v->npreconds, n, n, n, n,
             (int)v->needs_block_mask, (int)v->mask_independent_of_b,
             (int)v->mask_independent_of_h);
 

@@ -2,6 +2,7 @@
  * and its host JIT (run_attention.h). */
 #include <string.h>
 
+#include "analysis.h"
 #include "run_attention.h"
 #include "run_scan.h"
 
@@ -13,8 +14,12 @@ void run_attn_describe(Arena *arena, const Decl *d, attn_variant *v)
         if (params[i].kind == ATTN_PARAM_PACK)
             params[i].pack_dim = ATTN_DIM_KV;
     }
+    const MaskAnalysis *mask = analysis_mask(arena, d);
     *v = (attn_variant){.name = d->name, .kind = ATTN_KIND_ATTENTION, .dims = d->dims,
-                        .ndims = d->ndims, .params = params, .nparams = d->nparams};
+                        .ndims = d->ndims, .params = params, .nparams = d->nparams,
+                        .needs_block_mask = analysis_needs_block_mask(d),
+                        .mask_independent_of_b = !mask->uses_b,
+                        .mask_independent_of_h = !mask->uses_h};
     run_variant_preconds(arena, d, v);
 }
 
@@ -27,7 +32,8 @@ bool run_attn_program(Arena *arena, Decl *d, AttnProgram *p, char *err)
     void *fwd = cg_jit_lookup(p->jit, d->name, "attn_fwd_cpu", err);
     void *scale = fwd ? cg_jit_lookup(p->jit, d->name, "attn_hook_scale", err) : NULL;
     void *ranges = scale ? cg_jit_lookup(p->jit, d->name, "attn_hook_kv_ranges", err) : NULL;
-    if (!ranges) {
+    void *mask = ranges ? cg_jit_lookup(p->jit, d->name, "attn_hook_mask", err) : NULL;
+    if (!mask) {
         run_attn_program_free(p);
         return false;
     }
@@ -35,6 +41,7 @@ bool run_attn_program(Arena *arena, Decl *d, AttnProgram *p, char *err)
     p->var.cpu_fwd = (attn_cpu_fwd_fn)fwd;
     p->var.hook_scale = (attn_scale_fn)scale;
     p->var.kv_ranges = (attn_kv_ranges_fn)ranges;
+    p->var.mask_fn = (attn_mask_fn)mask;
     return true;
 }
 

@@ -30,6 +30,13 @@ void *rt_data(const DLTensor *t);
  * shape; `what` names it in the message. */
 attn_status rt_check_cpu_tensor(const DLTensor *t, const char *what);
 
+/* rt_launch_cpu.c ----------------------------------------------------- */
+
+/* Validates attn_forward's tensors (CPU, ranks, dtypes, matching sizes,
+ * H a multiple of HKV; lse may be NULL) and fills the 7 standard dims. */
+attn_status rt_check_attn_tensors(const DLTensor *q, const DLTensor *k, const DLTensor *v,
+                                  const DLTensor *out, const DLTensor *lse, int32_t *dims);
+
 /* rt_args.c ----------------------------------------------------------- */
 
 /* The bound parameters of one launch: slots for attn_ctx.params plus the

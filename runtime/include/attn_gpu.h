@@ -49,12 +49,22 @@ typedef enum attn_gpu_device {
  * kernels, else ATTN_ERR_UNSUPPORTED naming the available ones.
  *   EMU: tensors on the CPU; opts->num_threads (> 0) OS threads run blocks.
  *   CUDA: q, k, v, out, lse either all on the CPU (uploaded, computed,
- *   downloaded; synchronous) or all kDLCUDA device tensors (asynchronous on
- *   opts->stream); tensor and pack arguments are copied to the device.
+ *   downloaded) or all kDLCUDA device tensors (launched on opts->stream);
+ *   tensor and pack arguments are copied to the device, and the call
+ *   returns when the kernel is done (it frees those copies).
  * opts->qb_begin/qb_end must be 0 (whole launches only). */
 attn_status attn_forward_gpu(const attn_gpu_variant *gv, attn_gpu_device dev, const DLTensor *q,
                              const DLTensor *k, const DLTensor *v, DLTensor *out, DLTensor *lse,
                              const attn_arg *args, int32_t nargs, const attn_launch_opts *opts);
+
+/* attn_forward_gpu on ATTN_GPU_CUDA with the kernel launched `warmup`
+ * times, then `iters` (>= 1) times each timed with CUDA events;
+ * *median_ms is the median (0 for an empty launch). Transfers and
+ * parameter copies are not timed; out and lse hold the last launch's result. */
+attn_status attn_time_gpu(const attn_gpu_variant *gv, const DLTensor *q, const DLTensor *k,
+                          const DLTensor *v, DLTensor *out, DLTensor *lse, const attn_arg *args,
+                          int32_t nargs, const attn_launch_opts *opts, int32_t warmup,
+                          int32_t iters, float *median_ms);
 
 #ifdef __cplusplus
 }

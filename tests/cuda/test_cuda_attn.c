@@ -2,7 +2,7 @@
  * double-precision reference, for each variant of the test hooks.
  *
  * $ATTN_GPU_PTX_DIR holds attn_fwd_gpu_<f16|bf16>_d<64|128>.ptx (entry
- * emu_attn_fwd_gpu; bench/device-prep.sh builds them); specialisations
+ * emu_attn_fwd_gpu; built by hand, see CMakeLists.txt); specialisations
  * without a file are skipped, and the whole test (exit 77) when the
  * variable is unset, nothing is found, or there is no driver. */
 #include <math.h>

@@ -1,5 +1,6 @@
 /* gpu_case.c - random attention problems and their reference answers
  * (gpu_case.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,4 +178,66 @@ bool gpu_case_build(Arena *arena, const Decl *d, const GpuShape *s, const GpuSet
         return false;
     }
     return true;
+}
+
+bool gpu_case_compare(const char *what, const GpuCase *c, const uint16_t *out, const float *lse)
+{
+    const GpuShape *s = &c->s;
+    double tol = s->dtype == ATTN_BF16 ? 2e-2 : 4e-3;
+    size_t rows = (size_t)s->B * s->H * s->Q;
+    for (size_t r = 0; r < rows; r++) {
+        double rl = c->ref_lse[r];
+        bool lse_ok = isinf(rl) ? isinf(lse[r]) && lse[r] < 0 : fabs(lse[r] - rl) <= 1e-3 * (1 + fabs(rl));
+        if (!lse_ok) {
+            printf("FAIL %s: lse[row %zu] = %g, reference %g\n", what, r, lse[r], rl);
+            return false;
+        }
+        for (int j = 0; j < s->DV; j++) {
+            double ref = c->ref_out[r * s->DV + j], got = gpu_case_from_half(s->dtype, out[r * s->DV + j]);
+            if (!(fabs(got - ref) <= tol * (1 + fabs(ref)))) {
+                printf("FAIL %s: out[row %zu][%d] = %g, reference %g\n", what, r, j, got, ref);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+bool gpu_case_parse_settings(Arena *a, int argc, char **argv, GpuSetting *settings)
+{
+    for (int i = 0; i < argc; i++) {
+        char *s = arena_strdup(a, argv[i]), *dot = strchr(s, '.'), *eq = strchr(s, '=');
+        if (!dot || !eq || eq < dot) {
+            fprintf(stderr, "bad setting '%s' (VARIANT.PARAM=VALUE)\n", argv[i]);
+            return false;
+        }
+        *dot = *eq = 0;
+        settings[i] = (GpuSetting){s, dot + 1, eq + 1};
+    }
+    return true;
+}
+
+bool gpu_case_attentions(Compilation *c, const char *path, PtrVec *out)
+{
+    Module *m = compile_file(c, path);
+    for (int i = 0; m && !c->diags.errors && i < m->ndecls; i++)
+        if (m->decls[i]->kind == DECL_ATTENTION)
+            ptrvec_push(&c->arena, out, m->decls[i]);
+    return m && !c->diags.errors && out->len;
+}
+
+GpuShape gpu_case_fit(const Decl *d, const GpuShape *s)
+{
+    GpuShape f = *s;
+    for (int i = 0; i < d->nparams; i++)
+        if (d->params[i]->type->kind == TY_PACK)
+            f.KV = f.Q;
+    return f;
+}
+
+const char *gpu_case_what(Arena *a, const Decl *d, const GpuShape *s)
+{
+    return arena_printf(a, "%s %s B=%d H=%d HKV=%d Q=%d KV=%d D=%d DV=%d", d->name,
+                        s->dtype == ATTN_BF16 ? "bf16" : "f16", s->B, s->H, s->HKV, s->Q, s->KV,
+                        s->D, s->DV);
 }

@@ -29,12 +29,32 @@ typedef struct GpuSetting {
     const char *variant, *name, *value;
 } GpuSetting;
 
+/* VARIANT.PARAM=VALUE strings argv[0..argc) into settings[]; false (and a
+ * message on stderr) on a malformed one. */
+bool gpu_case_parse_settings(Arena *a, int argc, char **argv, GpuSetting *settings);
+
+/* Compiles `path` (front end) and appends its attention declarations to
+ * *out; false after errors (reported by c) or when it has none. */
+bool gpu_case_attentions(Compilation *c, const char *path, PtrVec *out);
+
+/* s adapted to attention d: KV = Q when d has a pack (packs split the one
+ * sequence axis). */
+GpuShape gpu_case_fit(const Decl *d, const GpuShape *s);
+/* "NAME DTYPE B=.. H=.. HKV=.. Q=.. KV=.. D=.. DV=.." (in `a`), naming a case. */
+const char *gpu_case_what(Arena *a, const Decl *d, const GpuShape *s);
+
 /* Builds a problem for attention `d` with shape s (Q == KV when it has a
  * pack), scalars from settings or their literal defaults, tensors and packs
  * drawn from `seed`, and runs the interpreter. Memory from `arena`. false +
  * message on stderr when a parameter has no value or the interpreter fails. */
 bool gpu_case_build(Arena *arena, const Decl *d, const GpuShape *s, const GpuSetting *settings,
                     int nsettings, uint32_t seed, GpuCase *out);
+
+/* Compares a kernel's out (compact [B, H, Q, DV] in the case's dtype) and
+ * lse with the reference: |out - ref| <= 4e-3 (f16) or 2e-2 (bf16) times
+ * (1 + |ref|), |lse - ref| <= 1e-3 (1 + |ref|), -inf rows exactly. Prints
+ * "FAIL WHAT: ..." for the first misfit. */
+bool gpu_case_compare(const char *what, const GpuCase *c, const uint16_t *out, const float *lse);
 
 /* Element conversions of the case's dtype. */
 uint16_t gpu_case_to_half(int dtype, float f);

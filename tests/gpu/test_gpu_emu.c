@@ -6,7 +6,6 @@
  *
  * usage: test_gpu_emu FILE.attn [VARIANT.PARAM=VALUE]...
  * Scalars without a literal default must be set. Exit 0 when all agree. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,43 +23,12 @@ static const GpuShape gpu_shapes[] = {
 };
 enum { GPU_NSHAPES = sizeof gpu_shapes / sizeof gpu_shapes[0], GPU_CASES_PER_VARIANT = 3 };
 
-/* Per dtype: |out - ref| <= tol_out * (1 + |ref|); |lse - ref| <= 1e-3 * (1 + |ref|). */
-static double gpu_tol_out(int dtype) { return dtype == ATTN_BF16 ? 2e-2 : 4e-3; }
-
-/* Compares the kernel's out/lse with the reference; prints the first misfit. */
-static bool gpu_compare(const char *what, const GpuCase *c, const uint16_t *out, const float *lse)
-{
-    const GpuShape *s = &c->s;
-    size_t rows = (size_t)s->B * s->H * s->Q;
-    for (size_t r = 0; r < rows; r++) {
-        double rl = c->ref_lse[r];
-        bool lse_ok = isinf(rl) ? isinf(lse[r]) && lse[r] < 0 : fabs(lse[r] - rl) <= 1e-3 * (1 + fabs(rl));
-        if (!lse_ok) {
-            printf("FAIL %s: lse[row %zu] = %g, reference %g\n", what, r, lse[r], rl);
-            return false;
-        }
-        for (int j = 0; j < s->DV; j++) {
-            double ref = c->ref_out[r * s->DV + j], got = gpu_case_from_half(s->dtype, out[r * s->DV + j]);
-            if (!(fabs(got - ref) <= gpu_tol_out(s->dtype) * (1 + fabs(ref)))) {
-                printf("FAIL %s: out[row %zu][%d] = %g, reference %g\n", what, r, j, got, ref);
-                return false;
-            }
-        }
-    }
-    return true;
-}
-
 /* Runs one case of variant d on the emulated kernel; true when it matches. */
 static bool gpu_run_case(Compilation *c, CgJit *jit, const Decl *d, const GpuShape *shape,
                          const GpuSetting *settings, int nsettings, uint32_t seed)
 {
-    GpuShape s = *shape;
-    for (int i = 0; i < d->nparams; i++)
-        if (d->params[i]->type->kind == TY_PACK)
-            s.KV = s.Q; /* packs split the one sequence axis */
-    char what[256];
-    snprintf(what, sizeof what, "%s %s B=%d H=%d HKV=%d Q=%d KV=%d D=%d DV=%d", d->name,
-             s.dtype == ATTN_BF16 ? "bf16" : "f16", s.B, s.H, s.HKV, s.Q, s.KV, s.D, s.DV);
+    GpuShape s = gpu_case_fit(d, shape);
+    const char *what = gpu_case_what(&c->arena, d, &s);
     GpuCase gc;
     if (!gpu_case_build(&c->arena, d, &s, settings, nsettings, seed, &gc))
         return false;
@@ -95,24 +63,9 @@ static bool gpu_run_case(Compilation *c, CgJit *jit, const Decl *d, const GpuSha
         printf("FAIL %s: emulator: %s\n", what, err);
         return false;
     }
-    if (!gpu_compare(what, &gc, out, lse))
+    if (!gpu_case_compare(what, &gc, out, lse))
         return false;
     printf("ok   %s\n", what);
-    return true;
-}
-
-/* VARIANT.PARAM=VALUE arguments into settings[]; false on a malformed one. */
-static bool gpu_parse_settings(Arena *a, int argc, char **argv, GpuSetting *settings)
-{
-    for (int i = 0; i < argc; i++) {
-        char *s = arena_strdup(a, argv[i]), *dot = strchr(s, '.'), *eq = strchr(s, '=');
-        if (!dot || !eq || eq < dot) {
-            fprintf(stderr, "bad setting '%s' (VARIANT.PARAM=VALUE)\n", argv[i]);
-            return false;
-        }
-        *dot = *eq = 0;
-        settings[i] = (GpuSetting){s, dot + 1, eq + 1};
-    }
     return true;
 }
 
@@ -126,11 +79,9 @@ int main(int argc, char **argv)
     compilation_init(&c, stderr);
     int nsettings = argc - 2, failures = 0;
     GpuSetting *settings = arena_alloc(&c.arena, (size_t)(nsettings + 1) * sizeof *settings);
-    Module *m = gpu_parse_settings(&c.arena, nsettings, argv + 2, settings) ? compile_file(&c, argv[1]) : NULL;
     PtrVec decls = {0};
-    for (int i = 0; m && !c.diags.errors && i < m->ndecls; i++)
-        if (m->decls[i]->kind == DECL_ATTENTION)
-            ptrvec_push(&c.arena, &decls, m->decls[i]);
+    if (gpu_case_parse_settings(&c.arena, nsettings, argv + 2, settings))
+        gpu_case_attentions(&c, argv[1], &decls);
     char err[CG_ERR_LEN];
     CgJit *jit = decls.len ? cg_jit_create(&c.arena, (Decl *const *)decls.items, decls.len,
                                            CG_TEMPLATE_GPU_EMU, err)

@@ -1,0 +1,189 @@
+/* rt_launch_gpu.c - attn_forward_gpu (attn_gpu.h): an attention variant's
+ * GPU kernels launched on the SIMT emulator or on a CUDA device.
+ *
+ * How `attnc run --device emu|cuda` (or any program holding compiled
+ * variants) calls it:
+ *   1. compile the variant: attn_variant as for the CPU path; PTX per target
+ *      with cg_gpu_ptx (sm_80, sm_90a) for CUDA; for the emulator a JIT of
+ *      template CG_TEMPLATE_GPU_EMU (cg_jit_create), with attn_emu linked
+ *      into the process and its symbols exported;
+ *   2. fill an attn_gpu_variant: one attn_gpu_kernel per cg_gpu_specs()
+ *      entry s, with entry "<variant>_" + cg_gpu_entry(s) and emu =
+ *      cg_jit_lookup(jit, variant, cg_gpu_entry(s)); ptx[] = the PTX texts
+ *      (tests/gpu/gpu_variant.c does this from a declaration and an emu
+ *      JIT; tests/gpu/gpu_bench_variants.c from `attnc --emit header`
+ *      output and PTX files, without LLVM);
+ *   3. attn_forward_gpu(&gv, ATTN_GPU_EMU or ATTN_GPU_CUDA, q, k, v, out,
+ *      lse, args, nargs, opts), exactly like attn_forward; attn_time_gpu
+ *      to time the CUDA kernel.
+ *
+ * The launch validates like attn_forward (rt_check_attn_tensors,
+ * rt_bind_args), picks the kernel of q's dtype and (D, DV), computes the
+ * scale on the host (the variant's hook_scale) and runs the template's
+ * geometry: grid (ceil(Q / ATTN_GPU_BLOCK_Q), H, B), ATTN_GPU_THREADS
+ * threads, ATTN_GPU_SMEM_BYTES(D, DV) of shared memory. The CUDA transfers
+ * are in rt_launch_gpu_cuda.c. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emu.h"
+#include "rt_launch_gpu.h"
+
+/* The kernel of gv for dtype dt and head dims (d, dv), or NULL with the
+ * error set, naming the specialisations gv has. */
+static const attn_gpu_kernel *rt_gpu_pick(const attn_gpu_variant *gv, int32_t dt, int32_t d,
+                                          int32_t dv) {
+    if (dt != ATTN_F16 && dt != ATTN_BF16) {
+        rt_fail(ATTN_ERR_DTYPE, "%s: the GPU kernels take f16 or bf16 tensors, got f32",
+                gv->var->name);
+        return NULL;
+    }
+    char have[512] = "";
+    size_t len = 0;
+    for (int32_t i = 0; i < gv->nkernels; i++) {
+        const attn_gpu_kernel *k = &gv->kernels[i];
+        if (k->dtype == dt && k->d == d && k->dv == dv)
+            return k;
+        if (k->dtype == dt && len < sizeof have)
+            len += (size_t)snprintf(have + len, sizeof have - len, "%s(%d, %d)", len ? ", " : "",
+                                    (int)k->d, (int)k->dv);
+    }
+    rt_fail(ATTN_ERR_UNSUPPORTED, "%s: no GPU kernel for %s with D = %d, DV = %d (available "
+            "(D, DV): %s)", gv->var->name, dt == ATTN_BF16 ? "bf16" : "f16", (int)d, (int)dv,
+            len ? have : "none");
+    return NULL;
+}
+
+void rt_gpu_fill_args(attn_fwd_gpu_args *a, const DLTensor *q, const DLTensor *k,
+                      const DLTensor *v, const DLTensor *out, const DLTensor *lse) {
+    a->q = rt_data(q);
+    a->k = rt_data(k);
+    a->v = rt_data(v);
+    a->out = rt_data(out);
+    a->lse = lse ? rt_data(lse) : NULL;
+    for (int32_t i = 0; i < 3; i++) {
+        a->q_stride[i] = rt_stride(q, i);
+        a->k_stride[i] = rt_stride(k, i);
+        a->v_stride[i] = rt_stride(v, i);
+        a->o_stride[i] = rt_stride(out, i);
+    }
+    for (int32_t i = 0; i < 2; i++)
+        a->lse_stride[i] = lse ? rt_stride(lse, i) : 0;
+}
+
+/* The emulated launch of kernel `kern` (host tensors). */
+static attn_status rt_gpu_run_emu(const attn_gpu_variant *gv, const attn_gpu_kernel *kern,
+                                  attn_fwd_gpu_args *a, int32_t workers) {
+    if (!kern->emu)
+        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: the kernel %s was not compiled for the emulator",
+                       gv->var->name, kern->entry);
+    const int32_t *dims = a->ctx.dims;
+    emu_launch_cfg cfg = {
+        .grid = {(dims[ATTN_DIM_Q] + ATTN_GPU_BLOCK_Q - 1) / ATTN_GPU_BLOCK_Q, dims[ATTN_DIM_H],
+                 dims[ATTN_DIM_B]},
+        .block = {ATTN_GPU_THREADS, 1, 1},
+        .smem_bytes = ATTN_GPU_SMEM_BYTES(kern->d, kern->dv),
+        .workers = workers,
+    };
+    char err[256];
+    if (emu_launch(kern->emu, &cfg, a, err, sizeof err) != 0)
+        return rt_fail(ATTN_ERR_INVALID_ARG, "%s: emulated kernel %s failed: %s", gv->var->name,
+                       kern->entry, err);
+    return ATTN_OK;
+}
+
+/* Validation as attn_forward's, for tensors on the CPU or (CUDA) all on
+ * the device: device tensors are checked through CPU-typed shallow copies
+ * (the checks read shapes, strides and dtypes, never data). */
+static attn_status rt_gpu_check(attn_gpu_device dev, const DLTensor *const t[5], int32_t *dims,
+                                int *on_device) {
+    int ndev = 0, n = 0;
+    for (int i = 0; i < 5; i++)
+        if (t[i]) {
+            n++;
+            ndev += t[i]->device.device_type == kDLCUDA;
+        }
+    if (ndev && (dev != ATTN_GPU_CUDA || ndev != n))
+        return rt_fail(ATTN_ERR_UNSUPPORTED, dev == ATTN_GPU_CUDA
+                       ? "q, k, v, out and lse must be all CPU or all CUDA tensors"
+                       : "the emulator takes CPU tensors, got a CUDA tensor");
+    DLTensor c[5];
+    for (int i = 0; i < 5; i++)
+        if (t[i]) {
+            c[i] = *t[i];
+            c[i].device = (DLDevice){kDLCPU, 0};
+        }
+    *on_device = ndev > 0;
+    return rt_check_attn_tensors(t[0] ? &c[0] : NULL, t[1] ? &c[1] : NULL, t[2] ? &c[2] : NULL,
+                                 t[3] ? &c[3] : NULL, t[4] ? &c[4] : NULL, dims);
+}
+
+/* attn_forward_gpu and attn_time_gpu (timing != NULL: CUDA only). */
+static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device dev,
+                                  const DLTensor *q, const DLTensor *k, const DLTensor *v,
+                                  DLTensor *out, DLTensor *lse, const attn_arg *args,
+                                  int32_t nargs, const attn_launch_opts *opts,
+                                  const rt_gpu_timing *timing) {
+    static const attn_launch_opts defaults;
+    if (!opts)
+        opts = &defaults;
+    if (!gv || !gv->var)
+        return rt_fail(ATTN_ERR_INVALID_ARG, "GPU variant is NULL");
+    if (dev != ATTN_GPU_EMU && dev != ATTN_GPU_CUDA)
+        return rt_fail(ATTN_ERR_INVALID_ARG, "unknown GPU device %d", (int)dev);
+    if (gv->var->kind != ATTN_KIND_ATTENTION || !gv->var->hook_scale)
+        return rt_fail(ATTN_ERR_INVALID_ARG, "%s is not a compiled attention variant",
+                       gv->var->name ? gv->var->name : "variant");
+    if (opts->qb_begin || opts->qb_end)
+        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: GPU launches run every query block "
+                       "(qb_begin/qb_end must be 0)", gv->var->name);
+    attn_fwd_gpu_args a = {0};
+    const DLTensor *t[5] = {q, k, v, out, lse};
+    int on_device = 0;
+    attn_status s = rt_gpu_check(dev, t, a.ctx.dims, &on_device);
+    if (s != ATTN_OK)
+        return s;
+    const attn_gpu_kernel *kern = rt_gpu_pick(gv, rt_dtype_from_dl(q->dtype), a.ctx.dims[ATTN_DIM_D],
+                                              a.ctx.dims[ATTN_DIM_DV]);
+    if (!kern)
+        return ATTN_ERR_UNSUPPORTED;
+    rt_bound bound;
+    if ((s = rt_bind_args(gv->var, args, nargs, a.ctx.dims, &bound)) != ATTN_OK)
+        return s;
+    a.ctx.params = bound.slots;
+    a.scale = gv->var->hook_scale(&a.ctx);
+    const int32_t *dims = a.ctx.dims;
+    if (dims[ATTN_DIM_B] > 0 && dims[ATTN_DIM_H] > 0 && dims[ATTN_DIM_Q] > 0) {
+        if (dev == ATTN_GPU_EMU) {
+            rt_gpu_fill_args(&a, q, k, v, out, lse);
+            long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+            s = rt_gpu_run_emu(gv, kern, &a, opts->num_threads > 0 ? opts->num_threads
+                                             : ncpu > 0                ? (int32_t)ncpu
+                                                                       : 1);
+        } else {
+            s = rt_gpu_run_cuda(gv, kern, &a, t, on_device, opts->stream, timing);
+        }
+    } else if (timing) {
+        *timing->median_ms = 0.0f;
+    }
+    rt_bound_free(&bound);
+    return s;
+}
+
+attn_status attn_forward_gpu(const attn_gpu_variant *gv, attn_gpu_device dev, const DLTensor *q,
+                             const DLTensor *k, const DLTensor *v, DLTensor *out, DLTensor *lse,
+                             const attn_arg *args, int32_t nargs, const attn_launch_opts *opts) {
+    return rt_gpu_forward(gv, dev, q, k, v, out, lse, args, nargs, opts, NULL);
+}
+
+attn_status attn_time_gpu(const attn_gpu_variant *gv, const DLTensor *q, const DLTensor *k,
+                          const DLTensor *v, DLTensor *out, DLTensor *lse, const attn_arg *args,
+                          int32_t nargs, const attn_launch_opts *opts, int32_t warmup,
+                          int32_t iters, float *median_ms) {
+    if (!median_ms || warmup < 0 || iters < 1)
+        return rt_fail(ATTN_ERR_INVALID_ARG, "attn_time_gpu: needs median_ms, warmup >= 0 and "
+                       "iters >= 1 (got warmup %d, iters %d)", (int)warmup, (int)iters);
+    const rt_gpu_timing timing = {warmup, iters, median_ms};
+    return rt_gpu_forward(gv, ATTN_GPU_CUDA, q, k, v, out, lse, args, nargs, opts, &timing);
+}

@@ -1,0 +1,108 @@
+/* gpu_launch.c - GpuCases through attn_forward_gpu (gpu_launch.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "attn_cuda.h"
+#include "gpu_launch.h"
+
+static DLDataType gpu_launch_dl(int32_t dtype)
+{
+    switch (dtype) {
+    case ATTN_F16: return (DLDataType){kDLFloat, 16, 1};
+    case ATTN_BF16: return (DLDataType){kDLBfloat, 16, 1};
+    case ATTN_I32: return (DLDataType){kDLInt, 32, 1};
+    case ATTN_BOOL: return (DLDataType){kDLBool, 8, 1};
+    default: return (DLDataType){kDLFloat, 32, 1};
+    }
+}
+
+DLTensor gpu_launch_tensor(void *data, int32_t dtype, int32_t ndim, const int64_t *dims,
+                           int64_t *shape)
+{
+    memcpy(shape, dims, (size_t)ndim * sizeof *shape);
+    return (DLTensor){.data = data, .device = {kDLCPU, 0}, .ndim = ndim,
+                      .dtype = gpu_launch_dl(dtype), .shape = shape};
+}
+
+int32_t gpu_launch_args(Arena *arena, const attn_variant *var, const GpuCase *c, attn_arg **args)
+{
+    attn_arg *a = arena_alloc(arena, (size_t)(var->nparams + 1) * sizeof *a);
+    for (int32_t i = 0; i < var->nparams; i++) {
+        const attn_param *slot = &c->params[i];
+        DLTensor *t = arena_alloc(arena, sizeof *t);
+        int64_t *shape = arena_alloc(arena, ATTN_MAX_RANK * sizeof *shape);
+        switch (var->params[i].kind) {
+        case ATTN_PARAM_BOOL: a[i] = attn_arg_bool(i, slot->u.i); break;
+        case ATTN_PARAM_I32: a[i] = attn_arg_i32(i, slot->u.i); break;
+        case ATTN_PARAM_F32: a[i] = attn_arg_f32(i, slot->u.f); break;
+        case ATTN_PARAM_TENSOR: /* gpu_case's tensors are compact */
+            *t = gpu_launch_tensor((void *)slot->u.t.data, slot->u.t.dtype, slot->u.t.ndim,
+                                   slot->u.t.shape, shape);
+            a[i] = attn_arg_tensor(i, t);
+            break;
+        case ATTN_PARAM_PACK: {
+            const int64_t n = slot->u.p.nseg + 1;
+            *t = gpu_launch_tensor((void *)slot->u.p.offsets, ATTN_I32, 1, &n, shape);
+            a[i] = attn_arg_pack(i, t);
+            break;
+        }
+        }
+    }
+    *args = a;
+    return var->nparams;
+}
+
+/* attn_forward_gpu on device copies of the five tensors (CUDA), results
+ * copied back into out and lse. */
+static attn_status gpu_launch_on_device(const attn_gpu_variant *gv, DLTensor *const t[5],
+                                        const attn_arg *args, int32_t nargs)
+{
+    attn_cuda_tensor *d[5] = {0};
+    attn_status s = ATTN_OK;
+    for (int i = 0; i < 5 && s == ATTN_OK; i++)
+        s = attn_cuda_tensor_upload(t[i], &d[i]);
+    if (s == ATTN_OK)
+        s = attn_forward_gpu(gv, ATTN_GPU_CUDA, &d[0]->t, &d[1]->t, &d[2]->t, &d[3]->t, &d[4]->t,
+                             args, nargs, NULL);
+    for (int i = 3; i < 5 && s == ATTN_OK; i++)
+        s = attn_cuda_tensor_download(&d[i]->t, t[i]);
+    for (int i = 0; i < 5; i++)
+        attn_cuda_tensor_free(d[i]);
+    return s;
+}
+
+attn_status gpu_launch_run(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev,
+                           bool on_device, const GpuCase *c, uint16_t **out, float **lse)
+{
+    const GpuShape *s = &c->s;
+    size_t rows = (size_t)s->B * s->H * s->Q;
+    uint16_t *o_data = arena_alloc(arena, rows * s->DV * 2 + 16);
+    *out = (uint16_t *)(((uintptr_t)o_data + 15) & ~(uintptr_t)15); /* cp.async: 16-byte aligned */
+    *lse = arena_alloc(arena, rows * sizeof(float) + 4);
+    int64_t shape[5][4];
+    DLTensor q = gpu_launch_tensor(c->q, s->dtype, 4, (int64_t[]){s->B, s->H, s->Q, s->D}, shape[0]);
+    DLTensor k = gpu_launch_tensor(c->k, s->dtype, 4, (int64_t[]){s->B, s->HKV, s->KV, s->D}, shape[1]);
+    DLTensor v = gpu_launch_tensor(c->v, s->dtype, 4, (int64_t[]){s->B, s->HKV, s->KV, s->DV}, shape[2]);
+    DLTensor o = gpu_launch_tensor(*out, s->dtype, 4, (int64_t[]){s->B, s->H, s->Q, s->DV}, shape[3]);
+    DLTensor l = gpu_launch_tensor(*lse, ATTN_F32, 3, (int64_t[]){s->B, s->H, s->Q}, shape[4]);
+    attn_arg *args;
+    int32_t nargs = gpu_launch_args(arena, gv->var, c, &args);
+    return on_device ? gpu_launch_on_device(gv, (DLTensor *const[5]){&q, &k, &v, &o, &l}, args, nargs)
+                     : attn_forward_gpu(gv, dev, &q, &k, &v, &o, &l, args, nargs, NULL);
+}
+
+bool gpu_launch_check(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev, bool on_device,
+                      const GpuCase *c, const char *what)
+{
+    uint16_t *out;
+    float *lse;
+    attn_status st = gpu_launch_run(arena, gv, dev, on_device, c, &out, &lse);
+    if (st != ATTN_OK) {
+        printf("FAIL %s: %s: %s\n", what, attn_status_name(st), attn_last_error());
+        return false;
+    }
+    if (!gpu_case_compare(what, c, out, lse))
+        return false;
+    printf("ok   %s\n", what);
+    return true;
+}

@@ -1,0 +1,78 @@
+/* test_gpu_cuda.c - attnc-compiled variants on a CUDA device through the
+ * runtime's attn_forward_gpu(..., ATTN_GPU_CUDA, ...), checked against the
+ * reference interpreter (label gpu; built without LLVM so that it runs on
+ * GPU machines: gpu_bench_variants.h).
+ *
+ *   test_gpu_cuda FILE.attn PTX_STEM
+ * FILE.attn is bench/variants.attn (the declarations the interpreter runs),
+ * PTX_STEM names STEM.sm_80.ptx / STEM.sm_90a.ptx compiled from it. Per
+ * variant: ragged shapes in f16 and bf16, GQA, D != DV, from CPU tensors,
+ * and once from device tensors. Exit 77 (skipped) when CUDA is unavailable. */
+#include <stdio.h>
+#include <string.h>
+
+#include "attn_cuda.h"
+#include "gpu_bench_variants.h"
+#include "gpu_launch.h"
+
+static const GpuShape cuda_shapes[] = {
+    {ATTN_BF16, 2, 4, 2, 300, 300, 128, 128}, {ATTN_F16, 1, 4, 4, 257, 190, 64, 64},
+    {ATTN_BF16, 1, 2, 1, 100, 333, 64, 128},  {ATTN_F16, 2, 2, 2, 65, 65, 128, 64},
+    {ATTN_BF16, 1, 2, 2, 1, 200, 192, 128},
+};
+enum { CUDA_NSHAPES = sizeof cuda_shapes / sizeof cuda_shapes[0] };
+
+/* Every shape of variant gv (declaration d), the first also on device tensors; failures. */
+static int cuda_variant(Compilation *c, const Decl *d, const attn_gpu_variant *gv, int i)
+{
+    int failures = 0;
+    for (int j = 0; j <= CUDA_NSHAPES; j++) {
+        bool on_device = j == CUDA_NSHAPES;
+        GpuShape s = gpu_case_fit(d, &cuda_shapes[on_device ? 0 : j]);
+        const char *what = gpu_case_what(&c->arena, d, &s);
+        GpuCase gc;
+        if (!gpu_case_build(&c->arena, d, &s, NULL, 0, 313u * i + j, &gc))
+            failures++;
+        else
+            failures += !gpu_launch_check(&c->arena, gv, ATTN_GPU_CUDA, on_device, &gc,
+                                          on_device ? arena_printf(&c->arena, "%s (device tensors)", what)
+                                                    : what);
+    }
+    return failures;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: test_gpu_cuda FILE.attn PTX_STEM\n");
+        return 2;
+    }
+    attn_status st = attn_cuda_init();
+    if (st != ATTN_OK) {
+        printf("skipped: %s\n", attn_last_error());
+        return strncmp(attn_last_error(), "CUDA unavailable: ", 18) == 0 ? 77 : 1;
+    }
+    GpuBenchVariants b;
+    char err[512];
+    if (!gpu_bench_variants_load(argv[2], &b, err, sizeof err)) {
+        printf("FAIL %s\n", err);
+        return 1;
+    }
+    Compilation c;
+    compilation_init(&c, stderr);
+    PtrVec decls = {0};
+    int failures = !gpu_case_attentions(&c, argv[1], &decls);
+    for (int i = 0; i < decls.len; i++) {
+        const Decl *d = decls.items[i];
+        const attn_gpu_variant *gv = gpu_bench_variant(&b, d->name);
+        if (!gv)
+            printf("FAIL %s: not among the compiled variants\n", d->name);
+        failures += gv ? cuda_variant(&c, d, gv, i) : 1;
+    }
+    diag_finish(&c.diags);
+    compilation_free(&c);
+    gpu_bench_variants_free(&b);
+    attn_cuda_release();
+    printf("%d failure(s)\n", failures);
+    return failures ? 1 : 0;
+}
