@@ -39,10 +39,11 @@ static bool cg_is_entry(const char *name, const PtrVec *entries)
     return false;
 }
 
-/* Renames the template's entries to <variant>_<entry>, exports the scale and
- * key-range hooks as <variant>_attn_hook_scale / _attn_hook_kv_ranges on the
- * host (`host`; GPU code computes no scale: the launch passes it; the runtime
- * orders CPU work by the key ranges) and makes every other definition internal. */
+/* Renames the template's entries to <variant>_<entry>, exports the scale,
+ * key-range and mask hooks as <variant>_attn_hook_scale / _kv_ranges / _mask
+ * on the host (`host`; GPU code computes no scale: the launch passes it; the
+ * runtime orders CPU work by the key ranges and builds BlockMasks with the
+ * mask) and makes every other definition internal. */
 static void cg_internalize(LLVMModuleRef m, Arena *arena, const char *variant, const PtrVec *entries,
                            bool host)
 {
@@ -52,7 +53,8 @@ static void cg_internalize(LLVMModuleRef m, Arena *arena, const char *variant, c
         size_t len;
         const char *name = LLVMGetValueName2(f, &len);
         if (cg_is_entry(name, entries) || (host && (strcmp(name, "attn_hook_scale") == 0 ||
-                                                      strcmp(name, "attn_hook_kv_ranges") == 0))) {
+                                                      strcmp(name, "attn_hook_kv_ranges") == 0 ||
+                                                      strcmp(name, "attn_hook_mask") == 0))) {
             const char *full = arena_printf(arena, "%s_%s", variant, name);
             LLVMSetValueName2(f, full, strlen(full));
         } else {

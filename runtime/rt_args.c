@@ -86,7 +86,15 @@ static attn_status rt_bind_tensor(const attn_variant *var, int32_t pi, const DLT
             if (size != d->dim_const[ax])
                 return rt_fail(ATTN_ERR_SHAPE, "%s: dimension %d must be %lld, got %lld", d->name,
                                (int)ax, (long long)d->dim_const[ax], (long long)size);
-        } else if (id >= rt_first_free_dim(var) && id < ATTN_MAX_VARIANT_DIMS) {
+        } else if (id < rt_first_free_dim(var)) {
+            /* A launch-bound dimension (H in `slopes: f32[H]`): the compiler
+             * proved indices against it, so the size must match exactly. A
+             * zero dimension launches no work (block-mask builds pass D = 0). */
+            if (dims[id] > 0 && size != dims[id])
+                return rt_fail(ATTN_ERR_SHAPE, "%s: dimension %d (%s) must be %d, got %lld",
+                               d->name, (int)ax, rt_dim_name(var, id), (int)dims[id],
+                               (long long)size);
+        } else if (id < ATTN_MAX_VARIANT_DIMS) {
             if (size > INT32_MAX)
                 return rt_fail(ATTN_ERR_SHAPE, "%s: dimension %d (%s) = %lld exceeds the 32-bit limit",
                                d->name, (int)ax, rt_dim_name(var, id), (long long)size);
