@@ -88,10 +88,10 @@ static attn_status rt_bind_tensor(const attn_variant *var, int32_t pi, const DLT
                                (int)ax, (long long)d->dim_const[ax], (long long)size);
         } else if (id < rt_first_free_dim(var)) {
             /* A launch-bound dimension (H in `slopes: f32[H]`): the compiler
-             * proved indices against it, so the size must match exactly. A
-             * zero dimension launches no work (block-mask builds pass D = 0). */
-            if (dims[id] > 0 && size != dims[id])
-                return rt_fail(ATTN_ERR_SHAPE, "%s: dimension %d (%s) must be %d, got %lld",
+             * proved indices in range against it, which holds iff the axis is
+             * at least that long. (Block-mask builds pass D = DV = 0.) */
+            if (size < dims[id])
+                return rt_fail(ATTN_ERR_SHAPE, "%s: dimension %d (%s) must be at least %d, got %lld",
                                d->name, (int)ax, rt_dim_name(var, id), (int)dims[id],
                                (long long)size);
         } else if (id < ATTN_MAX_VARIANT_DIMS) {

@@ -223,6 +223,9 @@ static void ta_tensor_params(void) {
     doc.t.ndim = 2;
     EXPECT_ERR(ta_run(&var, &io, a, 3, NULL), ATTN_ERR_SHAPE, "doc: expected 1 dimension, got 2");
     doc.t.ndim = 1;
+    doc.shape[0] = 100; /* an axis declared KV must hold at least KV elements */
+    EXPECT_ERR(ta_run(&var, &io, a, 3, NULL), ATTN_ERR_SHAPE,
+               "doc: dimension 0 (KV) must be at least 200, got 100");
     doc.shape[0] = 300; /* the buffer is only used for its shape here */
     TT_CHECK(ta_run(&var, &io, a, 3, NULL) == ATTN_OK, "%s", attn_last_error());
     tt_free(&doc);
