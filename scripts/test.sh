@@ -19,4 +19,4 @@ echo "== release build + tests"
 run_suite release "" -DCMAKE_BUILD_TYPE=Release
 echo "== ASan + UBSan build + tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  run_suite asan '\.ptxas' -DCMAKE_BUILD_TYPE=Debug -DATTN_SANITIZE=ON
+  run_suite asan '\.ptxas' -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTN_SANITIZE=ON
