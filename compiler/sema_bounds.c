@@ -25,6 +25,10 @@ typedef struct Range {
     Affine lo, hi;
     uint64_t vars; /* variables occurring (for tightness) */
     int64_t tcoef; /* coefficient of the scan's over variable */
+    bool loose;    /* hi is an upper bound that may not be reached: good for
+                      proofs, never for a launch-time precondition */
+    bool has_alt;  /* hi_alt is a second valid upper bound (x % c) */
+    Affine hi_alt;
 } Range;
 
 static Affine aff_const(int64_t c) { return (Affine){.c = c}; }
@@ -132,6 +136,11 @@ static Range range_var(int dim, uint64_t var, int64_t tcoef)
     return r;
 }
 
+static bool is_int_const(const Expr *e)
+{
+    return e && e->const_valid && e->ty && e->ty->kind == TY_SCALAR && e->ty->scalar == SK_I32;
+}
+
 static Range range_of(Body *b, const Expr *e);
 
 static Range range_add(Body *b, const Expr *e, int sign)
@@ -145,6 +154,32 @@ static Range range_add(Body *b, const Expr *e, int sign)
     r.vars = x.vars | y.vars;
     r.linear_t = x.linear_t && y.linear_t;
     r.tcoef = x.tcoef + sign * y.tcoef;
+    r.loose = x.loose || y.loose;
+    return r;
+}
+
+/* x / c and x % c for a constant c >= 1 and x >= 0: x / c lies in
+ * [lo / c, x.hi] and x % c in [0, min(c - 1, x.hi)]; both are loose (the
+ * upper ends need not be reached), so they serve proofs only. */
+static Range range_divmod(Body *b, const Expr *e)
+{
+    Range x = range_of(b, e->a), r = {.poison = x.poison};
+    if (!x.known || !is_int_const(e->b) || e->b->const_value < 1 || !aff_min_ge(&x.lo, 0))
+        return r;
+    int64_t c = (int64_t)e->b->const_value;
+    r.known = r.loose = true;
+    r.vars = x.vars;
+    if (e->op == OP_DIV) {
+        r.lo = aff_const(x.lo.nterms == 0 ? x.lo.c / c : 0);
+        r.hi = x.hi;
+    } else {
+        r.lo = aff_const(0);
+        r.hi = aff_const(c - 1);
+        if (x.hi.nterms == 0 && x.hi.c < c - 1)
+            r.hi = x.hi;
+        r.has_alt = true;
+        r.hi_alt = x.hi;
+    }
     return r;
 }
 
@@ -160,10 +195,6 @@ static Range range_scale(Range x, int64_t k)
     return x;
 }
 
-static bool is_int_const(const Expr *e)
-{
-    return e && e->const_valid && e->ty && e->ty->kind == TY_SCALAR && e->ty->scalar == SK_I32;
-}
 
 static Range range_name(Body *b, const Expr *e)
 {
@@ -216,6 +247,8 @@ static Range range_of(Body *b, const Expr *e)
             return range_scale(range_of(b, e->b), (int64_t)e->a->const_value);
         if (e->op == OP_MUL && is_int_const(e->b))
             return range_scale(range_of(b, e->a), (int64_t)e->b->const_value);
+        if (e->op == OP_DIV || e->op == OP_MOD)
+            return range_divmod(b, e);
         return range_unknown();
     case EX_CALL:
         if (e->ref == REF_BUILTIN && e->index == BI_CLAMP && e->nargs == 3) {
@@ -255,7 +288,10 @@ static void bounds_classify(Body *b, BoundsFact *f, const Expr *idx, const DimRe
     const char *text = sema_span_text(s, idx->span);
     const char *sz = axis->dim_id >= 0 ? d->dims[axis->dim_id]
                                        : arena_printf(s->a, "%lld", (long long)axis->value);
-    if (lo_ok && aff_max_le(&hi_minus, -1)) {
+    Affine alt_minus;
+    bool alt_ok = r.has_alt && aff_add(&alt_minus, &r.hi_alt, &size, -1) &&
+                  aff_max_le(&alt_minus, -1);
+    if (lo_ok && (aff_max_le(&hi_minus, -1) || alt_ok)) {
         f->kind = BOUNDS_PROVED;
     } else if (b->ctx == CX_SCAN && r.linear_t && r.tcoef == 1) {
         f->kind = BOUNDS_ZERO_FILL;
@@ -265,6 +301,12 @@ static void bounds_classify(Body *b, BoundsFact *f, const Expr *idx, const DimRe
     } else if (aff_min_ge(&lo_minus, 0) || (r.tight && aff_min_ge(&hi_minus, 0))) {
         diag_error(s->d, idx->span, "index '%s' of '%s' can be %s (out of range [0, %s))", text,
                    tensor, aff_print(s, d, &r.hi), sz);
+    } else if (lo_ok && r.loose) {
+        f->kind = BOUNDS_DATA;
+        diag_warning(s->d, idx->span,
+                     "index '%s' of '%s' could not be proved in range; it is clamped (use "
+                     "--checked to trap)",
+                     text, tensor);
     } else if (lo_ok) {
         f->kind = BOUNDS_PRECOND;
         f->need = r.hi;
