@@ -69,4 +69,25 @@ attn_pool *rt_default_pool(void);
 void rt_pool_run(attn_pool *pool, int32_t max_workers, int64_t nitems, const int64_t *order,
                  rt_task_fn fn, void *arg);
 
+/* Fills the q/k/v/out/lse pointers and strides (in elements) shared by the
+ * CPU and GPU kernel argument structs (attn_fwd_args, attn_fwd_gpu_args)
+ * from validated tensors; lse may be NULL. A macro because the two structs
+ * are distinct ABI types with the same field names. */
+#define RT_FILL_QKVO(a, q, k, v, out, lse)                                     \
+    do {                                                                       \
+        (a)->q = rt_data(q);                                                   \
+        (a)->k = rt_data(k);                                                   \
+        (a)->v = rt_data(v);                                                   \
+        (a)->out = rt_data(out);                                               \
+        (a)->lse = (lse) ? rt_data(lse) : NULL;                                \
+        for (int32_t i_ = 0; i_ < 3; i_++) {                                   \
+            (a)->q_stride[i_] = rt_stride(q, i_);                              \
+            (a)->k_stride[i_] = rt_stride(k, i_);                              \
+            (a)->v_stride[i_] = rt_stride(v, i_);                              \
+            (a)->o_stride[i_] = rt_stride(out, i_);                            \
+        }                                                                      \
+        for (int32_t i_ = 0; i_ < 2; i_++)                                     \
+            (a)->lse_stride[i_] = (lse) ? rt_stride(lse, i_) : 0;              \
+    } while (0)
+
 #endif

@@ -179,19 +179,7 @@ int64_t attn_cpu_query_blocks(int64_t q_len) {
 /* Fills the kernel's tensor description from validated tensors. */
 static void rt_fill_fwd_args(attn_fwd_args *a, const DLTensor *q, const DLTensor *k,
                              const DLTensor *v, DLTensor *out, DLTensor *lse) {
-    a->q = rt_data(q);
-    a->k = rt_data(k);
-    a->v = rt_data(v);
-    a->out = rt_data(out);
-    a->lse = lse ? rt_data(lse) : NULL;
-    for (int32_t i = 0; i < 3; i++) {
-        a->q_stride[i] = rt_stride(q, i);
-        a->k_stride[i] = rt_stride(k, i);
-        a->v_stride[i] = rt_stride(v, i);
-        a->o_stride[i] = rt_stride(out, i);
-    }
-    for (int32_t i = 0; i < 2; i++)
-        a->lse_stride[i] = lse ? rt_stride(lse, i) : 0;
+    RT_FILL_QKVO(a, q, k, v, out, lse);
     a->dtype = rt_dtype_from_dl(q->dtype);
 }
 

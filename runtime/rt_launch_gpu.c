@@ -57,19 +57,7 @@ static const attn_gpu_kernel *rt_gpu_pick(const attn_gpu_variant *gv, int32_t dt
 
 void rt_gpu_fill_args(attn_fwd_gpu_args *a, const DLTensor *q, const DLTensor *k,
                       const DLTensor *v, const DLTensor *out, const DLTensor *lse) {
-    a->q = rt_data(q);
-    a->k = rt_data(k);
-    a->v = rt_data(v);
-    a->out = rt_data(out);
-    a->lse = lse ? rt_data(lse) : NULL;
-    for (int32_t i = 0; i < 3; i++) {
-        a->q_stride[i] = rt_stride(q, i);
-        a->k_stride[i] = rt_stride(k, i);
-        a->v_stride[i] = rt_stride(v, i);
-        a->o_stride[i] = rt_stride(out, i);
-    }
-    for (int32_t i = 0; i < 2; i++)
-        a->lse_stride[i] = lse ? rt_stride(lse, i) : 0;
+    RT_FILL_QKVO(a, q, k, v, out, lse);
 }
 
 /* The emulated launch of kernel `kern` (host tensors). */
