@@ -18,9 +18,7 @@ const char *cg_header_stem(Arena *arena, const char *out)
     return arena_strndup(arena, out, n);
 }
 
-/* The C identifier prefix of the header: the stem's file name, with
- * characters outside [A-Za-z0-9_] replaced by '_'. */
-static const char *cg_header_prefix(Arena *arena, const char *stem)
+const char *cg_header_prefix(Arena *arena, const char *stem)
 {
     const char *base = strrchr(stem, '/') ? strrchr(stem, '/') + 1 : stem;
     char *p = arena_printf(arena, "%s%s", isdigit((unsigned char)base[0]) || !base[0] ? "_" : "", base);
@@ -101,6 +99,25 @@ static void cg_header_tables(FILE *f, const attn_variant *v)
     }
 }
 
+void cg_header_args(FILE *f, const char *prefix, const attn_variant *v)
+{
+    const char *n = v->name;
+    fprintf(f, "    attn_arg args[%d];\n    int32_t n = 0;\n", (int)v->nparams + 1);
+    if (v->nparams)
+        fprintf(f, "    const %s_%s_params d = %s_%s_default_params();\n    if (!p)\n        p = &d;\n", prefix,
+                n, prefix, n);
+    else
+        fprintf(f, "    (void)p;\n");
+    static const char *const makers[] = {"attn_arg_bool", "attn_arg_i32", "attn_arg_f32", "attn_arg_tensor",
+                                         "attn_arg_pack"};
+    for (int i = 0; i < v->nparams; i++) {
+        const attn_param_desc *p = &v->params[i];
+        if (p->kind >= ATTN_PARAM_TENSOR)
+            fprintf(f, "    if (p->%s)\n    ", p->name);
+        fprintf(f, "    args[n++] = %s(%d, p->%s);\n", makers[p->kind], i, p->name);
+    }
+}
+
 /* The declarations of one attention variant, names prefixed P_V. */
 static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v)
 {
@@ -158,25 +175,18 @@ static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v
     fprintf(f, "static inline attn_status %s_%s_forward(const DLTensor *q, const DLTensor *k, const DLTensor *v,\n"
                "    DLTensor *out, DLTensor *lse, const %s_%s_params *p, const attn_launch_opts *opts)\n{\n",
             prefix, n, prefix, n);
-    fprintf(f, "    attn_arg args[%d];\n    int32_t n = 0;\n", (int)v->nparams + 1);
-    if (v->nparams)
-        fprintf(f, "    const %s_%s_params d = %s_%s_default_params();\n    if (!p)\n        p = &d;\n", prefix,
-                n, prefix, n);
-    else
-        fprintf(f, "    (void)p;\n");
-    static const char *const makers[] = {"attn_arg_bool", "attn_arg_i32", "attn_arg_f32", "attn_arg_tensor",
-                                         "attn_arg_pack"};
-    for (int i = 0; i < v->nparams; i++) {
-        const attn_param_desc *p = &v->params[i];
-        if (p->kind >= ATTN_PARAM_TENSOR)
-            fprintf(f, "    if (p->%s)\n    ", p->name);
-        fprintf(f, "    args[n++] = %s(%d, p->%s);\n", makers[p->kind], i, p->name);
-    }
+    cg_header_args(f, prefix, v);
     fprintf(f, "    return attn_forward(%s_%s_variant(), q, k, v, out, lse, args, n, opts);\n}\n", prefix, n);
 }
 
 bool cg_header_write(Arena *arena, Decl *const *decls, int n, const char *stem, const char *source,
                      char *err)
+{
+    return cg_header_write_with(arena, decls, n, stem, source, NULL, NULL, err);
+}
+
+bool cg_header_write_with(Arena *arena, Decl *const *decls, int n, const char *stem, const char *source,
+                          const char *include, CgHeaderExtra extra, char *err)
 {
     const char *path = arena_printf(arena, "%s.h", stem), *prefix = cg_header_prefix(arena, stem);
     FILE *f = fopen(path, "w");
@@ -189,13 +199,15 @@ bool cg_header_write(Arena *arena, Decl *const *decls, int n, const char *stem, 
             prefix, source, prefix);
     fprintf(f, "#ifndef %s_ATTNC_H\n#define %s_ATTNC_H\n\n", prefix, prefix);
     fprintf(f, "#include <math.h>\n#include <stdbool.h>\n#include <stdint.h>\n#include <string.h>\n\n"
-               "#include \"attn.h\"\n");
+               "#include \"%s\"\n", include ? include : "attn.h");
     for (int i = 0; i < n; i++) {
         if (decls[i]->kind != DECL_ATTENTION)
             continue;
         attn_variant v;
         run_attn_describe(arena, decls[i], &v);
         cg_header_variant(f, prefix, &v);
+        if (extra)
+            extra(f, prefix, &v);
     }
     fprintf(f, "\n#endif\n");
     if (fclose(f) != 0) {

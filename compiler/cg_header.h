@@ -15,8 +15,10 @@
 #define ATTN_CG_HEADER_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "ast.h"
+#include "attn.h"
 
 /* OUT without a trailing ".h" or ".o": the stem of NAME.h and NAME.o. */
 const char *cg_header_stem(Arena *arena, const char *out);
@@ -24,5 +26,19 @@ const char *cg_header_stem(Arena *arena, const char *out);
  * without error) of `source`. False + err[CG_ERR_LEN] on failure. */
 bool cg_header_write(Arena *arena, Decl *const *decls, int n, const char *stem, const char *source,
                      char *err);
+
+/* For other generated files (cg_stub.c): */
+/* The C identifier prefix of STEM.h: the stem's file name, with characters
+ * outside [A-Za-z0-9_] replaced by '_'. */
+const char *cg_header_prefix(Arena *arena, const char *stem);
+/* Prints the body lines that turn `const P_V_params *p` (NULL: defaults)
+ * into `attn_arg args[]` and `int32_t n` for variant v (as in P_V_forward). */
+void cg_header_args(FILE *f, const char *prefix, const attn_variant *v);
+/* Called after each attention variant's declarations in STEM.h. */
+typedef void (*CgHeaderExtra)(FILE *f, const char *prefix, const attn_variant *v);
+/* cg_header_write, with `include` (NULL: "attn.h") as the runtime header
+ * STEM.h includes and `extra` (may be NULL) adding declarations per variant. */
+bool cg_header_write_with(Arena *arena, Decl *const *decls, int n, const char *stem, const char *source,
+                          const char *include, CgHeaderExtra extra, char *err);
 
 #endif

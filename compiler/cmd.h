@@ -27,9 +27,11 @@ int cmd_run(int argc, char **argv);
 #define ATTN_COMMANDS                                                                   \
     {"check", "attnc check [-I DIR]... [--werror] FILE...",                             \
      "report diagnostics only (exit 1 on any error)", cmd_check},                       \
-    {NULL, "attnc FILE -o OUT [--target cpu|sm_80|sm_90a[,...]] [--emit obj|asm|ptx|llvm|header|ast|analysis] "  \
+    {NULL, "attnc FILE -o OUT [--target cpu|sm_80|sm_90a[,...]] [--emit obj|asm|ptx|llvm|header|stubs|ast|analysis] "  \
            "[--portable] [-I DIR]...",                                                   \
-     "compile FILE's attention variants (--emit=ast: print the syntax tree)", cmd_emit},        \
+     "compile FILE's attention variants (--emit=ast: print the syntax tree; --emit header: "   \
+     "OUT.o + OUT.h for C; --emit stubs with sm targets: also OUT.c embedding the PTX, with "  \
+     "GPU launch stubs, docs/gpu.md)", cmd_emit},                                              \
     {"show", "attnc show FILE --variant NAME --shape B,H,Q,KV,D [--set NAME=VALUE]... "         \
              "[--pack NAME=L1,L2,...]... -o mask.png",                                          \
      "draw the block mask (and element mask of small shapes) as a PNG", cmd_show},          \
@@ -37,7 +39,8 @@ int cmd_run(int argc, char **argv);
             "[--shape B,H,Q,KV,D[,DV]] [--kv-heads N] [--set NAME=VALUE]... "                    \
             "[--tensor NAME=FILE.npy]... [--pack NAME=FILE.npy|L1,L2,...]... [--inputs DIR] "    \
             "[--out DIR] [--seed N] [--check] [--bench N] [--checked] [-I DIR]...",              \
-     "run an attention or scan variant on the CPU (random or .npy inputs), optionally "        \
+     "run an attention or scan variant on the CPU (attention also on the SIMT emulator or "    \
+     "CUDA: --device emu|cuda, f16/bf16; random or .npy inputs), optionally "                 \
      "checked against the reference interpreter and timed", cmd_run},
 
 /* ------------------------------------------- shared options (cmd_util.c) */

@@ -4,6 +4,8 @@
  *   --target cpu | sm_80 | sm_90a, comma separated (default cpu)
  *   --emit   obj (default) | asm | ptx (sm targets; = asm there) | llvm
  *            | header (cpu: OUT.o and OUT.h for linking into C, cg_header.h)
+ *            | stubs (sm targets: OUT.o and OUT.h as for header, plus the PTX
+ *              and OUT.c embedding it with GPU launch stubs, cg_stub.h)
  *            | ast (the syntax tree on stdout, or OUT; no -o needed)
  *            | analysis (the mask analysis per variant, docs/mask-analysis.md;
  *              on stdout, or OUT)
@@ -20,6 +22,7 @@
 #include "analysis.h"
 #include "cg.h"
 #include "cg_header.h"
+#include "cg_stub.h"
 #include "cmd.h"
 
 typedef struct EmitOptions {
@@ -41,6 +44,7 @@ static const struct {
     {"ptx", CG_EMIT_ASM, true, false},
     {"llvm", CG_EMIT_LLVM, false, false},
     {"header", CG_EMIT_OBJ, false, true}, /* OUT.o and OUT.h (cg_header.h) */
+    {"stubs", CG_EMIT_ASM, true, false},  /* OUT.o, OUT.h, OUT.c and PTX (cg_stub.h) */
 };
 enum { EMIT_NKINDS = sizeof emit_kinds / sizeof emit_kinds[0] };
 
@@ -192,7 +196,8 @@ static bool emit_run(const EmitOptions *o, Compilation *c)
     while (!ast && kind < EMIT_NKINDS && strcmp(emit_kinds[kind].name, o->emit) != 0)
         kind++;
     if (kind == EMIT_NKINDS)
-        return emit_fail("unknown --emit kind '%s' (expected obj, asm, ptx, llvm, header, ast or analysis)",
+        return emit_fail("unknown --emit kind '%s' (expected obj, asm, ptx, llvm, header, stubs, ast or "
+                         "analysis)",
                          o->emit);
     CgTarget targets[8];
     int ntargets = ast ? 0 : emit_parse_targets(&c->arena, o->targets, kind, targets, 8);
@@ -208,17 +213,21 @@ static bool emit_run(const EmitOptions *o, Compilation *c)
         return emit_ast(c, m, o->output);
     Decl **decls = NULL;
     int n = c->diags.errors ? 0 : emit_collect(c, m, o->front.files[0], &decls);
-    bool ok = n > 0, header = strcmp(o->emit, "header") == 0;
-    const char *output = header ? arena_printf(&c->arena, "%s.o", cg_header_stem(&c->arena, o->output))
-                                : o->output;
+    bool ok = n > 0, header = strcmp(o->emit, "header") == 0, stubs = strcmp(o->emit, "stubs") == 0;
+    const char *stem = cg_header_stem(&c->arena, o->output);
+    char err[CG_ERR_LEN];
+    if (ok && stubs) /* + the host object: it holds the scale hooks the GPU launch calls */
+        return (cg_stub_write(&c->arena, decls, n, targets, ntargets, stem, o->front.files[0], err) ||
+                emit_fail("%s", err)) &&
+               emit_target(c, CG_TARGET_X86, CG_EMIT_OBJ, o->portable, decls, n,
+                           arena_printf(&c->arena, "%s.o", stem));
+    const char *output = header ? arena_printf(&c->arena, "%s.o", stem) : o->output;
     for (int i = 0; ok && i < ntargets; i++) {
         const char *path = ntargets == 1 ? output
                                          : emit_output_path(&c->arena, output, cg_target_name(targets[i]));
         ok = emit_target(c, targets[i], emit_kinds[kind].kind, o->portable, decls, n, path);
     }
-    char err[CG_ERR_LEN];
-    if (ok && header && !cg_header_write(&c->arena, decls, n, cg_header_stem(&c->arena, o->output),
-                                         o->front.files[0], err))
+    if (ok && header && !cg_header_write(&c->arena, decls, n, stem, o->front.files[0], err))
         return emit_fail("%s", err);
     return ok;
 }

@@ -85,6 +85,7 @@ static int run_parse_valued(RunCommand *rc, const char *a, char *v)
         if (d == 3)
             return cmd_usage_error("--dtype '%s': expected f32, f16 or bf16", v);
         o->dtype = d; /* ATTN_F32, ATTN_F16, ATTN_BF16 */
+        o->have_dtype = true;
     } else if (!strcmp(a, "--shape")) {
         return run_parse_shape(v, o);
     } else if (!strcmp(a, "--kv-heads")) {

@@ -25,6 +25,7 @@ typedef struct RunOptions {
     const char *variant;     /* --variant NAME, or NULL: the only/first attention or scan */
     RunDevice device;        /* --device cpu|cuda|emu (default cpu) */
     int32_t dtype;           /* --dtype f32|f16|bf16 as attn_dtype (default f32) */
+    bool have_dtype;         /* --dtype was given (emu/cuda default to bf16) */
     bool have_shape;         /* --shape B,H,Q,KV,D[,DV] (attention) */
     int64_t shape[6];
     int nshape;

@@ -1,6 +1,8 @@
 /* run_attention.c - `attnc run` for an attention variant (run.h): inputs
- * (run_attention_inputs.c), the variant JIT-compiled for the host
- * (run_attention_variant.c), one attn_forward on the CPU, then
+ * (run_attention_inputs.c), the variant compiled for --device
+ * (run_attention_device.c: the host JIT for cpu, the GPU template for the
+ * SIMT emulator or CUDA; emu/cuda take f16 or bf16, default bf16), one
+ * launch, then
  *   --out DIR   out.npy (f32 [B,H,Q,DV]) and lse.npy (f32 [B,H,Q]);
  *   --check     the reference interpreter on the same inputs, compared with
  *               |compiled - reference| / max(1, |reference|) <= tolerance
@@ -10,7 +12,9 @@
  *               tensor, the index and the first (b, h, q, kv) (the compiled
  *               kernel clamps such indices; it has no trapping mode);
  *   --bench N   N timed launches after the first (warm-up) one: median time
- *               and TFLOP/s over the key ranges the kernel visits. */
+ *               and TFLOP/s over the key ranges the kernel visits (cuda:
+ *               kernel time from CUDA events; emu: the time only, labelled
+ *               as the emulator's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,29 +61,29 @@ static int64_t run_elems(const attn_npy *n)
 }
 
 /* One launch; its wall time in *seconds. */
-static int run_attn_launch(const AttnRun *r, const AttnProgram *p, AttnResult *res, double *seconds)
+static int run_attn_launch(const AttnRun *r, const AttnTarget *t, AttnResult *res, double *seconds)
 {
     double t0 = run_now();
-    attn_status s = attn_forward(&p->var, &r->q->t, &r->k->t, &r->v->t, &res->out->t, &res->lse->t,
-                                 r->args, r->nargs, NULL);
+    attn_status s = run_attn_target_launch(t, r, &res->out->t, &res->lse->t);
     *seconds = run_now() - t0;
     if (s != ATTN_OK)
         return run_error("variant '%s': %s", r->d->name, attn_last_error());
     return 0;
 }
 
-/* Query-key pairs in the key ranges the kernel visits (every b, h and
- * query block of ATTN_CPU_BLOCK_Q rows). */
-static double run_attn_visited_pairs(const AttnRun *r, const AttnProgram *p, const attn_ctx *ctx)
+/* Query-key pairs in the key ranges a kernel with query blocks of `block`
+ * rows visits (every b, h and query block), from the kv_ranges hook. */
+static double run_attn_visited_pairs(const AttnRun *r, attn_kv_ranges_fn kv_ranges, int32_t block,
+                                     const attn_ctx *ctx)
 {
     const int32_t *dm = r->dims;
     double pairs = 0;
     for (int32_t b = 0; b < dm[ATTN_DIM_B]; b++)
         for (int32_t h = 0; h < dm[ATTN_DIM_H]; h++)
-            for (int32_t q0 = 0; q0 < dm[ATTN_DIM_Q]; q0 += ATTN_CPU_BLOCK_Q) {
-                int32_t q1 = q0 + ATTN_CPU_BLOCK_Q < dm[ATTN_DIM_Q] ? q0 + ATTN_CPU_BLOCK_Q : dm[ATTN_DIM_Q];
+            for (int32_t q0 = 0; q0 < dm[ATTN_DIM_Q]; q0 += block) {
+                int32_t q1 = q0 + block < dm[ATTN_DIM_Q] ? q0 + block : dm[ATTN_DIM_Q];
                 attn_kv_range kr[ATTN_MAX_KV_RANGES];
-                int32_t n = p->var.kv_ranges(b, h, q0, q1, ctx, kr);
+                int32_t n = kv_ranges(b, h, q0, q1, ctx, kr);
                 for (int32_t i = 0; i < n && i < ATTN_MAX_KV_RANGES; i++) {
                     int32_t lo = kr[i].lo < 0 ? 0 : kr[i].lo;
                     int32_t hi = kr[i].hi > dm[ATTN_DIM_KV] ? dm[ATTN_DIM_KV] : kr[i].hi;
@@ -89,27 +93,28 @@ static double run_attn_visited_pairs(const AttnRun *r, const AttnProgram *p, con
     return pairs;
 }
 
-/* --bench N: N more launches; median time and achieved TFLOP/s. */
-static int run_attn_bench(const AttnRun *r, const AttnProgram *p, AttnResult *res, const attn_ctx *ctx)
+/* --bench N: N more launches; median time and achieved TFLOP/s (on the
+ * emulator only the time, which says nothing about a GPU). */
+static int run_attn_bench(const AttnRun *r, const AttnTarget *t, AttnResult *res, const attn_ctx *ctx)
 {
     int n = r->o->bench_iters;
-    double *times = calloc((size_t)n, sizeof *times);
-    if (!times)
-        return run_error("out of memory");
-    for (int i = 0; i < n; i++)
-        if (run_attn_launch(r, p, res, &times[i])) {
-            free(times);
-            return 1;
-        }
-    double median = run_median(times, n);
-    free(times);
+    double median;
+    if (run_attn_target_time(t, r, &res->out->t, &res->lse->t, n, &median))
+        return 1;
+    if (t->device == RUN_DEVICE_EMU) {
+        printf("bench: median %.3f ms over %d runs on the SIMT emulator (CPU time of the emulated "
+               "kernel; not a measure of GPU performance)\n", 1e3 * median, n);
+        return 0;
+    }
     const int32_t *dm = r->dims;
-    double pairs = run_attn_visited_pairs(r, p, ctx);
+    double pairs = run_attn_visited_pairs(r, t->host.var.kv_ranges, t->device == RUN_DEVICE_CUDA
+                                          ? ATTN_GPU_BLOCK_Q : ATTN_CPU_BLOCK_Q, ctx);
     double all = (double)dm[ATTN_DIM_B] * dm[ATTN_DIM_H] * dm[ATTN_DIM_Q] * dm[ATTN_DIM_KV];
     double flops = 2.0 * pairs * (dm[ATTN_DIM_D] + dm[ATTN_DIM_DV]);
-    printf("bench: median %.3f ms over %d runs, %.3f TFLOP/s (4*B*H*Q*KV*D convention over the "
+    printf("bench: median %.3f ms over %d runs%s, %.3f TFLOP/s (4*B*H*Q*KV*D convention over the "
            "visited key blocks: %.1f%% of all query-key pairs)\n",
-           1e3 * median, n, median > 0 ? flops / median * 1e-12 : 0.0, all > 0 ? 100.0 * pairs / all : 0.0);
+           1e3 * median, n, t->device == RUN_DEVICE_CUDA ? " (kernel time, CUDA events)" : "",
+           median > 0 ? flops / median * 1e-12 : 0.0, all > 0 ? 100.0 * pairs / all : 0.0);
     return 0;
 }
 
@@ -141,22 +146,22 @@ static void run_attn_summary(const AttnRun *r, double seconds)
 {
     static const char *const dtypes[3] = {"f32", "f16", "bf16"};
     const int32_t *dm = r->dims;
-    printf("attention %s: B=%d H=%d HKV=%d Q=%d KV=%d D=%d DV=%d %s, cpu, %.3f ms (seed %llu%s)\n",
-           r->d->name, dm[0], dm[1], dm[2], dm[3], dm[4], dm[5], dm[6], dtypes[r->dtype], 1e3 * seconds,
+    printf("attention %s: B=%d H=%d HKV=%d Q=%d KV=%d D=%d DV=%d %s, %s, %.3f ms (seed %llu%s)\n",
+           r->d->name, dm[0], dm[1], dm[2], dm[3], dm[4], dm[5], dm[6], dtypes[r->dtype],
+           run_device_name(r->o->device), 1e3 * seconds,
            (unsigned long long)r->o->seed, r->o->inputs_dir ? ", q/k/v from --inputs" : "");
 }
 
 /* Compiles, launches, and does what the options ask with the results. */
 static int run_attn_execute(Compilation *c, Decl *attn, AttnRun *r, AttnResult *res)
 {
-    AttnProgram prog;
-    char err[CG_ERR_LEN];
-    if (!run_attn_program(&c->arena, attn, &prog, err))
-        return run_error("%s", err);
+    AttnTarget target;
+    if (run_attn_target_open(&c->arena, attn, r, &target))
+        return 1;
     attn_param *slots = calloc((size_t)attn->nparams + 1, sizeof *slots);
     int32_t **segs = calloc((size_t)attn->nparams + 1, sizeof *segs);
     double seconds = 0;
-    int status = !slots || !segs ? run_error("out of memory") : run_attn_launch(r, &prog, res, &seconds);
+    int status = !slots || !segs ? run_error("out of memory") : run_attn_launch(r, &target, res, &seconds);
     attn_ctx ctx = {.params = slots};
     memcpy(ctx.dims, r->dims, sizeof ctx.dims);
     if (!status) {
@@ -167,7 +172,7 @@ static int run_attn_execute(Compilation *c, Decl *attn, AttnRun *r, AttnResult *
     if (!status && (r->o->check || r->o->checked))
         status = run_attn_reference(r, &ctx, res);
     if (!status && r->o->bench_iters > 0)
-        status = run_attn_bench(r, &prog, res, &ctx);
+        status = run_attn_bench(r, &target, res, &ctx);
     if (!status && r->o->out_dir)
         status = run_write_npy(r->o->out_dir, "out", &res->out32->t) ||
                  run_write_npy(r->o->out_dir, "lse", &res->lse->t);
@@ -175,20 +180,18 @@ static int run_attn_execute(Compilation *c, Decl *attn, AttnRun *r, AttnResult *
         run_interp_slots_free(attn, segs);
     free(segs);
     free(slots);
-    run_attn_program_free(&prog);
+    run_attn_target_close(&target);
     return status;
 }
 
 int run_attention(Compilation *c, Decl *attn, const RunOptions *o)
 {
-    if (o->device != RUN_DEVICE_CPU)
-        return run_error("--device %s: this attnc runs attention on the cpu only (GPU launches are not "
-                         "built in)", o->device == RUN_DEVICE_CUDA ? "cuda" : "emu");
-    if (o->dtype < ATTN_F32 || o->dtype > ATTN_BF16)
-        return run_error("--dtype: attention inputs are f32, f16 or bf16");
-    AttnRun r = {.d = attn, .o = o, .dtype = o->dtype};
+    AttnRun r = {.d = attn, .o = o};
     AttnResult res = {0};
+    if (run_attn_device_dtype(o, &r.dtype))
+        return 1;
     int status = run_attn_inputs(&r);
+    status = status ? status : run_attn_device_dims(&r);
     status = status ? status : run_attn_alloc(&r, &res);
     status = status ? status : run_attn_execute(c, attn, &r, &res);
     run_attn_result_free(&res);

@@ -9,6 +9,7 @@
 
 #include "ast.h"
 #include "attn.h"
+#include "attn_gpu.h"
 #include "cg.h"
 #include "run.h"
 
@@ -49,5 +50,38 @@ typedef struct AttnRun {
  * 1 after an error naming the option, file, tensor or parameter. */
 int run_attn_inputs(AttnRun *r);
 void run_attn_inputs_free(AttnRun *r);
+
+/* run_attention_device.c: the variant compiled for --device cpu, emu or cuda. */
+typedef struct AttnTarget {
+    RunDevice device;
+    AttnProgram host;     /* cpu, cuda: the host JIT (descriptor, hooks, cpu kernel) */
+    CgJit *emu;           /* emu: the emulated GPU kernels and their hooks */
+    attn_variant emu_var; /* emu: the descriptor gv points to */
+    attn_gpu_variant gv;  /* emu, cuda: the GPU kernels */
+} AttnTarget;
+
+/* The name of a device as --device spells it. */
+const char *run_device_name(RunDevice d);
+/* The dtype of q, k, v for --device: --dtype, else f32 on the cpu and bf16
+ * on emu/cuda (the GPU template has no f32 kernels: --dtype f32 is refused
+ * there). 0, or 1 after an error. */
+int run_attn_device_dtype(const RunOptions *o, int32_t *dtype);
+/* On emu/cuda: 1 after an error listing the available (D, DV) when the GPU
+ * template has no specialisation for r's dtype and head dims; else 0. */
+int run_attn_device_dims(const AttnRun *r);
+/* Compiles attention d for r->o->device into *t: cpu: the host JIT; emu:
+ * the emu JIT; cuda: the CUDA driver initialised first (without one:
+ * "CUDA unavailable: ..."), then the host JIT for the hooks and the PTX for
+ * the device's compute capability. 0, or 1 after an error (t is then
+ * released). */
+int run_attn_target_open(Arena *arena, Decl *d, const AttnRun *r, AttnTarget *t);
+/* One launch of t on r's inputs into out and lse (attn_forward or
+ * attn_forward_gpu; the runtime's status and error). */
+attn_status run_attn_target_launch(const AttnTarget *t, const AttnRun *r, DLTensor *out, DLTensor *lse);
+/* n launches: the median time in *seconds (wall time; on cuda the kernel's
+ * time from CUDA events, attn_time_gpu). 0, or 1 after an error. */
+int run_attn_target_time(const AttnTarget *t, const AttnRun *r, DLTensor *out, DLTensor *lse, int n,
+                         double *seconds);
+void run_attn_target_close(AttnTarget *t);
 
 #endif

@@ -244,7 +244,8 @@ static int run_outputs(ScanRun *r, bool write)
 int run_scan(Compilation *c, Decl *scan, const RunOptions *o)
 {
     if (o->device != RUN_DEVICE_CPU)
-        return run_error("scan '%s': scans run with --device cpu only", scan->name);
+        return run_error("scan '%s': --device %s is not supported for scans yet (scans run with "
+                         "--device cpu)", scan->name, o->device == RUN_DEVICE_CUDA ? "cuda" : "emu");
     ScanRun r = {.d = scan, .o = o};
     r.in = calloc((size_t)scan->nparams + 1, sizeof *r.in);
     r.args = calloc((size_t)scan->nparams + 1, sizeof *r.args);

@@ -10,7 +10,7 @@
  *   2. fill an attn_gpu_variant: one attn_gpu_kernel per cg_gpu_specs()
  *      entry s, with entry "<variant>_" + cg_gpu_entry(s) and emu =
  *      cg_jit_lookup(jit, variant, cg_gpu_entry(s)); ptx[] = the PTX texts
- *      (tests/gpu/gpu_variant.c does this from a declaration and an emu
+ *      (compiler/run_gpu.c does this from a declaration and an emu
  *      JIT; tests/gpu/gpu_bench_variants.c from `attnc --emit header`
  *      output and PTX files, without LLVM);
  *   3. attn_forward_gpu(&gv, ATTN_GPU_EMU or ATTN_GPU_CUDA, q, k, v, out,

@@ -1,5 +1,5 @@
 /* test_gpu_forward.c - the runtime's GPU entry end to end: every attention
- * variant of FILE.attn compiled in-process (gpu_variant.h: descriptor, emu
+ * variant of FILE.attn compiled in-process (run_gpu.h: descriptor, emu
  * JIT) and launched with attn_forward_gpu, checked against the reference
  * interpreter.
  *
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "gpu_launch.h"
-#include "gpu_variant.h"
+#include "run_gpu.h"
 
 /* Emulator shapes, rotated over the variants; Q, KV <= 150 (the emulator is slow). */
 static const GpuShape fwd_shapes[] = {
@@ -100,7 +100,7 @@ int main(int argc, char **argv)
         const Decl *d = decls.items[i];
         attn_variant var;
         attn_gpu_variant gv;
-        if (!gpu_variant_build(&c.arena, d, jit, &var, &gv, err)) {
+        if (!run_gpu_variant_build(&c.arena, d, jit, &var, &gv, err)) {
             printf("FAIL %s: %s\n", d->name, err);
             failures++;
             continue;
