@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "run_attention.h"
 #include "run_common.h"
@@ -159,33 +158,6 @@ static int run_qkv(AttnRun *r, uint64_t *rng)
     return 0;
 }
 
-/* Tensor parameter i from --tensor or DIR/NAME.npy when given (binding its
- * free dimensions); left NULL otherwise. */
-static int run_load_tensor(AttnRun *r, int i)
-{
-    const Param *p = r->d->params[i];
-    const char *file = run_binding(r->o->tensors, r->o->ntensors, p->name);
-    char path[4096];
-    struct stat st;
-    if (!file && r->o->inputs_dir) {
-        snprintf(path, sizeof path, "%s/%s.npy", r->o->inputs_dir, p->name);
-        file = stat(path, &st) == 0 ? path : NULL;
-    }
-    if (!file)
-        return 0;
-    if (attn_npy_read(file, &r->in[i]) != ATTN_OK)
-        return run_error("--tensor %s: %s", p->name, attn_last_error());
-    const DLTensor *t = &r->in[i]->t;
-    for (int k = 0; k < t->ndim && k < p->type->ndims; k++) {
-        int id = p->type->dims[k].dim_id;
-        if (id >= ATTN_DIM_STANDARD_COUNT && !r->dim_bound[id] && t->shape[k] <= INT32_MAX) {
-            r->dims[id] = (int32_t)t->shape[k];
-            r->dim_bound[id] = true;
-        }
-    }
-    return 0;
-}
-
 /* Tensor parameter i not given: f32 tensors are drawn N(0, 1); others carry
  * meaning (ids, flags) and must be given. */
 static int run_draw_tensor(AttnRun *r, int i, uint64_t *rng)
@@ -237,7 +209,7 @@ int run_attn_inputs(AttnRun *r)
     for (int i = 0; i < ATTN_DIM_STANDARD_COUNT; i++)
         r->dim_bound[i] = true;
     for (int i = 0; i < d->nparams; i++)
-        if (d->params[i]->type->kind == TY_TENSOR && run_load_tensor(r, i))
+        if (d->params[i]->type->kind == TY_TENSOR && run_read_param_tensor(r->o, d->params[i], ATTN_DIM_STANDARD_COUNT, r->dims, r->dim_bound, &r->in[i]))
             return 1;
     for (int i = 0; i < d->nparams; i++) {
         const Param *p = d->params[i];

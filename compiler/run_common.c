@@ -121,6 +121,31 @@ int run_pack(const char *name, const char *value, int32_t length, attn_npy **out
     return 0;
 }
 
+int run_read_param_tensor(const RunOptions *o, const Param *p, int first_free, int32_t *dims,
+                          bool *bound, attn_npy **out)
+{
+    const char *file = run_binding(o->tensors, o->ntensors, p->name);
+    char path[4096];
+    struct stat st;
+    if (!file && o->inputs_dir) {
+        snprintf(path, sizeof path, "%s/%s.npy", o->inputs_dir, p->name);
+        file = stat(path, &st) == 0 ? path : NULL;
+    }
+    if (!file)
+        return 0;
+    if (attn_npy_read(file, out) != ATTN_OK)
+        return run_error("--tensor %s: %s: %s", p->name, file, attn_last_error());
+    const DLTensor *t = &(*out)->t;
+    for (int k = 0; k < t->ndim && k < p->type->ndims; k++) {
+        int id = p->type->dims[k].dim_id;
+        if (id >= first_free && !bound[id] && t->shape[k] <= INT32_MAX) {
+            dims[id] = (int32_t)t->shape[k];
+            bound[id] = true;
+        }
+    }
+    return 0;
+}
+
 int32_t run_attn_dtype(DLDataType t)
 {
     if (t.code == kDLInt)

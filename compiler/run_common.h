@@ -38,6 +38,13 @@ bool run_parse_scalar(const Param *p, int32_t index, const char *text, attn_arg 
  * offsets against the axis. 0, or 1 after an error naming the pack. */
 int run_pack(const char *name, const char *value, int32_t length, attn_npy **out);
 
+/* Tensor parameter `p` from --tensor NAME=FILE or DIR/NAME.npy under
+ * --inputs, into *out (left NULL when neither is given). Binds dims[id] for
+ * each axis declared with a dimension id >= first_free that is not yet
+ * bound (bound[id]). 0, or 1 after an error naming the parameter. */
+int run_read_param_tensor(const RunOptions *o, const Param *p, int first_free, int32_t *dims,
+                          bool *bound, attn_npy **out);
+
 /* The attn_dtype of a DLPack dtype (uint16 counts as bf16 bits, uint8 as bool). */
 int32_t run_attn_dtype(DLDataType t);
 /* Element conversions between f32 and a float attn_dtype (f16 and bf16

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "interp.h"
 #include "run_common.h"
@@ -33,33 +32,6 @@ static int run_dim_id(const Decl *d, const char *name)
         if (strcmp(d->dims[i], name) == 0)
             return i;
     return -1;
-}
-
-/* Reads tensor parameter i from --tensor or --inputs when given; binds the
- * dimensions of its shape. Returns 0, or 1 after an error. */
-static int run_load_tensor(ScanRun *r, int i)
-{
-    const Param *p = r->d->params[i];
-    const char *file = run_binding(r->o->tensors, r->o->ntensors, p->name);
-    char path[4096];
-    struct stat st;
-    if (!file && r->o->inputs_dir) {
-        snprintf(path, sizeof path, "%s/%s.npy", r->o->inputs_dir, p->name);
-        file = stat(path, &st) == 0 ? path : NULL;
-    }
-    if (!file)
-        return 0;
-    if (attn_npy_read(file, &r->in[i]) != ATTN_OK)
-        return run_error("%s: %s", file, attn_last_error());
-    const DLTensor *t = &r->in[i]->t;
-    for (int k = 0; k < t->ndim && k < p->type->ndims; k++) {
-        int id = p->type->dims[k].dim_id;
-        if (id >= 0 && !r->dim_fixed[id] && t->shape[k] <= INT32_MAX) {
-            r->dims[id] = (int32_t)t->shape[k];
-            r->dim_fixed[id] = true;
-        }
-    }
-    return 0;
 }
 
 /* A random tensor for parameter i: f32 uniform in [-1, 1] (tensors named
@@ -130,7 +102,7 @@ static int run_inputs(ScanRun *r)
 {
     const Decl *d = r->d;
     for (int i = 0; i < d->nparams; i++)
-        if (d->params[i]->type->kind == TY_TENSOR && run_load_tensor(r, i))
+        if (d->params[i]->type->kind == TY_TENSOR && run_read_param_tensor(r->o, d->params[i], 0, r->dims, r->dim_fixed, &r->in[i]))
             return 1;
     for (int s = 0; s < r->o->nsets; s++) {
         int id = run_dim_id(d, r->o->sets[s].name);
