@@ -135,14 +135,21 @@ float attn_math_log2(float x)
 float attn_math_sqrt(float x) { return __builtin_sqrtf(x); }
 float attn_math_rsqrt(float x) { return 1.0f / __builtin_sqrtf(x); }
 
+/* x * P(x^2) / Q(x^2), an odd [9/8] rational minimax for the relative error
+ * on [0, 9.02] (max 0.37 ulp in exact arithmetic; fitted for this file by
+ * Loeb + Lawson iteration), evaluated in double so that the float result
+ * is within ~0.9 ulp. |x| is clamped to 9, where tanh rounds to 1 - 2^-24
+ * and beyond about 9.011 to 1: +-inf give +-1, NaN stays NaN, and with
+ * P(0) = Q(0) = 1 tiny x (and +-0) give x exactly. One division, no exp. */
 float attn_math_tanh(float x)
 {
-    float z = x * x;
-    float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z +
-                    1.33314422036e-1f) * z - 3.33332819422e-1f) * z * x + x;
-    float ax = __builtin_fabsf(x);
-    float big = __builtin_copysignf(1.0f - 2.0f / (attn_math_exp(ax + ax) + 1.0f), x);
-    return ax < 0.625f ? small : big;
+    double d = x > 9.0f ? 9.0f : x < -9.0f ? -9.0f : x;
+    double z = d * d;
+    double p = (((1.3384898756129635e-08 * z + 2.0636261367410903e-05) * z +
+                 3.4974843497454500e-03) * z + 1.3382709719343430e-01) * z;
+    double q = (((7.7904980587174557e-07 * z + 3.2885609731872424e-04) * z +
+                 2.5884462394228022e-02) * z + 4.6716030970969530e-01) * z + 1.0;
+    return (float)((d + d * p) / q);
 }
 
 /* sin(ax + shift * pi/4) for ax >= 0, negated when `negate`: reduction by
