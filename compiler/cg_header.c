@@ -118,6 +118,26 @@ void cg_header_args(FILE *f, const char *prefix, const attn_variant *v)
     }
 }
 
+void cg_header_descriptor(FILE *f, const attn_variant *v, bool hooks)
+{
+    const char *n = v->name;
+    fprintf(f, "    static const char *const dims[%d] = {", (int)v->ndims);
+    for (int i = 0; i < v->ndims; i++)
+        fprintf(f, "%s\"%s\"", i ? ", " : "", v->dims[i]);
+    fprintf(f, "};\n");
+    cg_header_tables(f, v);
+    fprintf(f, "    static const attn_variant var = {\"%s\", ATTN_KIND_ATTENTION, dims, %d, %s, %d, %s, %d,\n",
+            n, (int)v->ndims, v->nparams ? "params" : "NULL", (int)v->nparams,
+            v->npreconds ? "preconds" : "NULL", (int)v->npreconds);
+    if (hooks)
+        fprintf(f, "        %s_attn_fwd_cpu, %s_attn_hook_scale, %s_attn_hook_kv_ranges, NULL,\n"
+                   "        %s_attn_hook_mask,", n, n, n, n);
+    else
+        fprintf(f, "        NULL, NULL, NULL, NULL, NULL,");
+    fprintf(f, " %d, %d, %d};\n", (int)v->needs_block_mask, (int)v->mask_independent_of_b,
+            (int)v->mask_independent_of_h);
+}
+
 /* The declarations of one attention variant, names prefixed P_V. */
 static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v)
 {
@@ -141,19 +161,8 @@ static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v
     fprintf(f, "} %s_%s_params;\n\n", prefix, n);
 
     fprintf(f, "static inline const attn_variant *%s_%s_variant(void)\n{\n", prefix, n);
-    fprintf(f, "    static const char *const dims[%d] = {", (int)v->ndims);
-    for (int i = 0; i < v->ndims; i++)
-        fprintf(f, "%s\"%s\"", i ? ", " : "", v->dims[i]);
-    fprintf(f, "};\n");
-    cg_header_tables(f, v);
-    fprintf(f, "    static const attn_variant var = {\"%s\", ATTN_KIND_ATTENTION, dims, %d, %s, %d, %s, %d,\n"
-               "        %s_attn_fwd_cpu, %s_attn_hook_scale, %s_attn_hook_kv_ranges, NULL,\n"
-               "        %s_attn_hook_mask, %d, %d, %d};\n"
-               "    return &var;\n}\n\n",
-            n, (int)v->ndims, v->nparams ? "params" : "NULL", (int)v->nparams,
-            v->npreconds ? "preconds" : "NULL", (int)v->npreconds, n, n, n, n,
-            (int)v->needs_block_mask, (int)v->mask_independent_of_b,
-            (int)v->mask_independent_of_h);
+    cg_header_descriptor(f, v, true);
+    fprintf(f, "    return &var;\n}\n\n");
 
     fprintf(f, "/* The declared defaults; parameters without one are zero, tensors NULL. */\n");
     fprintf(f, "static inline %s_%s_params %s_%s_default_params(void)\n{\n", prefix, n, prefix, n);

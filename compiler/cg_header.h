@@ -34,6 +34,10 @@ const char *cg_header_prefix(Arena *arena, const char *stem);
 /* Prints the body lines that turn `const P_V_params *p` (NULL: defaults)
  * into `attn_arg args[]` and `int32_t n` for variant v (as in P_V_forward). */
 void cg_header_args(FILE *f, const char *prefix, const attn_variant *v);
+/* Prints the body lines defining `static const attn_variant var` for v
+ * (and the tables it points to); hooks: with V_attn_fwd_cpu and the hooks
+ * of NAME.o, else with every function pointer NULL (no host object). */
+void cg_header_descriptor(FILE *f, const attn_variant *v, bool hooks);
 /* Called after each attention variant's declarations in STEM.h. */
 typedef void (*CgHeaderExtra)(FILE *f, const char *prefix, const attn_variant *v);
 /* cg_header_write, with `include` (NULL: "attn.h") as the runtime header

@@ -41,9 +41,10 @@ static bool cg_is_entry(const char *name, const PtrVec *entries)
 
 /* Renames the template's entries to <variant>_<entry>, exports the scale,
  * key-range and mask hooks as <variant>_attn_hook_scale / _kv_ranges / _mask
- * on the host (`host`; GPU code computes no scale: the launch passes it; the
- * runtime orders CPU work by the key ranges and builds BlockMasks with the
- * mask) and makes every other definition internal. */
+ * on the host (`host`; GPU kernels call the scale hook themselves when the
+ * launch passes ATTN_GPU_SCALE_ON_DEVICE; the runtime orders CPU work by the
+ * key ranges and builds BlockMasks with the mask) and makes every other
+ * definition internal. */
 static void cg_internalize(LLVMModuleRef m, Arena *arena, const char *variant, const PtrVec *entries,
                            bool host)
 {

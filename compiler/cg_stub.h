@@ -2,8 +2,8 @@
  * GPU launch stubs for linking compiled variants into applications that
  * need only libattn at build and run time (no LLVM, no attnc).
  *
- * Written next to NAME.o (the host object of `--emit header`, which holds
- * each variant's scale hook; the launch computes the scale on the host):
+ * The kernels compute the scale themselves (ATTN_GPU_SCALE_ON_DEVICE), so
+ * no host object is written or needed:
  *   NAME.ptx, or NAME.<target>.ptx with several targets: the PTX files;
  *   NAME.h  the `--emit header` header (cg_header.h), including attn_gpu.h,
  *           plus per attention variant V
@@ -11,9 +11,12 @@
  *             attn_status NAME_V_forward_gpu(q, k, v, out, lse,
  *                 const NAME_V_params *p, const attn_launch_opts *opts);
  *   NAME.c  the PTX of every target as NUL-terminated strings, the kernel
- *           tables and those two functions; NAME_V_forward_gpu calls
- *           attn_forward_gpu(..., ATTN_GPU_CUDA, ...) (attn_gpu.h).
- * An application compiles NAME.c and links NAME.o and libattn. */
+ *           tables and those two functions (the descriptor has no host
+ *           hooks); NAME_V_forward_gpu calls attn_forward_gpu(...,
+ *           ATTN_GPU_CUDA, ...) (attn_gpu.h).
+ * An application compiles NAME.c and links libattn only; NAME.h's CPU
+ * entries (NAME_V_forward, NAME_V_variant) would need `--emit header`'s
+ * NAME.o and must not be called. */
 #ifndef ATTN_CG_STUB_H
 #define ATTN_CG_STUB_H
 

@@ -4,8 +4,8 @@
  *   --target cpu | sm_80 | sm_90a, comma separated (default cpu)
  *   --emit   obj (default) | asm | ptx (sm targets; = asm there) | llvm
  *            | header (cpu: OUT.o and OUT.h for linking into C, cg_header.h)
- *            | stubs (sm targets: OUT.o and OUT.h as for header, plus the PTX
- *              and OUT.c embedding it with GPU launch stubs, cg_stub.h)
+ *            | stubs (sm targets: OUT.h as for header, the PTX and OUT.c
+ *              embedding it with GPU launch stubs, cg_stub.h; no host object)
  *            | ast (the syntax tree on stdout, or OUT; no -o needed)
  *            | analysis (the mask analysis per variant, docs/mask-analysis.md;
  *              on stdout, or OUT)
@@ -44,7 +44,7 @@ static const struct {
     {"ptx", CG_EMIT_ASM, true, false},
     {"llvm", CG_EMIT_LLVM, false, false},
     {"header", CG_EMIT_OBJ, false, true}, /* OUT.o and OUT.h (cg_header.h) */
-    {"stubs", CG_EMIT_ASM, true, false},  /* OUT.o, OUT.h, OUT.c and PTX (cg_stub.h) */
+    {"stubs", CG_EMIT_ASM, true, false},  /* OUT.h, OUT.c and PTX (cg_stub.h) */
 };
 enum { EMIT_NKINDS = sizeof emit_kinds / sizeof emit_kinds[0] };
 
@@ -216,11 +216,9 @@ static bool emit_run(const EmitOptions *o, Compilation *c)
     bool ok = n > 0, header = strcmp(o->emit, "header") == 0, stubs = strcmp(o->emit, "stubs") == 0;
     const char *stem = cg_header_stem(&c->arena, o->output);
     char err[CG_ERR_LEN];
-    if (ok && stubs) /* + the host object: it holds the scale hooks the GPU launch calls */
-        return (cg_stub_write(&c->arena, decls, n, targets, ntargets, stem, o->front.files[0], err) ||
-                emit_fail("%s", err)) &&
-               emit_target(c, CG_TARGET_X86, CG_EMIT_OBJ, o->portable, decls, n,
-                           arena_printf(&c->arena, "%s.o", stem));
+    if (ok && stubs)
+        return cg_stub_write(&c->arena, decls, n, targets, ntargets, stem, o->front.files[0], err) ||
+               emit_fail("%s", err);
     const char *output = header ? arena_printf(&c->arena, "%s.o", stem) : o->output;
     for (int i = 0; ok && i < ntargets; i++) {
         const char *path = ntargets == 1 ? output

@@ -26,8 +26,7 @@ bool run_gpu_variant_build(Arena *arena, const Decl *d, CgJit *emu_jit, attn_var
 {
     run_attn_describe(arena, d, var);
     *gv = (attn_gpu_variant){.var = var};
-    var->hook_scale = (attn_scale_fn)cg_jit_lookup(emu_jit, d->name, "attn_hook_scale", err);
-    return var->hook_scale && run_gpu_kernels(arena, d, emu_jit, gv, err);
+    return run_gpu_kernels(arena, d, emu_jit, gv, err);
 }
 
 bool run_gpu_has_spec(int32_t dtype, int32_t d, int32_t dv, char *have, size_t havelen)

@@ -20,8 +20,8 @@
 bool run_gpu_kernels(Arena *arena, const Decl *d, CgJit *emu_jit, attn_gpu_variant *gv, char *err);
 
 /* Fills *gv (and *var, which gv points to) for attention d from `emu_jit`,
- * an emu JIT of d: the descriptor of run_attn_describe with hook_scale =
- * <d>_attn_hook_scale, and the kernels of run_gpu_kernels. gv->ptx[] stays
+ * an emu JIT of d: the descriptor of run_attn_describe (no host hooks: the
+ * kernels compute the scale) and the kernels of run_gpu_kernels. gv->ptx[] stays
  * NULL (set them to texts of cg_gpu_ptx for CUDA). Memory from `arena`;
  * false + err when a symbol is missing. */
 bool run_gpu_variant_build(Arena *arena, const Decl *d, CgJit *emu_jit, attn_variant *var,

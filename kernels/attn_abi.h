@@ -141,9 +141,14 @@ typedef struct attn_fwd_gpu_args {
     void *out;
     float *lse;                 /* may be NULL */
     int64_t q_stride[3], k_stride[3], v_stride[3], o_stride[3], lse_stride[2];
-    float scale;                /* from attn_hook_scale */
+    /* The softmax scale, or ATTN_GPU_SCALE_ON_DEVICE (a NaN): the kernel
+     * then calls attn_hook_scale(&ctx) once per CTA (the hook is a pure
+     * function of params and dims), so a launcher needs no host hook. */
+    float scale;
     attn_ctx ctx;
 } attn_fwd_gpu_args;
+
+#define ATTN_GPU_SCALE_ON_DEVICE __builtin_nanf("")
 
 #define ATTN_GPU_BLOCK_Q 64
 /* Keys per K/V tile: 64, or 32 when D or DV exceeds 64 (keeps the kernel in

@@ -128,6 +128,7 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
     const int warp = dev_warp(), lane = dev_lane(), g = lane / 4, tq = lane % 4;
     const int q0 = q_tile * BQ, q_rows = Q - q0 < BQ ? Q - q0 : BQ;
     const int row0 = q0 + warp * 16 + g; /* this lane's rows: row0, row0 + 8 */
+    const float scale = a->scale == a->scale ? a->scale : attn_hook_scale(ctx);
 
     const elem *gq =
         (const elem *)a->q + b * a->q_stride[0] + h * a->q_stride[1] + q0 * a->q_stride[2];
@@ -204,7 +205,7 @@ DEV_UNROLL
 DEV_UNROLL
             for (int e = 0; e < 4; e++) {
                 int q = row0 + 8 * (e >> 1), kv = kv0 + 8 * j + 2 * tq + (e & 1);
-                float x = s[j][e] * a->scale;
+                float x = s[j][e] * scale;
                 if (q >= Q || (masked && (kv >= kv1 || !attn_hook_mask(b, h, q, kv, ctx))))
                     s[j][e] = -__builtin_inff();
                 else

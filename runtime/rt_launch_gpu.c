@@ -18,8 +18,9 @@
  *      to time the CUDA kernel.
  *
  * The launch validates like attn_forward (rt_check_attn_tensors,
- * rt_bind_args), picks the kernel of q's dtype and (D, DV), computes the
- * scale on the host (the variant's hook_scale) and runs the template's
+ * rt_bind_args), picks the kernel of q's dtype and (D, DV), passes the
+ * scale (the variant's hook_scale on the host if it has one, else
+ * ATTN_GPU_SCALE_ON_DEVICE: the kernel computes it) and runs the template's
  * geometry: grid (ceil(Q / ATTN_GPU_BLOCK_Q), H, B), ATTN_GPU_THREADS
  * threads, ATTN_GPU_SMEM_BYTES(D, DV) of shared memory. The CUDA transfers
  * are in rt_launch_gpu_cuda.c. */
@@ -120,7 +121,7 @@ static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device de
         return rt_fail(ATTN_ERR_INVALID_ARG, "GPU variant is NULL");
     if (dev != ATTN_GPU_EMU && dev != ATTN_GPU_CUDA)
         return rt_fail(ATTN_ERR_INVALID_ARG, "unknown GPU device %d", (int)dev);
-    if (gv->var->kind != ATTN_KIND_ATTENTION || !gv->var->hook_scale)
+    if (gv->var->kind != ATTN_KIND_ATTENTION)
         return rt_fail(ATTN_ERR_INVALID_ARG, "%s is not a compiled attention variant",
                        gv->var->name ? gv->var->name : "variant");
     if (opts->qb_begin || opts->qb_end)
@@ -140,7 +141,7 @@ static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device de
     if ((s = rt_bind_args(gv->var, args, nargs, a.ctx.dims, &bound)) != ATTN_OK)
         return s;
     a.ctx.params = bound.slots;
-    a.scale = gv->var->hook_scale(&a.ctx);
+    a.scale = gv->var->hook_scale ? gv->var->hook_scale(&a.ctx) : ATTN_GPU_SCALE_ON_DEVICE;
     const int32_t *dims = a.ctx.dims;
     if (dims[ATTN_DIM_B] > 0 && dims[ATTN_DIM_H] > 0 && dims[ATTN_DIM_Q] > 0) {
         if (dev == ATTN_GPU_EMU) {

@@ -19,7 +19,8 @@ typedef struct rt_gpu_timing {
 /* rt_launch_gpu_cuda.c: runs kernel `kern` of gv on the CUDA device for the
  * validated tensors t = {q, k, v, out, lse (may be NULL)}: on the device
  * already (on_device) or on the CPU (uploaded; out and lse downloaded
- * after). a->ctx (host parameter slots) and a->scale are set; the
+ * after). a->ctx (host parameter slots) and a->scale (maybe
+ * ATTN_GPU_SCALE_ON_DEVICE) are set; the
  * parameters are copied to the device. With `timing` the launch is the
  * timed series of attn_cuda_time_attn_fwd. Returns when the kernel is done. */
 attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *kern,

@@ -6,7 +6,7 @@
  * specialisation of the GPU template (kernels/attn_gpu_specs.h: dtype f16 or
  * bf16, head dims D, DV), entry V_attn_fwd_gpu_<dtype>_d<D>[_dv<DV>]. An
  * attn_gpu_variant lists them next to the variant's attn_variant (whose
- * parameters, preconditions and scale hook the launch uses). */
+ * parameters and preconditions the launch uses). */
 #ifndef ATTN_GPU_H
 #define ATTN_GPU_H
 
@@ -33,7 +33,9 @@ enum { ATTN_GPU_PTX_SM80, ATTN_GPU_PTX_SM90A, ATTN_GPU_PTX_COUNT };
 
 /* The GPU side of a compiled attention variant. */
 typedef struct attn_gpu_variant {
-    const attn_variant *var;        /* parameters, preconditions, hook_scale */
+    /* Parameters and preconditions; var->hook_scale may be NULL (the
+     * kernel computes the scale), the CPU entries are not used. */
+    const attn_variant *var;
     const attn_gpu_kernel *kernels; /* its specialisations */
     int32_t nkernels;
     const char *ptx[ATTN_GPU_PTX_COUNT]; /* NUL-terminated PTX holding every entry; NULL if absent */
