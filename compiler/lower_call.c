@@ -158,8 +158,7 @@ static LLVMValueRef lower_builtin(LowerEnv *env, const Expr *e, Builtin bi)
     }
 }
 
-/* seg_of[clamp(i, 0, length - 1)] of the pack at `slot`. */
-static LLVMValueRef lower_pack_id(Lower *L, LLVMValueRef slot, LLVMValueRef i)
+LLVMValueRef lower_pack_id(Lower *L, LLVMValueRef slot, LLVMValueRef i)
 {
     LLVMValueRef len = lower_load_field(L, L->t.pack, slot, 3, -1, L->t.i32);
     LLVMValueRef hi[2] = {i, LLVMBuildSub(L->bld, len, LLVMConstInt(L->t.i32, 1, 0), "")};

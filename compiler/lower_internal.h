@@ -93,6 +93,9 @@ LLVMValueRef lower_unary(Lower *L, Op op, ScalarKind sk, LLVMValueRef a);
 LLVMValueRef lower_binary(Lower *L, Op op, ScalarKind sk, LLVMValueRef a, LLVMValueRef b);
 /* Calls intrinsic `name` overloaded on the type of args[0]. */
 LLVMValueRef lower_intrinsic(Lower *L, const char *name, LLVMValueRef *args, int nargs);
+/* seg_of[clamp(i, 0, length - 1)] of the pack whose attn_param slot is `slot`:
+ * the segment index of position i (lower_call.c). */
+LLVMValueRef lower_pack_id(Lower *L, LLVMValueRef slot, LLVMValueRef i);
 /* smin(smax(v, lo), hi) on any integer type. */
 LLVMValueRef lower_clamp_int(Lower *L, LLVMValueRef v, LLVMValueRef lo, LLVMValueRef hi);
 

@@ -164,17 +164,6 @@ static LLVMValueRef lower_reduce(LowerEnv *env, const Expr *e, ScalarKind *kind)
     return v ? LLVMBuildLoad2(L->bld, lower_type(L, sk), acc, "") : NULL;
 }
 
-/* seg_of[clamp(i, 0, length - 1)] of the pack at `slot`. */
-static LLVMValueRef lower_seg_of(Lower *L, LLVMValueRef slot, LLVMValueRef i)
-{
-    LLVMValueRef len = lower_load_field(L, L->t.pack, slot, 3, -1, L->t.i32);
-    LLVMValueRef hi[2] = {i, LLVMBuildSub(L->bld, len, LLVMConstInt(L->t.i32, 1, 0), "")};
-    LLVMValueRef lo[2] = {lower_intrinsic(L, "llvm.smin", hi, 2), LLVMConstInt(L->t.i32, 0, 0)};
-    LLVMValueRef idx = LLVMBuildSExt(L->bld, lower_intrinsic(L, "llvm.smax", lo, 2), L->t.i64, "");
-    LLVMValueRef seg_of = lower_load_field(L, L->t.pack, slot, 1, -1, L->t.ptr);
-    return LLVMBuildLoad2(L->bld, L->t.i32, LLVMBuildGEP2(L->bld, L->t.i32, seg_of, &idx, 1, ""), "");
-}
-
 /* Whether position pos (i32) of a zero-filled axis of size `size` (i64) is
  * readable from t: inside [0, size) and in t's segment of every pack. */
 static LLVMValueRef lower_visible(LowerEnv *env, LLVMValueRef pos, LLVMValueRef size)
@@ -189,8 +178,8 @@ static LLVMValueRef lower_visible(LowerEnv *env, LLVMValueRef pos, LLVMValueRef 
         LLVMValueRef slot = env->params[i];
         LLVMValueRef len = lower_load_field(L, L->t.pack, slot, 3, -1, L->t.i32);
         ok = LLVMBuildAnd(L->bld, ok, LLVMBuildICmp(L->bld, LLVMIntULT, pos, len, ""), "");
-        LLVMValueRef same = LLVMBuildICmp(L->bld, LLVMIntEQ, lower_seg_of(L, slot, pos),
-                                          lower_seg_of(L, slot, env->scan->t), "");
+        LLVMValueRef same = LLVMBuildICmp(L->bld, LLVMIntEQ, lower_pack_id(L, slot, pos),
+                                          lower_pack_id(L, slot, env->scan->t), "");
         ok = LLVMBuildAnd(L->bld, ok, same, "");
     }
     return ok;
