@@ -18,20 +18,8 @@
 #include <unistd.h>
 
 #include "compiler.h"
+#include "run_common.h"
 #include "../tests/scan/scan_problem.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* One thread's share of the bandwidth-bound kernel. */
 typedef struct StreamPart {
@@ -66,7 +54,7 @@ static double stream_bound(size_t dl, size_t nl, int nthreads, int iters)
     for (int it = 0; it < iters; it++) {
         pthread_t th[256];
         StreamPart parts[256];
-        double t0 = now();
+        double t0 = run_now();
         for (int k = 0; k < nthreads; k++) {
             size_t lo = dl * (size_t)k / (size_t)nthreads, hi = dl * (size_t)(k + 1) / (size_t)nthreads;
             size_t blo = nl * (size_t)k / (size_t)nthreads, bhi = nl * (size_t)(k + 1) / (size_t)nthreads;
@@ -75,11 +63,10 @@ static double stream_bound(size_t dl, size_t nl, int nthreads, int iters)
         }
         for (int k = 0; k < nthreads; k++)
             pthread_join(th[k], NULL);
-        t[it] = now() - t0;
+        t[it] = run_now() - t0;
     }
-    qsort(t, (size_t)iters, sizeof *t, cmp_double);
     free(buf);
-    return t[iters / 2];
+    return run_median(t, iters);
 }
 
 /* Median seconds of the compiled scan on problem p. */
@@ -88,15 +75,14 @@ static double time_scan(const ScanProblem *p, const ScanProgram *prog, int iters
     double t[16];
     scan_problem_run(p, prog, 0, p->len, p->out, 0);
     for (int it = 0; it < iters; it++) {
-        double t0 = now();
+        double t0 = run_now();
         if (scan_problem_run(p, prog, 0, p->len, p->out, 0) != ATTN_OK) {
             fprintf(stderr, "attn_scan: %s\n", attn_last_error());
             exit(1);
         }
-        t[it] = now() - t0;
+        t[it] = run_now() - t0;
     }
-    qsort(t, (size_t)iters, sizeof *t, cmp_double);
-    return t[iters / 2];
+    return run_median(t, iters);
 }
 
 /* dims of selective_scan in order of first appearance: B, D, L, N. */
