@@ -78,3 +78,12 @@ LLVMValueRef lower_param_scalar(Lower *L, LLVMValueRef slot, ScalarKind sk)
         return LLVMBuildICmp(L->bld, LLVMIntNE, v, LLVMConstInt(L->t.i32, 0, 0), "");
     return v;
 }
+
+void lower_module_begin(Lower *L, const char *name, const char *triple, const char *data_layout)
+{
+    L->mod = LLVMModuleCreateWithNameInContext(name, L->ctx);
+    LLVMSetTarget(L->mod, triple);
+    LLVMSetDataLayout(L->mod, data_layout);
+    L->bld = LLVMCreateBuilderInContext(L->ctx);
+    lower_types_init(L);
+}

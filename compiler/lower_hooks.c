@@ -106,11 +106,7 @@ LLVMModuleRef lower_attention(LLVMContextRef ctx, Arena *arena, const Decl *d,
                  d->name ? d->name : "?");
         return NULL;
     }
-    L.mod = LLVMModuleCreateWithNameInContext(d->name, ctx);
-    LLVMSetTarget(L.mod, triple);
-    LLVMSetDataLayout(L.mod, data_layout);
-    L.bld = LLVMCreateBuilderInContext(ctx);
-    lower_types_init(&L);
+    lower_module_begin(&L, d->name, triple, data_layout);
     lower_scale_hook(&L);
     lower_score_hook(&L);
     lower_mask_hook(&L);

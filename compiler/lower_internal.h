@@ -60,7 +60,11 @@ LLVMValueRef lower_add_function(Lower *L, const char *name, LLVMTypeRef ret, LLV
                                 int nargs, bool internal);
 
 /* lower_abi.c */
+/* The ABI types of L->t, in L->ctx. */
 void lower_types_init(Lower *L);
+/* Creates L->mod (named `name`, for `triple` and `data_layout`) and L->bld in
+ * L->ctx, and the ABI types of L->t. */
+void lower_module_begin(Lower *L, const char *name, const char *triple, const char *data_layout);
 /* ctx->dims[dim] as i32. */
 LLVMValueRef lower_ctx_dim(Lower *L, LLVMValueRef ctx, int dim);
 /* &ctx->params[i]. */

@@ -347,11 +347,7 @@ LLVMModuleRef lower_scan(LLVMContextRef ctx, Arena *arena, const Decl *d, const 
         snprintf(err, LOWER_ERR_LEN, "scan '%.200s': an update's coefficients read a state", d->name);
         return NULL;
     }
-    L.mod = LLVMModuleCreateWithNameInContext(d->name, ctx);
-    LLVMSetTarget(L.mod, triple);
-    LLVMSetDataLayout(L.mod, data_layout);
-    L.bld = LLVMCreateBuilderInContext(ctx);
-    lower_types_init(&L);
+    lower_module_begin(&L, d->name, triple, data_layout);
     scan_size_hook(&L, &sc, &sh, false);
     scan_size_hook(&L, &sc, &sh, true);
     scan_row_hook(&L, &sc, &sh);
