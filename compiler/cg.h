@@ -71,6 +71,17 @@ LLVMModuleRef cg_build(LLVMContextRef ctx, LLVMTargetMachineRef tm, CgTarget t, 
 /* The IR verifier on m; false + err (first line of its report) if broken. */
 bool cg_verify(LLVMModuleRef m, char *err);
 
+/* cg_optimize.c */
+/* Template code that is the same for every variant sits in this section
+ * (kernels/attn_fwd_cpu.c, CPU_FIXED): it calls no hook, is never inlined,
+ * and the build optimized it already (cmake/AttnKernels.cmake). */
+#define CG_FIXED_SECTION ".text.attn_fixed"
+/* Runs default<O3> on m for tm, except on the bodies of CG_FIXED_SECTION
+ * functions, which are split off meanwhile and linked back unchanged (about
+ * half of a one-variant compile is saved: bench/README.md). false + err on
+ * failure (m is then unusable). */
+bool cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err);
+
 /* cg_emit.c */
 /* Writes m to `path` as kind (asm = PTX for nvptx machines). */
 bool cg_emit_file(LLVMModuleRef m, LLVMTargetMachineRef tm, CgEmit kind, const char *path,

@@ -5,7 +5,6 @@
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Linker.h>
-#include <llvm-c/Transforms/PassBuilder.h>
 
 #include "cg.h"
 #include "lower.h"
@@ -138,19 +137,6 @@ static void cg_set_function_attrs(LLVMModuleRef m, LLVMTargetMachineRef tm)
     }
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
-}
-
-static bool cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err)
-{
-    LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef e = LLVMRunPasses(m, "default<O3>", tm, opts);
-    LLVMDisposePassBuilderOptions(opts);
-    if (!e)
-        return true;
-    char *msg = LLVMGetErrorMessage(e);
-    snprintf(err, CG_ERR_LEN, "internal error: optimizer: %.400s", msg);
-    LLVMDisposeErrorMessage(msg);
-    return false;
 }
 
 LLVMModuleRef cg_build(LLVMContextRef ctx, LLVMTargetMachineRef tm, CgTarget t, Arena *arena,

@@ -35,30 +35,48 @@
 #define CPU_KV_VECS (ATTN_CPU_BLOCK_KV / CPU_VEC) /* vectors per score row */
 #define CPU_PV_VECS 4                            /* DV vectors per P.V pass */
 #define CPU_Q_ROWS ((ATTN_CPU_BLOCK_Q + CPU_ROWS - 1) / CPU_ROWS * CPU_ROWS)
+/* The same for every variant: calls no hook and is never inlined, so attnc
+ * keeps the build's optimisation of it instead of running O3 on it again
+ * (CG_FIXED_SECTION, compiler/cg.h). */
+#define CPU_FIXED __attribute__((noinline, section(".text.attn_fixed")))
 #define CPU_LOG2E 1.4426950408889634f
 #define CPU_LN2 0.6931471805599453f
 
 _Static_assert(ATTN_CPU_BLOCK_KV % CPU_VEC == 0, "key tile must be whole vectors");
 
 /* Converts n contiguous elements of dtype at src[off..] to f32. */
-static void cpu_row_to_f32(float *dst, const void *src, int64_t off, int32_t n, int32_t dtype) {
+static inline void cpu_row_to_f32(float *dst, const void *src, int64_t off, int64_t n, int32_t dtype) {
     if (dtype == ATTN_F32) {
         const float *s = (const float *)src + off;
-        for (int32_t i = 0; i < n; i++)
+        for (int64_t i = 0; i < n; i++)
             dst[i] = s[i];
     } else if (dtype == ATTN_BF16) {
         const uint16_t *s = (const uint16_t *)src + off;
-        for (int32_t i = 0; i < n; i++)
+        for (int64_t i = 0; i < n; i++)
             dst[i] = cpu_bf16_to_f32(s[i]);
     } else {
         const uint16_t *s = (const uint16_t *)src + off;
-        for (int32_t i = 0; i < n; i++)
+        for (int64_t i = 0; i < n; i++)
             dst[i] = cpu_f16_to_f32(s[i]);
     }
 }
 
+/* Converts `rows` rows of n elements of dtype, src_stride elements apart
+ * from src[off..], to f32 rows dst_stride floats apart: one loop over all
+ * of them when both sides are dense. */
+static CPU_FIXED void cpu_rows_to_f32(float *dst, int64_t dst_stride, const void *src, int64_t off,
+                                      int64_t src_stride, int32_t rows, int32_t n, int32_t dtype) {
+    int64_t len = n;
+    if (src_stride == n && dst_stride == n) {
+        len *= rows;
+        rows = 1;
+    }
+    for (int32_t r = 0; r < rows; r++)
+        cpu_row_to_f32(dst + r * dst_stride, src, off + r * src_stride, len, dtype);
+}
+
 /* Stores n f32 values, each times `mul`, as dtype at dst[off..]. */
-static void cpu_row_from_f32(void *dst, int64_t off, const float *src, float mul, int32_t n,
+static CPU_FIXED void cpu_row_from_f32(void *dst, int64_t off, const float *src, float mul, int32_t n,
                              int32_t dtype) {
     if (dtype == ATTN_F32) {
         float *d = (float *)dst + off;
@@ -79,11 +97,9 @@ static void cpu_row_from_f32(void *dst, int64_t off, const float *src, float mul
  * keep older values: columns j >= n give scores the softmax discards). Rows
  * are converted into Kr (BLOCK_KV x DP floats, DP = D rounded up to whole
  * vectors) and transposed in 16x16 blocks with vector shuffles. */
-static void cpu_load_kt(float *Kt, float *Kr, const attn_fwd_args *a, int64_t base, int32_t k0,
+static CPU_FIXED void cpu_load_kt(float *Kt, float *Kr, const attn_fwd_args *a, int64_t base, int32_t k0,
                         int32_t n, int32_t D, int32_t DP) {
-    for (int32_t j = 0; j < n; j++)
-        cpu_row_to_f32(Kr + (int64_t)j * DP, a->k, base + (int64_t)(k0 + j) * a->k_stride[2], D,
-                       a->dtype);
+    cpu_rows_to_f32(Kr, DP, a->k, base + k0 * a->k_stride[2], a->k_stride[2], n, D, a->dtype);
     for (int32_t j0 = 0; j0 < n; j0 += CPU_VEC)
         for (int32_t d0 = 0; d0 < DP; d0 += CPU_VEC)
             cpu_transpose16(Kt + (int64_t)d0 * ATTN_CPU_BLOCK_KV + j0, ATTN_CPU_BLOCK_KV,
@@ -94,20 +110,28 @@ static void cpu_load_kt(float *Kt, float *Kr, const attn_fwd_args *a, int64_t ba
  * tile: CPU_ROWS x CPU_KV_VECS accumulators stay in registers over d. */
 static inline void cpu_qk_rows(float *S, const float *Qs, const float *Kt, int32_t D) {
     cpu_v16 acc[CPU_ROWS][CPU_KV_VECS];
+    CPU_UNROLL_FULL
     for (int r = 0; r < CPU_ROWS; r++)
+        CPU_UNROLL_FULL
         for (int c = 0; c < CPU_KV_VECS; c++)
             acc[r][c] = CPU_SPLAT(0.0f);
+    CPU_UNROLL_2
     for (int32_t d = 0; d < D; d++) {
         cpu_v16 k[CPU_KV_VECS];
+        CPU_UNROLL_FULL
         for (int c = 0; c < CPU_KV_VECS; c++)
             k[c] = CPU_LOAD(Kt + (int64_t)d * ATTN_CPU_BLOCK_KV + c * CPU_VEC);
+        CPU_UNROLL_FULL
         for (int r = 0; r < CPU_ROWS; r++) {
             cpu_v16 q = CPU_SPLAT(Qs[(int64_t)r * D + d]);
+            CPU_UNROLL_FULL
             for (int c = 0; c < CPU_KV_VECS; c++)
                 acc[r][c] += q * k[c];
         }
     }
+    CPU_UNROLL_FULL
     for (int r = 0; r < CPU_ROWS; r++)
+        CPU_UNROLL_FULL
         for (int c = 0; c < CPU_KV_VECS; c++)
             CPU_STORE(S + r * ATTN_CPU_BLOCK_KV + c * CPU_VEC, acc[r][c]);
 }
@@ -120,23 +144,31 @@ static inline __attribute__((always_inline)) void
 cpu_pv_chunk(float *O, const float *alpha, const float *P, const float *Vs, int32_t n, int32_t DVP,
              int32_t c0, const int nvec, const int skip_zero) {
     cpu_v16 acc[CPU_ROWS][CPU_PV_VECS];
+    CPU_UNROLL_FULL
     for (int r = 0; r < CPU_ROWS; r++)
+        CPU_UNROLL_FULL
         for (int c = 0; c < nvec; c++)
             acc[r][c] = CPU_LOAD(O + (int64_t)r * DVP + c0 + c * CPU_VEC) * alpha[r];
+    CPU_UNROLL_2
     for (int32_t j = 0; j < n; j++) {
         cpu_v16 v[CPU_PV_VECS];
+        CPU_UNROLL_FULL
         for (int c = 0; c < nvec; c++)
             v[c] = CPU_LOAD(Vs + (int64_t)j * DVP + c0 + c * CPU_VEC);
+        CPU_UNROLL_FULL
         for (int r = 0; r < CPU_ROWS; r++) {
             float p = P[r * ATTN_CPU_BLOCK_KV + j];
             if (skip_zero && p == 0.0f)
                 continue;
             cpu_v16 ps = CPU_SPLAT(p);
+            CPU_UNROLL_FULL
             for (int c = 0; c < nvec; c++)
                 acc[r][c] += ps * v[c];
         }
     }
+    CPU_UNROLL_FULL
     for (int r = 0; r < CPU_ROWS; r++)
+        CPU_UNROLL_FULL
         for (int c = 0; c < nvec; c++)
             CPU_STORE(O + (int64_t)r * DVP + c0 + c * CPU_VEC, acc[r][c]);
 }
@@ -150,6 +182,41 @@ cpu_pv_rows(float *O, const float *alpha, const float *P, const float *Vs, int32
         cpu_pv_chunk(O, alpha, P, Vs, n, DVP, c0, CPU_PV_VECS, skip_zero);
     for (; c0 < DVP; c0 += CPU_VEC)
         cpu_pv_chunk(O, alpha, P, Vs, n, DVP, c0, 1, skip_zero);
+}
+
+/* Query rows q0 .. q0 + nq as f32 into Qs (rows D floats apart), and zeros
+ * in the rows after them up to CPU_Q_ROWS. */
+static CPU_FIXED void cpu_load_q(float *Qs, const attn_fwd_args *a, int64_t base, int32_t q0,
+                                 int32_t nq, int32_t D) {
+    cpu_rows_to_f32(Qs, D, a->q, base + q0 * a->q_stride[2], a->q_stride[2], nq, D, a->dtype);
+    for (int64_t i = (int64_t)nq * D; i < (int64_t)CPU_Q_ROWS * D; i++)
+        Qs[i] = 0.0f;
+}
+
+/* V rows k0 .. k0 + n as f32 into Vs (rows DVP floats apart). */
+static CPU_FIXED void cpu_load_v(float *Vs, const attn_fwd_args *a, int64_t base, int32_t k0,
+                                 int32_t n, int32_t DV, int32_t DVP) {
+    cpu_rows_to_f32(Vs, DVP, a->v, base + k0 * a->v_stride[2], a->v_stride[2], n, DV, a->dtype);
+}
+
+/* Scores P = Qs . Kt for the nq rows of an item, CPU_ROWS at a time. */
+static CPU_FIXED void cpu_qk_tile(float *P, const float *Qs, const float *Kt, int32_t nq,
+                                  int32_t D) {
+    for (int32_t r0 = 0; r0 < nq; r0 += CPU_ROWS)
+        cpu_qk_rows(P + r0 * ATTN_CPU_BLOCK_KV, Qs + (int64_t)r0 * D, Kt, D);
+}
+
+/* O = alpha * O + P . Vs for the nq rows of an item, CPU_ROWS at a time. */
+static CPU_FIXED void cpu_pv_tile(float *O, const float *alpha, const float *P, const float *Vs,
+                                  int32_t nq, int32_t n, int32_t DVP, int32_t skip_zero) {
+    for (int32_t r0 = 0; r0 < nq; r0 += CPU_ROWS) {
+        float *Or = O + (int64_t)r0 * DVP;
+        const float *Pr = P + r0 * ATTN_CPU_BLOCK_KV;
+        if (skip_zero)
+            cpu_pv_rows(Or, alpha + r0, Pr, Vs, n, DVP, 1);
+        else
+            cpu_pv_rows(Or, alpha + r0, Pr, Vs, n, DVP, 0);
+    }
 }
 
 /* Running softmax state of one query row (m in log2 units). */
@@ -219,22 +286,12 @@ typedef struct cpu_item {
 static void cpu_tile(const cpu_item *it, int32_t k0, int32_t n, int32_t full) {
     const attn_fwd_args *a = it->a;
     cpu_load_kt(it->Kt, it->Kr, a, it->kbase, k0, n, it->D, it->DP);
-    for (int32_t j = 0; j < n; j++)
-        cpu_row_to_f32(it->Vs + (int64_t)j * it->DVP, a->v,
-                       it->vbase + (int64_t)(k0 + j) * a->v_stride[2], it->DV, a->dtype);
-    for (int32_t r0 = 0; r0 < it->nq; r0 += CPU_ROWS)
-        cpu_qk_rows(it->P + r0 * ATTN_CPU_BLOCK_KV, it->Qs + (int64_t)r0 * it->D, it->Kt, it->D);
+    cpu_load_v(it->Vs, a, it->vbase, k0, n, it->DV, it->DVP);
+    cpu_qk_tile(it->P, it->Qs, it->Kt, it->nq, it->D);
     for (int32_t r = 0; r < it->nq; r++)
         it->alpha[r] = cpu_softmax_row(it->P + r * ATTN_CPU_BLOCK_KV, n, full, a->scale, it->b,
                                        it->h, it->q0 + r, k0, it->ctx, &it->st[r]);
-    for (int32_t r0 = 0; r0 < it->nq; r0 += CPU_ROWS) {
-        float *Or = it->O + (int64_t)r0 * it->DVP;
-        const float *Pr = it->P + r0 * ATTN_CPU_BLOCK_KV;
-        if (full)
-            cpu_pv_rows(Or, it->alpha + r0, Pr, it->Vs, n, it->DVP, 0);
-        else
-            cpu_pv_rows(Or, it->alpha + r0, Pr, it->Vs, n, it->DVP, 1);
-    }
+    cpu_pv_tile(it->O, it->alpha, it->P, it->Vs, it->nq, n, it->DVP, !full);
 }
 
 /* Walks the key ranges (clipped to [0, KV)) in tiles. Touching ranges are
@@ -321,13 +378,8 @@ void attn_fwd_cpu(const attn_fwd_args *a, const attn_ctx *ctx, int32_t b, int32_
     cpu_row_state st[CPU_Q_ROWS];
 
     const int64_t qbase = b * a->q_stride[0] + h * a->q_stride[1];
+    cpu_load_q(Qs, a, qbase, q0, nq, D);
     for (int32_t r = 0; r < CPU_Q_ROWS; r++) {
-        if (r < nq)
-            cpu_row_to_f32(Qs + (int64_t)r * D, a->q, qbase + (int64_t)(q0 + r) * a->q_stride[2],
-                           D, a->dtype);
-        else
-            for (int32_t d = 0; d < D; d++)
-                Qs[(int64_t)r * D + d] = 0.0f;
         st[r].m = -__builtin_inff();
         st[r].l = 0.0f;
         alpha[r] = 0.0f;

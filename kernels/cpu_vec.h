@@ -35,6 +35,19 @@ typedef float cpu_v16u __attribute__((vector_size(64), aligned(4)));
         a = lo_;                                                                         \
         b = hi_;                                                                         \
     } while (0)
+/* Loop unrolling of register-blocked code, fixed in the source rather than
+ * left to the cost model of the build's generic x86-64 target, which would
+ * keep small vector arrays in memory and not unroll the d / j loops as O3
+ * for a modern host CPU does (the x86 templates are optimized at build time:
+ * cmake/AttnKernels.cmake, CG_FIXED_SECTION in compiler/cg.h). */
+#ifdef __clang__
+#define CPU_UNROLL_FULL _Pragma("clang loop unroll(full)")
+#define CPU_UNROLL_2
+#else
+#define CPU_UNROLL_FULL
+#define CPU_UNROLL_2
+#endif
+
 #define CPU_LO8 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23
 #define CPU_HI8 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31
 #define CPU_LO4 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27
@@ -48,18 +61,26 @@ typedef float cpu_v16u __attribute__((vector_size(64), aligned(4)));
 static inline void cpu_transpose16(float *dst, int64_t dst_stride, const float *src,
                                    int64_t src_stride) {
     cpu_v16 r[16];
+    CPU_UNROLL_FULL
     for (int i = 0; i < 16; i++)
         r[i] = CPU_LOAD(src + i * src_stride);
+    CPU_UNROLL_FULL
     for (int i = 0; i < 8; i++)
         CPU_SWAP_BLOCKS(r[i], r[i + 8], CPU_LO8, CPU_HI8);
+    CPU_UNROLL_FULL
     for (int i = 0; i < 16; i += 8)
+        CPU_UNROLL_FULL
         for (int k = 0; k < 4; k++)
             CPU_SWAP_BLOCKS(r[i + k], r[i + k + 4], CPU_LO4, CPU_HI4);
+    CPU_UNROLL_FULL
     for (int i = 0; i < 16; i += 4)
+        CPU_UNROLL_FULL
         for (int k = 0; k < 2; k++)
             CPU_SWAP_BLOCKS(r[i + k], r[i + k + 2], CPU_LO2, CPU_HI2);
+    CPU_UNROLL_FULL
     for (int i = 0; i < 16; i += 2)
         CPU_SWAP_BLOCKS(r[i], r[i + 1], CPU_LO1, CPU_HI1);
+    CPU_UNROLL_FULL
     for (int i = 0; i < 16; i++)
         CPU_STORE(dst + i * dst_stride, r[i]);
 }

@@ -1,0 +1,109 @@
+/* cg_optimize.c - default<O3> on an instantiated module, except the template
+ * code every variant shares (cg.h, cg_optimize). */
+#include <stdio.h>
+#include <string.h>
+
+#include <llvm-c/Linker.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "cg.h"
+
+static bool cg_run_o3(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err)
+{
+    LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+    LLVMErrorRef e = LLVMRunPasses(m, "default<O3>", tm, opts);
+    LLVMDisposePassBuilderOptions(opts);
+    if (!e)
+        return true;
+    char *msg = LLVMGetErrorMessage(e);
+    snprintf(err, CG_ERR_LEN, "internal error: optimizer: %.400s", msg);
+    LLVMDisposeErrorMessage(msg);
+    return false;
+}
+
+static bool cg_is_fixed(LLVMValueRef f)
+{
+    const char *section = LLVMIsDeclaration(f) ? NULL : LLVMGetSection(f);
+    return section && strcmp(section, CG_FIXED_SECTION) == 0;
+}
+
+/* The function a call or invoke instruction calls, if it is a plain function. */
+static LLVMValueRef cg_callee(LLVMValueRef inst)
+{
+    LLVMOpcode op = LLVMGetInstructionOpcode(inst);
+    if (op != LLVMCall && op != LLVMInvoke)
+        return NULL;
+    LLVMValueRef callee = LLVMGetCalledValue(inst);
+    return callee && LLVMIsAFunction(callee) ? callee : NULL;
+}
+
+/* Whether the fixed functions of m keep the contract of CG_FIXED_SECTION:
+ * they call only declarations, intrinsics and other fixed functions. */
+static bool cg_fixed_closed(LLVMModuleRef m)
+{
+    for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f)) {
+        if (!cg_is_fixed(f))
+            continue;
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(f); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+                LLVMValueRef callee = cg_callee(i);
+                if (callee && !LLVMIsDeclaration(callee) && !cg_is_fixed(callee))
+                    return false;
+            }
+    }
+    return true;
+}
+
+/* Turns definition f into a declaration (external, as declarations must be). */
+static void cg_drop_body(LLVMValueRef f)
+{
+    LLVMBasicBlockRef bb;
+    while ((bb = LLVMGetFirstBasicBlock(f)))
+        LLVMDeleteBasicBlock(bb);
+    LLVMSetLinkage(f, LLVMExternalLinkage);
+}
+
+/* Splits m: returns a module with the bodies of m's fixed functions (the
+ * rest removed) and leaves declarations of them in m; the fixed functions
+ * are external in both so that linking joins them again. */
+static LLVMModuleRef cg_split_fixed(LLVMModuleRef m)
+{
+    LLVMModuleRef fixed = LLVMCloneModule(m);
+    for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f))
+        if (cg_is_fixed(f))
+            cg_drop_body(f);
+    for (LLVMValueRef f = LLVMGetFirstFunction(fixed); f; f = LLVMGetNextFunction(f))
+        if (cg_is_fixed(f))
+            LLVMSetLinkage(f, LLVMExternalLinkage);
+        else if (!LLVMIsDeclaration(f))
+            cg_drop_body(f);
+    /* What the fixed code does not call is unused now. */
+    for (LLVMValueRef f = LLVMGetFirstFunction(fixed), next; f; f = next) {
+        next = LLVMGetNextFunction(f);
+        if (LLVMIsDeclaration(f) && !LLVMGetFirstUse(f))
+            LLVMDeleteFunction(f);
+    }
+    return fixed;
+}
+
+bool cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err)
+{
+    bool any = false;
+    for (LLVMValueRef f = LLVMGetFirstFunction(m); f && !any; f = LLVMGetNextFunction(f))
+        any = cg_is_fixed(f);
+    if (!any || !cg_fixed_closed(m))
+        return cg_run_o3(m, tm, err);
+    LLVMModuleRef fixed = cg_split_fixed(m);
+    if (!cg_run_o3(m, tm, err)) {
+        LLVMDisposeModule(fixed);
+        return false;
+    }
+    if (LLVMLinkModules2(m, fixed)) {
+        snprintf(err, CG_ERR_LEN, "internal error: cannot link the fixed template code back");
+        return false;
+    }
+    for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f))
+        if (cg_is_fixed(f))
+            LLVMSetLinkage(f, LLVMInternalLinkage);
+    return true;
+}
