@@ -63,6 +63,51 @@ static void cg_drop_body(LLVMValueRef f)
     LLVMSetLinkage(f, LLVMExternalLinkage);
 }
 
+/* The number of instructions of f. */
+static int cg_size(LLVMValueRef f)
+{
+    int n = 0;
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(f); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            n++;
+    return n;
+}
+
+/* The fixed function NAME that fixed function NAME.<digits> copies, or NULL. */
+static LLVMValueRef cg_fixed_original(LLVMModuleRef m, LLVMValueRef f)
+{
+    size_t len;
+    const char *name = LLVMGetValueName2(f, &len);
+    const char *dot = strrchr(name, '.');
+    if (!dot || dot == name || !dot[1] || strspn(dot + 1, "0123456789") != strlen(dot + 1) ||
+        (size_t)(dot - name) >= 256)
+        return NULL;
+    char base[256];
+    memcpy(base, name, (size_t)(dot - name));
+    base[dot - name] = 0;
+    LLVMValueRef orig = LLVMGetNamedFunction(m, base);
+    if (!orig || !cg_is_fixed(orig) || LLVMGlobalGetValueType(orig) != LLVMGlobalGetValueType(f) ||
+        cg_size(orig) != cg_size(f))
+        return NULL;
+    return orig;
+}
+
+/* Every variant instance brings its own copy of the fixed functions, all
+ * from the same template bitcode; linking named them NAME, NAME.1, ...
+ * Uses of a copy go to the first one and the copy is deleted, so a file of
+ * many variants compiles the shared code once. */
+static void cg_dedupe_fixed(LLVMModuleRef m)
+{
+    for (LLVMValueRef f = LLVMGetFirstFunction(m), next; f; f = next) {
+        next = LLVMGetNextFunction(f);
+        LLVMValueRef orig = cg_is_fixed(f) ? cg_fixed_original(m, f) : NULL;
+        if (orig) {
+            LLVMReplaceAllUsesWith(f, orig);
+            LLVMDeleteFunction(f);
+        }
+    }
+}
+
 /* Splits m: returns a module with the bodies of m's fixed functions (the
  * rest removed) and leaves declarations of them in m; the fixed functions
  * are external in both so that linking joins them again. */
@@ -93,6 +138,7 @@ bool cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err)
         any = cg_is_fixed(f);
     if (!any || !cg_fixed_closed(m))
         return cg_run_o3(m, tm, err);
+    cg_dedupe_fixed(m);
     LLVMModuleRef fixed = cg_split_fixed(m);
     if (!cg_run_o3(m, tm, err)) {
         LLVMDisposeModule(fixed);
