@@ -37,6 +37,12 @@ static char *xstrdup(const char *s)
 
 int source_add(SourceSet *s, const char *path, const char *text, size_t len)
 {
+    /* A UTF-8 byte order mark is not part of the program (columns count from
+     * the character after it, as editors show them). */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
     if (s->nfiles == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 8;
         s->files = xrealloc(s->files, (size_t)s->cap * sizeof *s->files);
