@@ -45,7 +45,7 @@ step() {
 say "carried files"
 missing=0
 for f in $dev/CTestTestfile.cmake $dev/bin/test_gpu_cuda $dev/bin/gpu_bench \
-         $dev/bin/test_cuda_basic $dev/bin/test_cuda_unavailable \
+         $dev/bin/test_cuda_basic $dev/bin/test_cuda_unavailable $dev/bin/test_blockmask_cuda \
          $dev/ptx/bench_variants.sm_80.ptx $dev/ptx/bench_variants.sm_90a.ptx \
          $dev/attn/variants.attn $dev/attn/stdlib/std/masks.attn; do
   if [[ -e $f ]]; then echo "ok       $f"; else echo "MISSING  $f"; missing=1; fi

@@ -7,7 +7,9 @@
 #                       compiled by attnc (--emit header: descriptors and scale
 #                       hooks linked in), launched through the runtime's
 #                       attn_forward_gpu / attn_time_gpu; test_cuda_basic,
-#                       test_cuda_unavailable (tests/cuda). They link only libc
+#                       test_cuda_unavailable (tests/cuda); test_blockmask_cuda
+#                       (tests/blockmask: the GPU BlockMask builder on
+#                       bench/variants.attn's PTX). They link only libc
 #                       and libm (checked below with ldd); libcuda is dlopen'ed.
 #   build-device/ptx/   bench_variants.sm_80.ptx, bench_variants.sm_90a.ptx:
 #                       attnc bench/variants.attn --target sm_80,sm_90a --emit ptx
@@ -24,14 +26,16 @@ work=$root/build-device-work   # the cmake build (not carried)
 out=$root/build-device
 bins_gpu=(test_gpu_cuda gpu_bench)
 bins_cuda=(test_cuda_basic test_cuda_unavailable)
+bins_bm=(test_blockmask_cuda)
 
 echo "== building attnc and the GPU programs in $work"
 cmake -S "$root" -B "$work" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$work" attnc "${bins_gpu[@]}" "${bins_cuda[@]}" gpu_bench_ptx
+ninja -C "$work" attnc "${bins_gpu[@]}" "${bins_cuda[@]}" "${bins_bm[@]}" gpu_bench_ptx
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/ptx" "$out/attn"
 for b in "${bins_gpu[@]}"; do cp "$work/tests/gpu/$b" "$out/bin/"; done
 for b in "${bins_cuda[@]}"; do cp "$work/tests/cuda/$b" "$out/bin/"; done
+for b in "${bins_bm[@]}"; do cp "$work/tests/blockmask/$b" "$out/bin/"; done
 cp "$work"/tests/gpu/bench_variants.sm_80.ptx "$work"/tests/gpu/bench_variants.sm_90a.ptx "$out/ptx/"
 cp "$root/bench/variants.attn" "$out/attn/"
 cp -r "$root/stdlib" "$out/attn/"
@@ -52,6 +56,8 @@ set_tests_properties(cuda.basic PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOU
 add_test(gpu.cuda "${dev}/bin/test_gpu_cuda" "${dev}/attn/variants.attn" "${dev}/ptx/bench_variants")
 set_tests_properties(gpu.cuda PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 100
                      ENVIRONMENT "ATTN_STDLIB=${dev}/attn/stdlib")
+add_test(blockmask.gpu.cuda "${dev}/bin/test_blockmask_cuda" "${dev}/ptx/bench_variants")
+set_tests_properties(blockmask.gpu.cuda PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 60)
 add_test(cuda.unavailable "${dev}/bin/test_cuda_unavailable"
          "CUDA unavailable: /nonexistent/libcuda.so.1: cannot open shared object file")
 set_tests_properties(cuda.unavailable PROPERTIES LABELS gpu TIMEOUT 30

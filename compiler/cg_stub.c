@@ -1,7 +1,7 @@
 /* cg_stub.c - the GPU launch stubs of `--emit stubs` (cg_stub.h): PTX
  * files, the header of cg_header.c with GPU declarations added, and a C
  * file embedding the PTX with the attn_gpu_variant of every attention
- * variant. */
+ * variant, its forward launch and its GPU BlockMask builder. */
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +32,19 @@ static bool cg_stub_write_text(const char *path, const char *text, char *err)
     return fclose(f) == 0 || cg_stub_fail("write", path, err);
 }
 
+/* The launch functions of a variant's stubs: the prototype (with %1$s the
+ * prefix, %2$s the variant) and the runtime call the body returns. */
+static const struct {
+    const char *proto, *call;
+} cg_stub_funcs[] = {
+    {"attn_status %1$s_%2$s_forward_gpu(const DLTensor *q, const DLTensor *k, const DLTensor *v,\n"
+     "    DLTensor *out, DLTensor *lse, const %1$s_%2$s_params *p, const attn_launch_opts *opts)",
+     "attn_forward_gpu(&gv, ATTN_GPU_CUDA, q, k, v, out, lse, args, n, opts)"},
+    {"attn_status %1$s_%2$s_block_mask_gpu(int64_t B, int64_t H, int64_t Q, int64_t KV,\n"
+     "    const %1$s_%2$s_params *p, const attn_block_mask_opts *opts, attn_block_mask **out)",
+     "attn_block_mask_build_gpu(&gv, ATTN_GPU_CUDA, B, H, Q, KV, args, n, opts, out)"},
+};
+
 /* The GPU declarations of variant v in STEM.h (a CgHeaderExtra). */
 static void cg_stub_declare(FILE *f, const char *prefix, const attn_variant *v)
 {
@@ -43,9 +56,11 @@ static void cg_stub_declare(FILE *f, const char *prefix, const attn_variant *v)
     fprintf(f, "attn_gpu_variant %s_%s_gpu_variant(void);\n\n", prefix, n);
     fprintf(f, "/* attn_forward_gpu (attn_gpu.h) of %s on the CUDA device with parameters p\n"
                " * (NULL: all defaults): q, k, v f16 or bf16, all CPU or all CUDA tensors. */\n", n);
-    fprintf(f, "attn_status %s_%s_forward_gpu(const DLTensor *q, const DLTensor *k, const DLTensor *v,\n"
-               "    DLTensor *out, DLTensor *lse, const %s_%s_params *p, const attn_launch_opts *opts);\n",
-            prefix, n, prefix, n);
+    fprintf(f, cg_stub_funcs[0].proto, prefix, n);
+    fprintf(f, ";\n/* attn_block_mask_build_gpu (attn_gpu.h) of %s's mask on the CUDA device for\n"
+               " * B x H heads of Q queries and KV keys with parameters p (NULL: all defaults). */\n", n);
+    fprintf(f, cg_stub_funcs[1].proto, prefix, n);
+    fprintf(f, ";\n");
 }
 
 /* text as a C string literal, one literal per line of text. */
@@ -84,13 +99,18 @@ static void cg_stub_variant(FILE *f, Arena *arena, const char *prefix, const att
     fprintf(f, "    attn_gpu_variant gv = {&var, %s_%s_kernels, %d, {", prefix, n, nspecs);
     for (int s = 0; s < ATTN_GPU_PTX_COUNT; s++)
         fprintf(f, "%s%s", s ? ", " : "", ptx_names[s] ? ptx_names[s] : "NULL");
+    fprintf(f, "}, {");
+    for (int i = 0; i < ATTN_GPU_BM_KERNELS; i++)
+        fprintf(f, "%sNULL", i ? ", " : "");
     fprintf(f, "}};\n    return gv;\n}\n\n");
-    fprintf(f, "attn_status %s_%s_forward_gpu(const DLTensor *q, const DLTensor *k, const DLTensor *v,\n"
-               "    DLTensor *out, DLTensor *lse, const %s_%s_params *p, const attn_launch_opts *opts)\n{\n",
-            prefix, n, prefix, n);
-    cg_header_args(f, prefix, v);
-    fprintf(f, "    const attn_gpu_variant gv = %s_%s_gpu_variant();\n", prefix, n);
-    fprintf(f, "    return attn_forward_gpu(&gv, ATTN_GPU_CUDA, q, k, v, out, lse, args, n, opts);\n}\n");
+    for (size_t i = 0; i < sizeof cg_stub_funcs / sizeof cg_stub_funcs[0]; i++) {
+        fprintf(f, "%s", i ? "\n" : "");
+        fprintf(f, cg_stub_funcs[i].proto, prefix, n);
+        fprintf(f, "\n{\n");
+        cg_header_args(f, prefix, v);
+        fprintf(f, "    const attn_gpu_variant gv = %s_%s_gpu_variant();\n", prefix, n);
+        fprintf(f, "    return %s;\n}\n", cg_stub_funcs[i].call);
+    }
 }
 
 /* STEM.c: ptx[slot] (NULL where no target) and every variant's stubs. */

@@ -18,6 +18,15 @@ bool run_gpu_kernels(Arena *arena, const Decl *d, CgJit *emu_jit, attn_gpu_varia
         if (emu_jit && !(k[i].emu = (attn_emu_kernel_fn)cg_jit_lookup(emu_jit, d->name, entry, err)))
             return false;
     }
+    return !emu_jit || run_gpu_bm_kernels(d, emu_jit, gv, err);
+}
+
+bool run_gpu_bm_kernels(const Decl *d, CgJit *emu_jit, attn_gpu_variant *gv, char *err)
+{
+    static const char *const entries[ATTN_GPU_BM_KERNELS] = ATTN_GPU_BM_ENTRIES;
+    for (int i = 0; i < ATTN_GPU_BM_KERNELS; i++)
+        if (!(gv->bm_emu[i] = (attn_emu_kernel_fn)cg_jit_lookup(emu_jit, d->name, entries[i], err)))
+            return false;
     return true;
 }
 

@@ -15,9 +15,15 @@
 /* Points gv->kernels at a new table (in `arena`) of one kernel per
  * specialisation s: entry <d>_<cg_gpu_entry(s)>, and its emulated function
  * looked up in `emu_jit` (cg_jit_create with CG_TEMPLATE_GPU_EMU) when
- * emu_jit is not NULL. Other fields of gv are left alone. False + err when
+ * emu_jit is not NULL, as are the BlockMask builder's (gv->bm_emu). Other
+ * fields of gv are left alone. False + err when
  * a symbol is missing. */
 bool run_gpu_kernels(Arena *arena, const Decl *d, CgJit *emu_jit, attn_gpu_variant *gv, char *err);
+
+/* Sets gv->bm_emu[] to the GPU BlockMask builder's kernels of attention d
+ * in `emu_jit` (CG_TEMPLATE_GPU_EMU or CG_TEMPLATE_BM_GPU_EMU); false + err
+ * when a symbol is missing. */
+bool run_gpu_bm_kernels(const Decl *d, CgJit *emu_jit, attn_gpu_variant *gv, char *err);
 
 /* Fills *gv (and *var, which gv points to) for attention d from `emu_jit`,
  * an emu JIT of d: the descriptor of run_attn_describe (no host hooks: the

@@ -4,6 +4,7 @@
 #define ATTN_RT_BLOCKMASK_H
 
 #include "attn_blockmask.h"
+#include "rt_internal.h"
 
 /* The BlockMask a CPU launch of var uses, given its bound ctx and options:
  * opts->block_mask when set (checked against the launch's dims), else one
@@ -13,6 +14,25 @@
 attn_status rt_block_mask_for_launch(const attn_variant *var, const attn_launch_opts *opts,
                                      const attn_ctx *ctx, attn_block_mask **owned,
                                      attn_block_mask_view *view, const attn_block_mask_view **use);
+
+/* Validates ctx's dims and the options' block sizes and fills m's shape
+ * fields (block sizes, stored B and H, lengths, block counts). */
+attn_status rt_bm_shape(const attn_ctx *ctx, const attn_block_mask_opts *o, attn_block_mask *m);
+
+/* Allocates m's eight tables (shape set) in one zeroed block that
+ * m->kv_num_blocks owns; fails cleanly when their size overflows. */
+attn_status rt_bm_alloc_tables(attn_block_mask *m);
+
+/* Options for var's mask: its b/h independence and key ranges over opts'
+ * (NULL: defaults). */
+attn_block_mask_opts rt_bm_variant_opts(const attn_variant *var, const attn_block_mask_opts *opts);
+
+/* Checks var (an attention variant carrying a mask hook) and binds its
+ * arguments as attn_block_mask_build does: ctx gets dims B, H, HKV = H, Q,
+ * KV and the bound slots of *bound (free with rt_bound_free on success). */
+attn_status rt_bm_variant_ctx(const attn_variant *var, int64_t B, int64_t H, int64_t Q,
+                              int64_t KV, const attn_arg *args, int32_t nargs, attn_ctx *ctx,
+                              rt_bound *bound);
 
 /* Key positions the blocks of row (b, h, qb) of view cover (an upper bound
  * on the work of that CPU work item). */

@@ -11,12 +11,11 @@
  *   3. one item per (b, h, key block): the q-side lists (the transpose). */
 #include <stdlib.h>
 
+#include "blockmask_class.h"
 #include "rt_internal.h"
 #include "rt_blockmask.h"
 
 #define BM_CHUNK 32 /* key blocks per classification item */
-
-enum { BM_EMPTY, BM_PARTIAL, BM_FULL };
 
 typedef struct bm_job {
     attn_mask_fn mask;
@@ -26,13 +25,6 @@ typedef struct bm_job {
     uint8_t *cls;    /* [row][kv block] */
     int64_t nchunks; /* classification items per row */
 } bm_job;
-
-/* Row index -> the (b, h) it is evaluated at and its query block. */
-static void bm_row(const attn_block_mask *m, int64_t row, int32_t *b, int32_t *h, int32_t *qb) {
-    *qb = (int32_t)(row % m->nqb);
-    *h = (int32_t)(row / m->nqb % m->H);
-    *b = (int32_t)(row / m->nqb / m->H);
-}
 
 /* Class of the block rows [q0, q1) x keys [k0, k1) by evaluating the mask,
  * one query row at a time, stopping once both outcomes were seen. */
@@ -46,34 +38,18 @@ static uint8_t bm_eval_block(attn_mask_fn mask, const attn_ctx *ctx, int32_t b, 
             inv |= !v;
         }
         if (vis && inv)
-            return BM_PARTIAL;
+            return ATTN_BM_PARTIAL;
     }
-    return vis ? BM_FULL : BM_EMPTY;
-}
-
-/* What the key ranges say about keys [k0, k1): BM_EMPTY when no range
- * meets them, BM_FULL when one full range covers them, else BM_PARTIAL
- * (evaluate). */
-static uint8_t bm_range_class(const attn_kv_range *r, int32_t nr, int32_t k0, int32_t k1) {
-    uint8_t c = BM_EMPTY;
-    for (int32_t i = 0; i < nr; i++) {
-        if (r[i].hi <= k0 || r[i].lo >= k1)
-            continue;
-        if (r[i].full && r[i].lo <= k0 && k1 <= r[i].hi)
-            return BM_FULL;
-        c = BM_PARTIAL;
-    }
-    return c;
+    return vis ? ATTN_BM_FULL : ATTN_BM_EMPTY;
 }
 
 static void bm_classify_task(void *arg, int64_t item) {
     const bm_job *job = arg;
     const attn_block_mask *m = job->m;
     int64_t row = item / job->nchunks;
-    int32_t b, h, qb;
-    bm_row(m, row, &b, &h, &qb);
-    int32_t q0 = qb * m->block_q;
-    int32_t q1 = m->q_len - q0 < m->block_q ? m->q_len : q0 + m->block_q;
+    int32_t b, h, qb, q0, q1;
+    attn_bm_row(row, m->H, m->nqb, &b, &h, &qb);
+    attn_bm_block_bounds(qb, m->block_q, m->q_len, &q0, &q1);
     attn_kv_range r[ATTN_MAX_KV_RANGES];
     int32_t nr = 0;
     if (job->kv_ranges) {
@@ -83,10 +59,10 @@ static void bm_classify_task(void *arg, int64_t item) {
     int32_t kb0 = (int32_t)(item % job->nchunks) * BM_CHUNK;
     int32_t kb1 = kb0 + BM_CHUNK < m->nkvb ? kb0 + BM_CHUNK : m->nkvb;
     for (int32_t kb = kb0; kb < kb1; kb++) {
-        int32_t k0 = kb * m->block_kv;
-        int32_t k1 = m->kv_len - k0 < m->block_kv ? m->kv_len : k0 + m->block_kv;
-        uint8_t c = job->kv_ranges ? bm_range_class(r, nr, k0, k1) : BM_PARTIAL;
-        if (c == BM_PARTIAL)
+        int32_t k0, k1;
+        attn_bm_block_bounds(kb, m->block_kv, m->kv_len, &k0, &k1);
+        uint8_t c = job->kv_ranges ? attn_bm_range_class(r, nr, k0, k1) : ATTN_BM_PARTIAL;
+        if (c == ATTN_BM_PARTIAL)
             c = bm_eval_block(job->mask, job->ctx, b, h, q0, q1, k0, k1);
         job->cls[row * m->nkvb + kb] = c;
     }
@@ -95,17 +71,9 @@ static void bm_classify_task(void *arg, int64_t item) {
 static void bm_kv_lists_task(void *arg, int64_t row) {
     const bm_job *job = arg;
     attn_block_mask *m = job->m;
-    const uint8_t *c = job->cls + row * m->nkvb;
-    int32_t *part = m->kv_indices + row * m->nkvb, *full = m->full_kv_indices + row * m->nkvb;
-    int32_t np = 0, nf = 0;
-    for (int32_t kb = 0; kb < m->nkvb; kb++) {
-        if (c[kb] == BM_PARTIAL)
-            part[np++] = kb;
-        else if (c[kb] == BM_FULL)
-            full[nf++] = kb;
-    }
-    m->kv_num_blocks[row] = np;
-    m->full_kv_num_blocks[row] = nf;
+    attn_bm_compact(job->cls + row * m->nkvb, 1, m->nkvb, m->kv_indices + row * m->nkvb,
+                    m->full_kv_indices + row * m->nkvb, &m->kv_num_blocks[row],
+                    &m->full_kv_num_blocks[row]);
 }
 
 /* item = (b * H + h) * nkvb + kv block */
@@ -113,22 +81,12 @@ static void bm_q_lists_task(void *arg, int64_t item) {
     const bm_job *job = arg;
     attn_block_mask *m = job->m;
     int64_t bh = item / m->nkvb, kb = item % m->nkvb;
-    const uint8_t *c = job->cls + bh * m->nqb * m->nkvb + kb;
-    int32_t *part = m->q_indices + item * m->nqb, *full = m->full_q_indices + item * m->nqb;
-    int32_t np = 0, nf = 0;
-    for (int32_t qb = 0; qb < m->nqb; qb++) {
-        uint8_t x = c[(int64_t)qb * m->nkvb];
-        if (x == BM_PARTIAL)
-            part[np++] = qb;
-        else if (x == BM_FULL)
-            full[nf++] = qb;
-    }
-    m->q_num_blocks[item] = np;
-    m->full_q_num_blocks[item] = nf;
+    attn_bm_compact(job->cls + bh * m->nqb * m->nkvb + kb, m->nkvb, m->nqb,
+                    m->q_indices + item * m->nqb, m->full_q_indices + item * m->nqb,
+                    &m->q_num_blocks[item], &m->full_q_num_blocks[item]);
 }
 
-/* Validates ctx's dims and the options and fills m's shape fields. */
-static attn_status bm_shape(const attn_ctx *ctx, const attn_block_mask_opts *o,
+attn_status rt_bm_shape(const attn_ctx *ctx, const attn_block_mask_opts *o,
                             attn_block_mask *m) {
     const int32_t *d = ctx->dims;
     if (d[ATTN_DIM_B] < 0 || d[ATTN_DIM_H] < 0 || d[ATTN_DIM_Q] < 0 || d[ATTN_DIM_KV] < 0)
@@ -149,8 +107,7 @@ static attn_status bm_shape(const attn_ctx *ctx, const attn_block_mask_opts *o,
     return ATTN_OK;
 }
 
-/* Allocates all eight tables in one zeroed block (m->kv_num_blocks owns it). */
-static attn_status bm_alloc_tables(attn_block_mask *m) {
+attn_status rt_bm_alloc_tables(attn_block_mask *m) {
     int64_t bh, rows, cols, cells, n;
     if (__builtin_mul_overflow((int64_t)m->B, (int64_t)m->H, &bh) ||
         __builtin_mul_overflow(bh, (int64_t)m->nqb, &rows) ||
@@ -190,9 +147,9 @@ attn_status attn_block_mask_build_ctx(attn_mask_fn mask, const attn_ctx *ctx,
     attn_block_mask *m = calloc(1, sizeof *m);
     if (!m)
         return rt_fail(ATTN_ERR_NO_MEMORY, "block mask: out of memory");
-    attn_status s = bm_shape(ctx, opts, m);
+    attn_status s = rt_bm_shape(ctx, opts, m);
     if (s == ATTN_OK)
-        s = bm_alloc_tables(m); /* also bounds rows * nkvb */
+        s = rt_bm_alloc_tables(m); /* also bounds rows * nkvb */
     int64_t rows = s == ATTN_OK ? (int64_t)m->B * m->H * m->nqb : 0, cells = rows * m->nkvb;
     bm_job job = {mask, opts->kv_ranges, ctx, m, NULL, ((int64_t)m->nkvb + BM_CHUNK - 1) / BM_CHUNK};
     if (s == ATTN_OK && cells > 0 && !(job.cls = malloc((size_t)cells)))

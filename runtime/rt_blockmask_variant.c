@@ -4,9 +4,7 @@
 #include "rt_internal.h"
 #include "rt_blockmask.h"
 
-/* Options for var's mask: its b/h independence and key ranges over opts'. */
-static attn_block_mask_opts rt_bm_variant_opts(const attn_variant *var,
-                                               const attn_block_mask_opts *opts) {
+attn_block_mask_opts rt_bm_variant_opts(const attn_variant *var, const attn_block_mask_opts *opts) {
     attn_block_mask_opts o = {0};
     if (opts)
         o = *opts;
@@ -16,14 +14,36 @@ static attn_block_mask_opts rt_bm_variant_opts(const attn_variant *var,
     return o;
 }
 
-static attn_status rt_bm_check_variant(const attn_variant *var) {
+/* var must be an attention variant and, when need_mask, carry its mask hook. */
+static attn_status rt_bm_check_variant(const attn_variant *var, int need_mask) {
     if (!var)
         return rt_fail(ATTN_ERR_INVALID_ARG, "block mask: variant is NULL");
     if (var->kind != ATTN_KIND_ATTENTION)
         return rt_fail(ATTN_ERR_INVALID_ARG, "block mask: %s is a scan, not an attention variant",
                        var->name);
-    if (!var->mask_fn)
+    if (need_mask && !var->mask_fn)
         return rt_fail(ATTN_ERR_UNSUPPORTED, "block mask: %s carries no mask hook", var->name);
+    return ATTN_OK;
+}
+
+attn_status rt_bm_variant_ctx(const attn_variant *var, int64_t B, int64_t H, int64_t Q,
+                              int64_t KV, const attn_arg *args, int32_t nargs, attn_ctx *ctx,
+                              rt_bound *bound) {
+    attn_status s = rt_bm_check_variant(var, 0);
+    if (s != ATTN_OK)
+        return s;
+    const int64_t std[ATTN_DIM_STANDARD_COUNT] = {B, H, H, Q, KV, 0, 0};
+    static const char *const names[] = {"B", "H", "HKV", "Q", "KV"};
+    *ctx = (attn_ctx){{0}, NULL};
+    for (int32_t i = 0; i < ATTN_DIM_STANDARD_COUNT; i++) {
+        if (std[i] < 0 || std[i] > INT32_MAX)
+            return rt_fail(ATTN_ERR_SHAPE, "block mask: %s = %lld is outside [0, 2^31)",
+                           names[i], (long long)std[i]);
+        ctx->dims[i] = (int32_t)std[i];
+    }
+    if ((s = rt_bind_args(var, args, nargs, ctx->dims, bound)) != ATTN_OK)
+        return s;
+    ctx->params = bound->slots;
     return ATTN_OK;
 }
 
@@ -33,22 +53,13 @@ attn_status attn_block_mask_build(const attn_variant *var, int64_t B, int64_t H,
     if (!out)
         return rt_fail(ATTN_ERR_INVALID_ARG, "attn_block_mask_build: out is NULL");
     *out = NULL;
-    attn_status s = rt_bm_check_variant(var);
+    attn_ctx ctx;
+    rt_bound bound;
+    attn_status s = rt_bm_check_variant(var, 1);
+    if (s == ATTN_OK)
+        s = rt_bm_variant_ctx(var, B, H, Q, KV, args, nargs, &ctx, &bound);
     if (s != ATTN_OK)
         return s;
-    const int64_t std[ATTN_DIM_STANDARD_COUNT] = {B, H, H, Q, KV, 0, 0};
-    static const char *const names[] = {"B", "H", "HKV", "Q", "KV"};
-    attn_ctx ctx = {{0}, NULL};
-    for (int32_t i = 0; i < ATTN_DIM_STANDARD_COUNT; i++) {
-        if (std[i] < 0 || std[i] > INT32_MAX)
-            return rt_fail(ATTN_ERR_SHAPE, "block mask: %s = %lld is outside [0, 2^31)",
-                           names[i], (long long)std[i]);
-        ctx.dims[i] = (int32_t)std[i];
-    }
-    rt_bound bound;
-    if ((s = rt_bind_args(var, args, nargs, ctx.dims, &bound)) != ATTN_OK)
-        return s;
-    ctx.params = bound.slots;
     attn_block_mask_opts o = rt_bm_variant_opts(var, opts);
     s = attn_block_mask_build_ctx(var->mask_fn, &ctx, &o, out);
     rt_bound_free(&bound);

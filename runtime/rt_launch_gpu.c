@@ -61,6 +61,11 @@ void rt_gpu_fill_args(attn_fwd_gpu_args *a, const DLTensor *q, const DLTensor *k
     RT_FILL_QKVO(a, q, k, v, out, lse);
 }
 
+int32_t rt_gpu_emu_workers(int32_t num_threads) {
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    return num_threads > 0 ? num_threads : ncpu > 0 ? (int32_t)ncpu : 1;
+}
+
 /* The emulated launch of kernel `kern` (host tensors). */
 static attn_status rt_gpu_run_emu(const attn_gpu_variant *gv, const attn_gpu_kernel *kern,
                                   attn_fwd_gpu_args *a, int32_t workers) {
@@ -146,10 +151,7 @@ static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device de
     if (dims[ATTN_DIM_B] > 0 && dims[ATTN_DIM_H] > 0 && dims[ATTN_DIM_Q] > 0) {
         if (dev == ATTN_GPU_EMU) {
             rt_gpu_fill_args(&a, q, k, v, out, lse);
-            long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-            s = rt_gpu_run_emu(gv, kern, &a, opts->num_threads > 0 ? opts->num_threads
-                                             : ncpu > 0                ? (int32_t)ncpu
-                                                                       : 1);
+            s = rt_gpu_run_emu(gv, kern, &a, rt_gpu_emu_workers(opts->num_threads));
         } else {
             s = rt_gpu_run_cuda(gv, kern, &a, t, on_device, opts->stream, timing);
         }

@@ -2,6 +2,7 @@
 #ifndef ATTN_RT_LAUNCH_GPU_H
 #define ATTN_RT_LAUNCH_GPU_H
 
+#include "attn_cuda.h"
 #include "attn_gpu.h"
 #include "rt_internal.h"
 
@@ -9,12 +10,37 @@
 void rt_gpu_fill_args(attn_fwd_gpu_args *a, const DLTensor *q, const DLTensor *k,
                       const DLTensor *v, const DLTensor *out, const DLTensor *lse);
 
+/* OS threads for an emulated launch: num_threads when positive, else one
+ * per online CPU. */
+int32_t rt_gpu_emu_workers(int32_t num_threads);
+
 /* A timed CUDA launch (attn_time_gpu): `warmup` launches, then `iters`
  * timed one by one; the median into *median_ms. */
 typedef struct rt_gpu_timing {
     int32_t warmup, iters;
     float *median_ms;
 } rt_gpu_timing;
+
+/* Device buffers of one CUDA launch, freed together (tensor and pack
+ * parameters take one or two each). */
+enum { RT_GPU_MAX_BUFFERS = 256 };
+typedef struct rt_gpu_buffers {
+    void *ptr[RT_GPU_MAX_BUFFERS];
+    int n;
+    attn_cuda_tensor *io[5];
+} rt_gpu_buffers;
+
+/* rt_launch_gpu_cuda.c: frees every buffer of b. */
+void rt_gpu_buffers_free(rt_gpu_buffers *b);
+/* Copies `bytes` from host `src` into a new device buffer *dst owned by b. */
+attn_status rt_gpu_copy_in(rt_gpu_buffers *b, const void *src, size_t bytes, void **dst);
+/* Device copies of var's parameter slots ctx->params (ctx->params then
+ * points at them): tensor data (the span its strides reach) and pack tables
+ * uploaded, the slot array itself uploaded; owned by b. */
+attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, rt_gpu_buffers *b);
+/* The PTX of gv for the current device: sm_90a code on compute capability
+ * 9.0, sm_80 code on any other 8.0+ device. */
+attn_status rt_gpu_ptx(const attn_gpu_variant *gv, const char **ptx);
 
 /* rt_launch_gpu_cuda.c: runs kernel `kern` of gv on the CUDA device for the
  * validated tensors t = {q, k, v, out, lse (may be NULL)}: on the device

@@ -7,24 +7,14 @@
 #include "attn_cuda.h"
 #include "rt_launch_gpu.h"
 
-/* Device buffers of one launch, freed together (tensor and pack parameters
- * take one or two each). */
-enum { RT_GPU_MAX_BUFFERS = 256 };
-typedef struct rt_gpu_buffers {
-    void *ptr[RT_GPU_MAX_BUFFERS];
-    int n;
-    attn_cuda_tensor *io[5];
-} rt_gpu_buffers;
-
-static void rt_gpu_buffers_free(rt_gpu_buffers *b) {
+void rt_gpu_buffers_free(rt_gpu_buffers *b) {
     for (int i = 0; i < b->n; i++)
         attn_cuda_free(b->ptr[i]);
     for (int i = 0; i < 5; i++)
         attn_cuda_tensor_free(b->io[i]);
 }
 
-/* Copies `bytes` from host `src` into a new device buffer *dst owned by b. */
-static attn_status rt_gpu_copy_in(rt_gpu_buffers *b, const void *src, size_t bytes, void **dst) {
+attn_status rt_gpu_copy_in(rt_gpu_buffers *b, const void *src, size_t bytes, void **dst) {
     if (b->n == (int)(sizeof b->ptr / sizeof b->ptr[0]))
         return rt_fail(ATTN_ERR_UNSUPPORTED, "too many parameter buffers for one CUDA launch");
     attn_status s = attn_cuda_malloc(bytes ? bytes : 1, &b->ptr[b->n]);
@@ -38,10 +28,7 @@ static int64_t rt_gpu_elem_bytes(int32_t dtype) {
     return dtype == ATTN_F16 || dtype == ATTN_BF16 ? 2 : dtype == ATTN_BOOL ? 1 : 4;
 }
 
-/* Device copies of the parameter slots: tensor data (the span its strides
- * reach) and pack tables uploaded, the slot array itself uploaded. */
-static attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx,
-                                           rt_gpu_buffers *b) {
+attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, rt_gpu_buffers *b) {
     if (var->nparams == 0)
         return ATTN_OK;
     attn_param *slots = malloc((size_t)var->nparams * sizeof *slots);
@@ -75,9 +62,7 @@ static attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ct
     return s;
 }
 
-/* The PTX of gv for the current device: sm_90a code on compute capability
- * 9.0, sm_80 code on any other 8.0+ device. */
-static attn_status rt_gpu_ptx(const attn_gpu_variant *gv, const char **ptx) {
+attn_status rt_gpu_ptx(const attn_gpu_variant *gv, const char **ptx) {
     attn_cuda_info info;
     attn_status s = attn_cuda_device_info(&info);
     if (s != ATTN_OK)

@@ -25,6 +25,9 @@
  *   attn_launch_opts o = {.block_mask = bm};        // reuse across launches
  *   attn_forward(var, &q, &k, &v, &out, NULL, args, nargs, &o);
  *   attn_block_mask_free(bm);
+ *
+ * attn_block_mask_build_gpu (attn_gpu.h) builds the same BlockMask with the
+ * variant's GPU kernels, on the SIMT emulator or a CUDA device.
  */
 #ifndef ATTN_BLOCKMASK_H
 #define ATTN_BLOCKMASK_H

@@ -11,6 +11,7 @@
 #define ATTN_GPU_H
 
 #include "attn.h"
+#include "attn_blockmask.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,6 +28,12 @@ typedef struct attn_gpu_kernel {
     attn_emu_kernel_fn emu; /* the kernel for the emulator (attnc's JIT); NULL if none */
 } attn_gpu_kernel;
 
+/* The GPU BlockMask builder's kernels (kernels/blockmask_gpu.c), part of
+ * every compiled attention variant V: PTX entries V_<name> with the names of
+ * ATTN_GPU_BM_ENTRIES, in the order of the ATTN_GPU_BM_* indices. */
+enum { ATTN_GPU_BM_CLASSIFY, ATTN_GPU_BM_LISTS, ATTN_GPU_BM_KERNELS };
+#define ATTN_GPU_BM_ENTRIES {"attn_bm_gpu_classify", "attn_bm_gpu_lists"}
+
 /* Which PTX of attn_gpu_variant.ptx a device of compute capability
  * major.minor loads: sm_90a code on 9.0 exactly, sm_80 code elsewhere (8.0+). */
 enum { ATTN_GPU_PTX_SM80, ATTN_GPU_PTX_SM90A, ATTN_GPU_PTX_COUNT };
@@ -39,6 +46,9 @@ typedef struct attn_gpu_variant {
     const attn_gpu_kernel *kernels; /* its specialisations */
     int32_t nkernels;
     const char *ptx[ATTN_GPU_PTX_COUNT]; /* NUL-terminated PTX holding every entry; NULL if absent */
+    /* The BlockMask builder's kernels for the emulator (attnc's JIT), by
+     * ATTN_GPU_BM_* index; NULL if not compiled for it. */
+    attn_emu_kernel_fn bm_emu[ATTN_GPU_BM_KERNELS];
 } attn_gpu_variant;
 
 typedef enum attn_gpu_device {
@@ -67,6 +77,22 @@ attn_status attn_time_gpu(const attn_gpu_variant *gv, const DLTensor *q, const D
                           const DLTensor *v, DLTensor *out, DLTensor *lse, const attn_arg *args,
                           int32_t nargs, const attn_launch_opts *opts, int32_t warmup,
                           int32_t iters, float *median_ms);
+
+/* attn_block_mask_build (attn_blockmask.h: the same arguments, validation
+ * and result, a BlockMask in host memory equal to the CPU builder's) with
+ * the tiles classified and the lists compacted on a GPU by gv's builder
+ * kernels, which evaluate the variant's compiled mask and key-range hooks
+ * (gv->var needs no host hooks; opts->kv_ranges and opts->pool are not
+ * used; block sizes and the variant's b/h independence apply as there).
+ *   EMU: opts->num_threads (> 0) OS threads run blocks.
+ *   CUDA: tensor and pack arguments (host memory) are copied to the device,
+ *   the tables are built in device memory and copied back; returns when
+ *   done. Without a driver: ATTN_ERR_UNSUPPORTED, "CUDA unavailable: ...".
+ * B * H * ceil(Q / block_q) must be below 2^31 (one CTA per query block). */
+attn_status attn_block_mask_build_gpu(const attn_gpu_variant *gv, attn_gpu_device dev, int64_t B,
+                                      int64_t H, int64_t Q, int64_t KV, const attn_arg *args,
+                                      int32_t nargs, const attn_block_mask_opts *opts,
+                                      attn_block_mask **out);
 
 #ifdef __cplusplus
 }

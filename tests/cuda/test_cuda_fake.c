@@ -3,23 +3,12 @@
  * released, the module cache, JIT error logs in messages, kernel lookup and
  * the shared memory opt-in, the attention launch geometry and argument
  * checks, timing, tensors, and nothing left allocated. */
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "attn_cuda.h"
-#include "fake_cuda.h"
-
-static int failures;
-
-#define CHECK(cond, what)                                                                      \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "FAIL line %d: %s [%s]\n", __LINE__, what, attn_last_error());     \
-            failures++;                                                                        \
-        }                                                                                      \
-    } while (0)
+#include "fake_cuda_client.h"
 
 static const char ptx[] = ".version 8.0\n.target sm_90a\n.visible .entry x_attn_fwd_gpu(\n";
 
@@ -50,8 +39,8 @@ static void test_attn_launch(const fake_cuda_state *st) {
     attn_cuda_kernel k;
     CHECK(attn_cuda_attn_fwd_kernel(ptx, "x_attn_fwd_gpu", 128, 128, &k) == ATTN_OK &&
               k.smem_bytes == ATTN_GPU_SMEM_BYTES(128, 128), "attention kernel");
-    CHECK(attn_cuda_attn_fwd_kernel(ptx, "x_attn_fwd_gpu", 96, 128, &k) == ATTN_ERR_SHAPE,
-          "D = 96 refused");
+    CHECK(attn_cuda_attn_fwd_kernel(ptx, "x_attn_fwd_gpu", 80, 128, &k) == ATTN_ERR_SHAPE,
+          "D = 80 refused (not a multiple of 32)");
     attn_fwd_gpu_args a;
     memset(&a, 0, sizeof a);
     void *buf = NULL;
@@ -104,24 +93,15 @@ static void test_tensors(void) {
 }
 
 int main(void) {
-    void *lib = dlopen(getenv("ATTN_CUDA_DRIVER"), RTLD_NOW);
-    fake_cuda_state *(*get)(void) = lib ? (fake_cuda_state * (*)(void)) dlsym(lib, "fake_cuda_get_state") : NULL;
-    if (!get) {
-        fprintf(stderr, "set ATTN_CUDA_DRIVER to the fake driver\n");
+    void *lib;
+    const fake_cuda_state *st = fake_cuda_attach(&lib);
+    if (!st)
         return 2;
-    }
-    const fake_cuda_state *st = get();
     attn_cuda_info info;
     CHECK(attn_cuda_device_info(&info) == ATTN_OK && info.cc_major == 9 && info.sm_count == 132 &&
               info.driver_version == 13000, "device info");
     test_modules(st);
     test_attn_launch(st);
     test_tensors();
-    attn_cuda_release();
-    CHECK(st->retained == 0 && st->loads == 0 && st->allocs == 0, "everything released");
-    dlclose(lib);
-    if (failures)
-        return 1;
-    printf("ok\n");
-    return 0;
+    return fake_cuda_finish(lib, st);
 }

@@ -1,0 +1,23 @@
+/* rt_blockmask_gpu.h - declarations shared by rt_blockmask_gpu*.c, the
+ * runtime side of the GPU BlockMask builder (kernels/blockmask_gpu.h). */
+#ifndef ATTN_RT_BLOCKMASK_GPU_H
+#define ATTN_RT_BLOCKMASK_GPU_H
+
+#include "attn_gpu.h"
+#include "blockmask_gpu.h"
+
+/* Points the eight table pointers of a at `base` laid out as m's tables
+ * (rt_bm_alloc_tables: one block starting at m->kv_num_blocks). */
+void rt_bm_gpu_tables(attn_bm_gpu_args *a, const attn_block_mask *m, int32_t *base);
+
+/* Grid sizes (blocks along x) of the two kernels for the shape of a. */
+int64_t rt_bm_gpu_classify_blocks(const attn_bm_gpu_args *a);
+int64_t rt_bm_gpu_lists_blocks(const attn_bm_gpu_args *a);
+
+/* rt_blockmask_gpu_cuda.c: runs both kernels of gv on the CUDA device for
+ * a (shape and host ctx set; nothing to do is not a case: rows, nkvb > 0)
+ * and copies the tables into m's (zeroed beforehand). Returns when done. */
+attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
+                               attn_block_mask *m);
+
+#endif
