@@ -67,17 +67,15 @@ static void cg_internalize(LLVMModuleRef m, Arena *arena, const char *variant, c
 }
 
 /* One variant: template copy + attn_math + hooks, internalized. Scans come
- * from the CPU scan template whatever `tmpl` says (lower_scan). */
+ * from the scan template of the target and `tmpl` (cg_scan_template), with
+ * lower_scan's hooks for the CPU one and lower_scan_gpu's for the GPU ones. */
 static LLVMModuleRef cg_instance(LLVMContextRef ctx, CgTarget t, Arena *arena, const Decl *d,
                                  const char *tmpl, const char *triple, const char *dl, char *err)
 {
     bool scan = d->kind == DECL_SCAN;
-    if (scan && cg_target_is_gpu(t)) {
-        snprintf(err, CG_ERR_LEN, "scan '%.200s': scans compile for the cpu target only so far",
-                 d->name);
-        return NULL;
-    }
-    LLVMModuleRef m = cg_template_load(ctx, scan ? CG_TEMPLATE_SCAN_CPU : tmpl, t, err);
+    const char *scan_tmpl = scan ? cg_scan_template(t, tmpl) : NULL;
+    bool scan_cpu = scan && strcmp(scan_tmpl, CG_TEMPLATE_SCAN_CPU) == 0;
+    LLVMModuleRef m = cg_template_load(ctx, scan ? scan_tmpl : tmpl, t, err);
     if (!m)
         return NULL;
     PtrVec entries = {0};
@@ -89,7 +87,8 @@ static LLVMModuleRef cg_instance(LLVMContextRef ctx, CgTarget t, Arena *arena, c
     LLVMModuleRef math = cg_template_load(ctx, "attn_math", t, err);
     char lerr[LOWER_ERR_LEN];
     LLVMModuleRef hooks = !math ? NULL
-                          : scan ? lower_scan(ctx, arena, d, triple, dl, lerr)
+                          : scan_cpu ? lower_scan(ctx, arena, d, triple, dl, lerr)
+                          : scan   ? lower_scan_gpu(ctx, arena, d, triple, dl, lerr)
                                  : lower_attention(ctx, arena, d, triple, dl, lerr);
     if (math && !hooks)
         snprintf(err, CG_ERR_LEN, "%s", lerr);

@@ -63,6 +63,14 @@ LLVMModuleRef cg_template_load(LLVMContextRef ctx, const char *name, CgTarget t,
     return m;
 }
 
+const char *cg_scan_template(CgTarget t, const char *tmpl)
+{
+    if (cg_target_is_gpu(t))
+        return CG_TEMPLATE_SCAN_GPU;
+    bool emu = tmpl && (strcmp(tmpl, CG_TEMPLATE_GPU_EMU) == 0 || strcmp(tmpl, CG_TEMPLATE_SCAN_GPU_EMU) == 0);
+    return emu ? CG_TEMPLATE_SCAN_GPU_EMU : CG_TEMPLATE_SCAN_CPU;
+}
+
 const char *cg_attention_template(CgTarget t)
 {
     return t == CG_TARGET_X86 ? "attn_fwd_cpu" : "attn_fwd_gpu";

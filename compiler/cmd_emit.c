@@ -144,7 +144,7 @@ static bool emit_target(Compilation *c, CgTarget t, CgEmit kind, bool portable, 
 }
 
 /* The attention and scan variants of m into *out; returns how many, 0 after
- * an error (an empty file has nothing to compile; scans compile for cpu only). */
+ * an error (an empty file has nothing to compile). */
 static int emit_collect(Compilation *c, Module *m, const char *input, Decl ***out)
 {
     PtrVec v = {0};

@@ -44,4 +44,11 @@ LLVMModuleRef lower_attention(LLVMContextRef ctx, Arena *arena, const Decl *d,
 LLVMModuleRef lower_scan(LLVMContextRef ctx, Arena *arena, const Decl *d, const char *triple,
                          const char *data_layout, char *err);
 
+/* Lowers scan `d` into a new module holding the GPU scan hooks of
+ * kernels/attn_abi.h ("GPU scans", lower_scan_gpu.c) for kernels/scan_gpu.c,
+ * as for lower_scan. Also fails when the outputs read the states in a way
+ * the GPU template cannot split per lane; the message names the construct. */
+LLVMModuleRef lower_scan_gpu(LLVMContextRef ctx, Arena *arena, const Decl *d, const char *triple,
+                             const char *data_layout, char *err);
+
 #endif

@@ -16,13 +16,6 @@
 #include "attn_abi.h"
 #include "lower_scan_internal.h"
 
-/* Row and lane layout of a scan, decided before any IR is built. */
-typedef struct ScanShape {
-    int rows[ATTN_MAX_RANK]; /* row ivars, C order */
-    int nrows;
-    int over;                /* the ivar of the over variable, or -1 */
-} ScanShape;
-
 static bool scan_is_over(const Decl *d, const IndexBinding *ib)
 {
     return ib->name && d->scan.axis_var && strcmp(ib->name, d->scan.axis_var) == 0;
@@ -89,9 +82,7 @@ LLVMValueRef lower_scan_product(LowerEnv *env, const int *v, int n)
     return p;
 }
 
-/* Reads every parameter and dimension in the entry block, so their values
- * dominate all the loops built later. */
-static void scan_preload(LowerEnv *env)
+void lower_scan_preload(LowerEnv *env)
 {
     const Decl *d = env->decl;
     for (int i = 0; i < d->nparams; i++) {
@@ -139,8 +130,7 @@ static void scan_state_init(LowerEnv *env, int s)
     lower_lets_truncate(env, nlets);
 }
 
-/* `reset h at p`: if t > 0 and offsets[seg_of[t]] == t, init h. */
-void lower_scan_reset(LowerEnv *env, const Stmt *st)
+LLVMValueRef lower_scan_seg_start(LowerEnv *env, const Stmt *st, LLVMValueRef pos)
 {
     Lower *L = env->L;
     const Decl *d = env->scan->d;
@@ -150,17 +140,34 @@ void lower_scan_reset(LowerEnv *env, const Stmt *st)
             slot = env->params[i];
     if (!slot || st->target < 0 || st->target >= d->scan.nstates) {
         lower_fail(L, st->span, "an unresolved reset");
-        return;
+        return NULL;
     }
-    LLVMValueRef t = env->scan->t;
-    LLVMValueRef idx = LLVMBuildSExt(L->bld, t, L->t.i64, "");
+    LLVMValueRef idx = LLVMBuildSExt(L->bld, pos, L->t.i64, "");
     LLVMValueRef seg_of = lower_load_field(L, L->t.pack, slot, 1, -1, L->t.ptr);
     LLVMValueRef seg = LLVMBuildLoad2(L->bld, L->t.i32, LLVMBuildGEP2(L->bld, L->t.i32, seg_of, &idx, 1, ""), "");
     LLVMValueRef offs = lower_load_field(L, L->t.pack, slot, 0, -1, L->t.ptr);
     LLVMValueRef sidx = LLVMBuildSExt(L->bld, seg, L->t.i64, "");
-    LLVMValueRef start = LLVMBuildLoad2(L->bld, L->t.i32, LLVMBuildGEP2(L->bld, L->t.i32, offs, &sidx, 1, ""), "");
-    LLVMValueRef cond = LLVMBuildAnd(L->bld, LLVMBuildICmp(L->bld, LLVMIntEQ, start, t, ""),
-                                     LLVMBuildICmp(L->bld, LLVMIntSGT, t, LLVMConstInt(L->t.i32, 0, 0), ""), "");
+    return LLVMBuildLoad2(L->bld, L->t.i32, LLVMBuildGEP2(L->bld, L->t.i32, offs, &sidx, 1, ""), "");
+}
+
+LLVMValueRef lower_scan_reset_cond(LowerEnv *env, const Stmt *st)
+{
+    Lower *L = env->L;
+    LLVMValueRef t = env->scan->t;
+    LLVMValueRef start = lower_scan_seg_start(env, st, t);
+    if (!start)
+        return NULL;
+    return LLVMBuildAnd(L->bld, LLVMBuildICmp(L->bld, LLVMIntEQ, start, t, ""),
+                        LLVMBuildICmp(L->bld, LLVMIntSGT, t, LLVMConstInt(L->t.i32, 0, 0), ""), "");
+}
+
+/* `reset h at p`: if t > 0 and offsets[seg_of[t]] == t, init h. */
+void lower_scan_reset(LowerEnv *env, const Stmt *st)
+{
+    Lower *L = env->L;
+    LLVMValueRef cond = lower_scan_reset_cond(env, st);
+    if (!cond)
+        return;
     LLVMValueRef fn = env->scan->fn;
     LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(L->ctx, fn, "reset");
     LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(L->ctx, fn, "after_reset");
@@ -206,9 +213,7 @@ void lower_scan_output(LowerEnv *env, const Stmt *st)
     LLVMPositionBuilderAtEnd(L->bld, after);
 }
 
-/* Reads the data pointer, sizes and strides of every output once, in the
- * entry block. */
-static void scan_preload_outputs(LowerEnv *env)
+void lower_scan_preload_outputs(LowerEnv *env)
 {
     Lower *L = env->L;
     LowerScan *sc = env->scan;
@@ -227,10 +232,7 @@ static void scan_preload_outputs(LowerEnv *env)
     }
 }
 
-/* Marks every read of an attn_abi.h descriptor (ctx, tensor and pack
- * arguments) as invariant: they do not change during a launch, so LLVM may
- * hoist them out of the loops even past the stores to the outputs. */
-static void scan_mark_invariant(Lower *L, LLVMValueRef fn)
+void lower_scan_mark_invariant(Lower *L, LLVMValueRef fn)
 {
     unsigned kind = LLVMGetMDKindIDInContext(L->ctx, "invariant.load", 14);
     LLVMValueRef empty = LLVMMetadataAsValue(L->ctx, LLVMMDNodeInContext2(L->ctx, NULL, 0));
@@ -247,12 +249,11 @@ static void scan_mark_invariant(Lower *L, LLVMValueRef fn)
         }
 }
 
-/* Decodes `row` into the row ivars (C order: the last varies fastest). */
-static void scan_decode_row(LowerEnv *env, const ScanShape *sh, LLVMValueRef row)
+void lower_scan_decode(LowerEnv *env, const int *ivars, int n, LLVMValueRef row)
 {
     Lower *L = env->L;
-    for (int k = sh->nrows - 1; k >= 0; k--) {
-        int iv = sh->rows[k];
+    for (int k = n - 1; k >= 0; k--) {
+        int iv = ivars[k];
         LLVMValueRef e = LLVMBuildSExt(L->bld, lower_scan_extent(env, env->scan->d->scan.ivars[iv].dim_id),
                                        L->t.i64, "");
         env->scan->ivals[iv] = LLVMBuildTrunc(L->bld, LLVMBuildURem(L->bld, row, e, ""), L->t.i32, "");
@@ -289,9 +290,9 @@ static void scan_row_hook(Lower *L, LowerScan *sc, const ScanShape *sh)
     lower_env_init(&env, L, d, LLVMGetParam(sc->fn, 0));
     env.scan = sc;
     sc->io = LLVMGetParam(sc->fn, 1);
-    scan_preload(&env);
-    scan_preload_outputs(&env);
-    scan_decode_row(&env, sh, LLVMGetParam(sc->fn, 3));
+    lower_scan_preload(&env);
+    lower_scan_preload_outputs(&env);
+    lower_scan_decode(&env, sh->rows, sh->nrows, LLVMGetParam(sc->fn, 3));
     LLVMValueRef scratch = LLVMGetParam(sc->fn, 2), off = LLVMConstInt(L->t.i64, 0, 0);
     for (int s = 0; s < d->scan.nstates; s++) {
         sc->state_base[s] = LLVMBuildInBoundsGEP2(L->bld, L->t.f32, scratch, &off, 1, "");
@@ -304,7 +305,7 @@ static void scan_row_hook(Lower *L, LowerScan *sc, const ScanShape *sh)
         scan_state_init(&env, s);
     lower_scan_chunk_walk(&env, LLVMBuildInBoundsGEP2(L->bld, L->t.f32, scratch, &off, 1, ""));
     LLVMBuildRetVoid(L->bld);
-    scan_mark_invariant(L, sc->fn);
+    lower_scan_mark_invariant(L, sc->fn);
 }
 
 /* i64 NAME(const attn_ctx *): the product of the extents of the ivars `per`
@@ -324,29 +325,37 @@ static void scan_size_hook(Lower *L, LowerScan *sc, const ScanShape *sh, bool sc
     LLVMBuildRet(L->bld, v);
 }
 
+bool lower_scan_prepare(const Decl *d, Arena *arena, ScanShape *sh, LowerScan *sc, char *err)
+{
+    if (d->kind != DECL_SCAN || d->has_error || d->scan.axis_dim_id < 0) {
+        snprintf(err, LOWER_ERR_LEN, "'%.200s' is not a checked scan declaration",
+                 d->name ? d->name : "?");
+        return false;
+    }
+    if (!scan_shape(d, sh, err))
+        return false;
+    *sc = (LowerScan){.d = d};
+    sc->ivals = arena_alloc(arena, (size_t)(d->scan.nivars + 1) * sizeof *sc->ivals);
+    sc->state_base = arena_alloc(arena, (size_t)(d->scan.nstates + 1) * sizeof *sc->state_base);
+    sc->out_data = arena_alloc(arena, (size_t)(d->noutputs + 1) * sizeof *sc->out_data);
+    sc->out_stride = arena_alloc(arena, (size_t)(d->noutputs + 1) * sizeof *sc->out_stride);
+    sc->out_size = arena_alloc(arena, (size_t)(d->noutputs + 1) * sizeof *sc->out_size);
+    scan_lanes(sc, sh, arena);
+    if (!lower_scan_chunk_plan(sc, sh->rows, sh->nrows, sh->over, arena)) {
+        snprintf(err, LOWER_ERR_LEN, "scan '%.200s': an update's coefficients read a state", d->name);
+        return false;
+    }
+    return true;
+}
+
 LLVMModuleRef lower_scan(LLVMContextRef ctx, Arena *arena, const Decl *d, const char *triple,
                          const char *data_layout, char *err)
 {
     Lower L = {.ctx = ctx, .arena = arena, .root = d, .err = err};
-    if (d->kind != DECL_SCAN || d->has_error || d->scan.axis_dim_id < 0) {
-        snprintf(err, LOWER_ERR_LEN, "'%.200s' is not a checked scan declaration",
-                 d->name ? d->name : "?");
-        return NULL;
-    }
     ScanShape sh;
-    if (!scan_shape(d, &sh, err))
+    LowerScan sc;
+    if (!lower_scan_prepare(d, arena, &sh, &sc, err))
         return NULL;
-    LowerScan sc = {.d = d};
-    sc.ivals = arena_alloc(arena, (size_t)(d->scan.nivars + 1) * sizeof *sc.ivals);
-    sc.state_base = arena_alloc(arena, (size_t)(d->scan.nstates + 1) * sizeof *sc.state_base);
-    sc.out_data = arena_alloc(arena, (size_t)(d->noutputs + 1) * sizeof *sc.out_data);
-    sc.out_stride = arena_alloc(arena, (size_t)(d->noutputs + 1) * sizeof *sc.out_stride);
-    sc.out_size = arena_alloc(arena, (size_t)(d->noutputs + 1) * sizeof *sc.out_size);
-    scan_lanes(&sc, &sh, arena);
-    if (!lower_scan_chunk_plan(&sc, sh.rows, sh.nrows, sh.over, arena)) {
-        snprintf(err, LOWER_ERR_LEN, "scan '%.200s': an update's coefficients read a state", d->name);
-        return NULL;
-    }
     lower_module_begin(&L, d->name, triple, data_layout);
     scan_size_hook(&L, &sc, &sh, false);
     scan_size_hook(&L, &sc, &sh, true);

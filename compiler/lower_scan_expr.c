@@ -239,8 +239,10 @@ LLVMValueRef lower_scan_expr(LowerEnv *env, const Expr *e, ScalarKind *kind, boo
     }
     if (e->kind == EX_NAME && e->ref == REF_STATE && e->index >= 0 &&
         e->index < sc->d->scan.nstates) {
-        LLVMValueRef p = lower_scan_state_ptr(env, e->index);
         *kind = SK_F32;
+        if (sc->state_val && sc->state_val[e->index])
+            return sc->state_val[e->index];
+        LLVMValueRef p = lower_scan_state_ptr(env, e->index);
         return p ? LLVMBuildLoad2(env->L->bld, env->L->t.f32, p, "") : NULL;
     }
     *handled = false;

@@ -19,6 +19,13 @@ typedef struct ScanDeps {
     bool t, state;  /* reads t (implicit) / reads a state */
 } ScanDeps;
 
+/* Row and lane layout of a scan, decided before any IR is built. */
+typedef struct ScanShape {
+    int rows[ATTN_MAX_RANK]; /* row ivars, C order */
+    int nrows;
+    int over;                /* the ivar of the over variable, or -1 */
+} ScanShape;
+
 /* The row hook being generated (LowerEnv.scan). */
 typedef struct LowerScan {
     const Decl *d;
@@ -43,9 +50,13 @@ typedef struct LowerScan {
     const Expr **red;         /* sums at the top of output values, evaluated per chunk */
     int nred;
     LLVMValueRef *red_acc;    /* their accumulators (chunk-long), NULL until filled */
+    bool *coef_flat;          /* per update u: [2u] its a, [2u + 1] its c reads no lane
+                                 index: buffered as one chunk-long row, not one per lane */
     LLVMValueRef tt;          /* position inside the chunk (i32), inside chunk loops */
     LLVMValueRef *hist;       /* per state: its values at every position of the chunk
                                  (lane-major, chunk-long rows), NULL: read the live state */
+    LLVMValueRef *state_val;  /* GPU hooks (lower_scan_gpu.c): per state, the f32 value its
+                                 reads give, or NULL (no array: none) */
 } LowerScan;
 
 /* A counted loop `for (iv = 0; iv < n; iv++)` over i32. */
@@ -82,6 +93,27 @@ ScanDeps lower_scan_deps(LowerScan *sc, const Expr *e);
 uint64_t lower_scan_ivar_bit(int i);
 
 /* lower_scan.c: the pieces of the row walk both walks share. */
+/* Checks that d is a checked scan this code generator supports and fills sh
+ * and sc (lanes, chunk plan; memory from `arena`); false + err. */
+bool lower_scan_prepare(const Decl *d, Arena *arena, ScanShape *sh, LowerScan *sc, char *err);
+/* Reads every parameter and dimension in the entry block, so their values
+ * dominate all the loops built later. */
+void lower_scan_preload(LowerEnv *env);
+/* Reads the data pointer, sizes and strides of every output (attn_scan_io at
+ * sc->io) once, in the entry block. */
+void lower_scan_preload_outputs(LowerEnv *env);
+/* Decodes the i64 `index` into ivars[0..n) (C order: the last varies fastest). */
+void lower_scan_decode(LowerEnv *env, const int *ivars, int n, LLVMValueRef index);
+/* Marks every read of an attn_abi.h descriptor (ctx, tensor and pack
+ * arguments) in fn as invariant: they do not change during a launch, so LLVM
+ * may hoist them out of the loops even past the stores to the outputs. */
+void lower_scan_mark_invariant(Lower *L, LLVMValueRef fn);
+/* Whether `reset h at p` (st) resets at the current t: t > 0 and
+ * offsets[seg_of[t]] == t (i1); NULL after a failure. */
+LLVMValueRef lower_scan_reset_cond(LowerEnv *env, const Stmt *st);
+/* Where the segment of reset st's pack that holds position pos (i32, inside
+ * the pack) starts: offsets[seg_of[pos]] (i32); NULL after a failure. */
+LLVMValueRef lower_scan_seg_start(LowerEnv *env, const Stmt *st, LLVMValueRef pos);
 void lower_scan_lanes_open(LowerEnv *env, int s, LowerLoop *loops);
 void lower_scan_lanes_close(LowerEnv *env, int s, LowerLoop *loops);
 void lower_scan_reset(LowerEnv *env, const Stmt *st);
@@ -98,5 +130,17 @@ bool lower_scan_chunk_plan(LowerScan *sc, const int *rows, int nrows, int over, 
 LLVMValueRef lower_scan_chunk_scratch(LowerEnv *env);
 /* The t walk of one row, in chunks; scratch_rest points past the states. */
 void lower_scan_chunk_walk(LowerEnv *env, LLVMValueRef scratch_rest);
+
+/* lower_scan_vec.c */
+/* Positions and lanes per block of the vectorized recurrence. */
+#define SCAN_VEC 16
+/* The recurrence of state s at positions lo .. lo + SCAN_VEC - 1 of the
+ * chunk (lo: i32), which hold no reset, for all its lanes (nlanes: i64, a
+ * multiple of SCAN_VEC): coef[2k], coef[2k + 1] are the chunk buffers of the
+ * a and c of the state's k-th update (nupd in all, in order), flat[] says
+ * which of them are one row for all lanes. Updates the state and writes its
+ * history (hist). */
+void lower_scan_vec_state(LowerEnv *env, int s, LLVMValueRef nlanes, LLVMValueRef lo,
+                          const LLVMValueRef *coef, const bool *flat, int nupd, LLVMValueRef hist);
 
 #endif

@@ -2,12 +2,15 @@
  * --tensor NAME=FILE.npy or random from --seed, dimensions from the given
  * tensors, --set DIM=VALUE or defaults (B = 1, the scanned axis 256, others
  * 8), packs from --pack (default: one segment), scalars from --set; runs
- * the JIT-compiled scan through attn_scan, writes NAME.npy per output into
- * --out, compares with interp_scan under --check, times under --bench N. */
+ * the JIT-compiled scan through attn_scan (--device cpu) or its GPU kernel
+ * through attn_scan_gpu (--device emu: the SIMT emulator; --device cuda:
+ * PTX for the device), writes NAME.npy per output into --out, compares with
+ * interp_scan under --check, times under --bench N. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "attn_cuda.h"
 #include "interp.h"
 #include "run_common.h"
 #include "run_scan.h"
@@ -147,6 +150,15 @@ static void run_print_dims(const ScanRun *r)
     printf(" (seed %llu)\n", (unsigned long long)r->o->seed);
 }
 
+/* One run of the scan on the chosen device. */
+static attn_status run_launch_once(const ScanRun *r, const ScanProgram *prog, DLTensor *const *outs)
+{
+    if (r->o->device == RUN_DEVICE_CPU)
+        return attn_scan(&prog->var, r->args, r->nargs, outs, r->d->noutputs, NULL);
+    return attn_scan_gpu(&prog->gpu, r->o->device == RUN_DEVICE_EMU ? ATTN_GPU_EMU : ATTN_GPU_CUDA,
+                         r->args, r->nargs, outs, r->d->noutputs, NULL);
+}
+
 /* Runs the scan; under --bench N also N timed runs (median printed). */
 static int run_launch(ScanRun *r, const ScanProgram *prog)
 {
@@ -155,14 +167,17 @@ static int run_launch(ScanRun *r, const ScanProgram *prog)
         outs[o] = &r->out[o]->t;
     int iters = r->o->bench_iters > 0 ? r->o->bench_iters : 0;
     double *times = calloc((size_t)iters + 1, sizeof *times);
-    attn_status s = attn_scan(&prog->var, r->args, r->nargs, outs, r->d->noutputs, NULL);
+    attn_status s = run_launch_once(r, prog, outs);
     for (int i = 0; s == ATTN_OK && i < iters; i++) {
         double t0 = run_now();
-        s = attn_scan(&prog->var, r->args, r->nargs, outs, r->d->noutputs, NULL);
+        s = run_launch_once(r, prog, outs);
         times[i] = run_now() - t0;
     }
+    static const char *const what[] = {[RUN_DEVICE_CPU] = "", [RUN_DEVICE_EMU] = " (the SIMT emulator on "
+                                       "this CPU)", [RUN_DEVICE_CUDA] = " (CUDA, with the transfers)"};
     if (s == ATTN_OK && iters)
-        printf("bench: median %.3f ms over %d runs\n", 1e3 * run_median(times, iters), iters);
+        printf("bench: median %.3f ms over %d runs%s\n", 1e3 * run_median(times, iters), iters,
+               what[r->o->device]);
     free(times);
     return s == ATTN_OK ? 0 : run_error("%s", attn_last_error());
 }
@@ -213,24 +228,41 @@ static int run_outputs(ScanRun *r, bool write)
     return 0;
 }
 
+/* The program of the device: the host JIT (cpu), the emulated GPU kernel
+ * (emu), or that and the PTX for the CUDA device's compute capability (cuda;
+ * the driver is loaded first, so a machine without one says so at once). */
+static int run_scan_open(Compilation *c, Decl *scan, const RunOptions *o, ScanProgram *prog)
+{
+    char err[CG_ERR_LEN];
+    if (o->device == RUN_DEVICE_CPU)
+        return run_scan_program(&c->arena, scan, prog, err) ? 0 : run_error("%s", err);
+    CgTarget t = CG_TARGET_SM80;
+    attn_cuda_info info;
+    if (o->device == RUN_DEVICE_CUDA) {
+        if (attn_cuda_init() != ATTN_OK || attn_cuda_device_info(&info) != ATTN_OK)
+            return run_error("--device cuda: %s", attn_last_error());
+        t = info.cc_major == 9 && info.cc_minor == 0 ? CG_TARGET_SM90A : CG_TARGET_SM80;
+    }
+    if (!run_scan_gpu_program(&c->arena, scan, o->device == RUN_DEVICE_CUDA ? &t : NULL, prog, err))
+        return run_error("--device %s: %s", o->device == RUN_DEVICE_CUDA ? "cuda" : "emu", err);
+    return 0;
+}
+
 int run_scan(Compilation *c, Decl *scan, const RunOptions *o)
 {
-    if (o->device != RUN_DEVICE_CPU)
-        return run_error("scan '%s': --device %s is not supported for scans yet (scans run with "
-                         "--device cpu)", scan->name, o->device == RUN_DEVICE_CUDA ? "cuda" : "emu");
     ScanRun r = {.d = scan, .o = o};
     r.in = calloc((size_t)scan->nparams + 1, sizeof *r.in);
     r.args = calloc((size_t)scan->nparams + 1, sizeof *r.args);
     r.out = calloc((size_t)scan->noutputs + 1, sizeof *r.out);
     ScanProgram prog = {0};
-    char err[CG_ERR_LEN];
-    int status = run_inputs(&r);
+    int status = o->device == RUN_DEVICE_CUDA ? run_scan_open(c, scan, o, &prog) : 0;
+    status = status ? status : run_inputs(&r);
     if (!status) {
         run_print_dims(&r);
         status = run_outputs(&r, false);
     }
-    if (!status && !run_scan_program(&c->arena, scan, &prog, err))
-        status = run_error("%s", err);
+    if (!status && !prog.jit)
+        status = run_scan_open(c, scan, o, &prog);
     status = status ? status : run_launch(&r, &prog);
     status = status ? status : o->check ? run_check(&r) : 0;
     status = status ? status : o->out_dir ? run_outputs(&r, true) : 0;

@@ -9,18 +9,27 @@
 
 #include "ast.h"
 #include "attn.h"
+#include "attn_scan_gpu.h"
 #include "cg.h"
 
 typedef struct ScanProgram {
     CgJit *jit;
     attn_variant var;
     attn_scan_desc desc;
+    attn_scan_gpu_variant gpu; /* run_scan_gpu_program only */
 } ScanProgram;
 
 /* Compiles scan `d` (sema-checked without error) for the host and fills
  * *p; descriptor memory comes from `arena`. False + err[CG_ERR_LEN]. */
 bool run_scan_program(Arena *arena, Decl *d, ScanProgram *p, char *err);
 void run_scan_program_free(ScanProgram *p);
+
+/* Compiles scan `d` for the GPU: the GPU template JIT-compiled for the SIMT
+ * emulator (the emulated kernel and the host's shared-memory function) and,
+ * when `ptx` is not NULL, its PTX for that sm target; fills p->var (no CPU
+ * entries) and p->gpu (attn_scan_gpu). Free with run_scan_program_free.
+ * False + err[CG_ERR_LEN], e.g. for a scan the GPU code generator refuses. */
+bool run_scan_gpu_program(Arena *arena, Decl *d, const CgTarget *ptx, ScanProgram *p, char *err);
 
 /* Fills desc from a declared parameter or output (its type; its default
  * for scalars); the dims are d's dimension ids. */

@@ -63,7 +63,8 @@ void run_variant_preconds(Arena *arena, const Decl *d, attn_variant *v)
     v->npreconds = n;
 }
 
-bool run_scan_program(Arena *arena, Decl *d, ScanProgram *p, char *err)
+/* Starts *p: checks d's outputs and JIT-compiles it from template tmpl. */
+static bool run_scan_jit(Arena *arena, Decl *d, const char *tmpl, ScanProgram *p, char *err)
 {
     memset(p, 0, sizeof *p);
     if (d->noutputs > ATTN_MAX_SCAN_OUTPUTS) {
@@ -71,8 +72,30 @@ bool run_scan_program(Arena *arena, Decl *d, ScanProgram *p, char *err)
                  ATTN_MAX_SCAN_OUTPUTS);
         return false;
     }
-    p->jit = cg_jit_create(arena, &d, 1, CG_TEMPLATE_SCAN_CPU, err);
-    if (!p->jit)
+    p->jit = cg_jit_create(arena, &d, 1, tmpl, err);
+    return p->jit != NULL;
+}
+
+/* p->var and p->desc (outputs, axis) for d; the entry points are the caller's. */
+static void run_scan_describe(Arena *arena, Decl *d, ScanProgram *p)
+{
+    attn_param_desc *params = arena_alloc(arena, (size_t)(d->nparams + 1) * sizeof *params);
+    attn_param_desc *outs = arena_alloc(arena, (size_t)(d->noutputs + 1) * sizeof *outs);
+    for (int i = 0; i < d->nparams; i++)
+        run_scan_param_desc(d, d->params[i], &params[i]);
+    for (int i = 0; i < d->noutputs; i++)
+        run_scan_param_desc(d, d->outputs[i], &outs[i]);
+    p->desc = (attn_scan_desc){.outputs = outs, .noutputs = d->noutputs,
+                               .axis_dim = d->scan.axis_dim_id};
+    p->var = (attn_variant){.name = d->name, .kind = ATTN_KIND_SCAN, .dims = d->dims,
+                            .ndims = d->ndims, .params = params, .nparams = d->nparams,
+                            .scan = &p->desc};
+    run_variant_preconds(arena, d, &p->var);
+}
+
+bool run_scan_program(Arena *arena, Decl *d, ScanProgram *p, char *err)
+{
+    if (!run_scan_jit(arena, d, CG_TEMPLATE_SCAN_CPU, p, err))
         return false;
     void *rows = cg_jit_lookup(p->jit, d->name, "attn_scan_rows", err);
     void *scratch = rows ? cg_jit_lookup(p->jit, d->name, "attn_scan_scratch", err) : NULL;
@@ -81,21 +104,31 @@ bool run_scan_program(Arena *arena, Decl *d, ScanProgram *p, char *err)
         run_scan_program_free(p);
         return false;
     }
-    attn_param_desc *params = arena_alloc(arena, (size_t)(d->nparams + 1) * sizeof *params);
-    attn_param_desc *outs = arena_alloc(arena, (size_t)(d->noutputs + 1) * sizeof *outs);
-    for (int i = 0; i < d->nparams; i++)
-        run_scan_param_desc(d, d->params[i], &params[i]);
-    for (int i = 0; i < d->noutputs; i++)
-        run_scan_param_desc(d, d->outputs[i], &outs[i]);
-    p->desc = (attn_scan_desc){.outputs = outs, .noutputs = d->noutputs,
-                               .axis_dim = d->scan.axis_dim_id,
-                               .rows = (attn_scan_size_fn)rows,
-                               .scratch = (attn_scan_size_fn)scratch,
-                               .cpu = (attn_scan_cpu_fn)cpu};
-    p->var = (attn_variant){.name = d->name, .kind = ATTN_KIND_SCAN, .dims = d->dims,
-                            .ndims = d->ndims, .params = params, .nparams = d->nparams,
-                            .scan = &p->desc};
-    run_variant_preconds(arena, d, &p->var);
+    run_scan_describe(arena, d, p);
+    p->desc.rows = (attn_scan_size_fn)rows;
+    p->desc.scratch = (attn_scan_size_fn)scratch;
+    p->desc.cpu = (attn_scan_cpu_fn)cpu;
+    return true;
+}
+
+bool run_scan_gpu_program(Arena *arena, Decl *d, const CgTarget *ptx, ScanProgram *p, char *err)
+{
+    if (!run_scan_jit(arena, d, CG_TEMPLATE_SCAN_GPU_EMU, p, err))
+        return false;
+    void *emu = cg_jit_lookup(p->jit, d->name, "attn_scan_gpu", err);
+    void *rows = emu ? cg_jit_lookup(p->jit, d->name, "attn_scan_gpu_rows", err) : NULL;
+    void *smem = rows ? cg_jit_lookup(p->jit, d->name, "attn_scan_gpu_smem", err) : NULL;
+    const char *text = smem && ptx ? cg_gpu_ptx(arena, &d, 1, *ptx, err) : NULL;
+    if (!smem || (ptx && !text)) {
+        run_scan_program_free(p);
+        return false;
+    }
+    run_scan_describe(arena, d, p);
+    p->gpu = (attn_scan_gpu_variant){.var = &p->var, .entry = arena_printf(arena, "%s_attn_scan_gpu", d->name),
+                                     .emu = (attn_emu_kernel_fn)emu, .rows = (attn_scan_size_fn)rows,
+                                     .smem = (attn_scan_size_fn)smem};
+    if (ptx)
+        p->gpu.ptx[*ptx == CG_TARGET_SM90A ? ATTN_GPU_PTX_SM90A : ATTN_GPU_PTX_SM80] = text;
     return true;
 }
 

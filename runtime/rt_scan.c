@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt_internal.h"
+#include "rt_scan.h"
 
 /* Ranges per worker: enough to even out uneven rows, few enough that the
  * per-range scratch stays small. */
@@ -62,6 +62,16 @@ static attn_status rt_scan_output(const attn_variant *var, int32_t o, const DLTe
     return ATTN_OK;
 }
 
+attn_status rt_scan_check_outputs(const attn_variant *var, int32_t noutputs, DLTensor *const *outputs)
+{
+    if (noutputs != var->scan->noutputs)
+        return rt_fail(ATTN_ERR_INVALID_ARG, "%s has %d output%s, got %d", var->name,
+                       (int)var->scan->noutputs, var->scan->noutputs == 1 ? "" : "s", (int)noutputs);
+    if (noutputs > ATTN_MAX_SCAN_OUTPUTS || (noutputs > 0 && !outputs))
+        return rt_fail(ATTN_ERR_INVALID_ARG, "%s: bad output list", var->name);
+    return ATTN_OK;
+}
+
 static attn_status rt_scan_check_variant(const attn_variant *var, int32_t noutputs,
                                          DLTensor *const *outputs, const attn_launch_opts *opts)
 {
@@ -70,19 +80,17 @@ static attn_status rt_scan_check_variant(const attn_variant *var, int32_t noutpu
     if (var->kind != ATTN_KIND_SCAN || !var->scan || !var->scan->cpu || !var->scan->rows ||
         !var->scan->scratch)
         return rt_fail(ATTN_ERR_INVALID_ARG, "%s is not a compiled scan variant", var->name);
-    if (noutputs != var->scan->noutputs)
-        return rt_fail(ATTN_ERR_INVALID_ARG, "%s has %d output%s, got %d", var->name,
-                       (int)var->scan->noutputs, var->scan->noutputs == 1 ? "" : "s", (int)noutputs);
-    if (noutputs > ATTN_MAX_SCAN_OUTPUTS || (noutputs > 0 && !outputs))
-        return rt_fail(ATTN_ERR_INVALID_ARG, "%s: bad output list", var->name);
+    attn_status s = rt_scan_check_outputs(var, noutputs, outputs);
+    if (s != ATTN_OK)
+        return s;
     if (opts && opts->device != ATTN_DEVICE_CPU)
-        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: scans run on the CPU only so far", var->name);
+        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: attn_scan runs on the CPU; GPU scans run "
+                       "through attn_scan_gpu (attn_scan_gpu.h)", var->name);
     return ATTN_OK;
 }
 
-/* Binds everything into job (owning `bound` on success). */
-static attn_status rt_scan_bind(const attn_variant *var, const attn_arg *args, int32_t nargs,
-                                DLTensor *const *outputs, rt_scan_job *job, rt_bound *bound)
+attn_status rt_scan_bind(const attn_variant *var, const attn_arg *args, int32_t nargs,
+                         DLTensor *const *outputs, attn_ctx *ctx, attn_scan_io *io, rt_bound *bound)
 {
     int32_t dims[ATTN_MAX_VARIANT_DIMS] = {0};
     attn_status s = rt_bind_args(var, args, nargs, dims, bound);
@@ -94,15 +102,14 @@ static attn_status rt_scan_bind(const attn_variant *var, const attn_arg *args, i
             if (var->params[p].dim_id[ax] >= 0)
                 is_bound[var->params[p].dim_id[ax]] = 1;
     for (int32_t o = 0; s == ATTN_OK && o < var->scan->noutputs; o++)
-        s = rt_scan_output(var, o, outputs[o], dims, is_bound, &job->io.outputs[o]);
+        s = rt_scan_output(var, o, outputs[o], dims, is_bound, &io->outputs[o]);
     if (s != ATTN_OK) {
         rt_bound_free(bound);
         return s;
     }
-    job->desc = var->scan;
-    job->io.noutputs = var->scan->noutputs;
-    memcpy(job->ctx.dims, dims, sizeof dims);
-    job->ctx.params = bound->slots;
+    io->noutputs = var->scan->noutputs;
+    memcpy(ctx->dims, dims, sizeof dims);
+    ctx->params = bound->slots;
     return ATTN_OK;
 }
 
@@ -114,8 +121,9 @@ attn_status attn_scan(const attn_variant *var, const attn_arg *args, int32_t nar
         return s;
     rt_scan_job job = {0};
     rt_bound bound;
-    if ((s = rt_scan_bind(var, args, nargs, outputs, &job, &bound)) != ATTN_OK)
+    if ((s = rt_scan_bind(var, args, nargs, outputs, &job.ctx, &job.io, &bound)) != ATTN_OK)
         return s;
+    job.desc = var->scan;
     attn_pool *pool = opts && opts->pool ? opts->pool : rt_default_pool();
     if (!pool) {
         rt_bound_free(&bound);

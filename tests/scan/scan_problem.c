@@ -124,7 +124,10 @@ attn_status scan_problem_run(const ScanProblem *p, const ScanProgram *prog, int6
         outs[o] = &t[np + o];
     }
     attn_launch_opts opts = {.num_threads = threads};
-    attn_status s = attn_scan(&prog->var, args, nargs, outs, no, &opts);
+    attn_gpu_device dev = prog->gpu.ptx[ATTN_GPU_PTX_SM80] || prog->gpu.ptx[ATTN_GPU_PTX_SM90A]
+                              ? ATTN_GPU_CUDA : ATTN_GPU_EMU;
+    attn_status s = prog->gpu.var ? attn_scan_gpu(&prog->gpu, dev, args, nargs, outs, no, &opts)
+                                  : attn_scan(&prog->var, args, nargs, outs, no, &opts);
     free(t);
     free(shp);
     free(str);

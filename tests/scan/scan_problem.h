@@ -34,7 +34,9 @@ void scan_problem_free(ScanProblem *p);
 /* Runs the compiled scan on positions [begin, begin + n) of the scanned axis
  * only (views; one segment of the pack when begin, n are a segment), writing
  * into the same positions of out[] (the whole problem when begin = 0,
- * n = len, with the full pack). Returns the attn_status. */
+ * n = len, with the full pack): attn_scan, or attn_scan_gpu for a program of
+ * run_scan_gpu_program (on CUDA when it has PTX, else on the emulator).
+ * Returns the attn_status. */
 attn_status scan_problem_run(const ScanProblem *p, const ScanProgram *prog, int64_t begin,
                              int64_t n, float **out, int32_t threads);
 

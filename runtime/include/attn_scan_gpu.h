@@ -1,0 +1,47 @@
+/* attn_scan_gpu.h - launching the GPU kernel of a compiled scan variant: on a
+ * CUDA device (its PTX) or on the SIMT emulator (the same kernel compiled
+ * for the host). See runtime/rt_scan_gpu.c and kernels/attn_abi.h, "GPU
+ * scans".
+ *
+ * attnc compiles a scan V for the GPU into one kernel, entry V_attn_scan_gpu
+ * (kernels/scan_gpu.c): one CTA of ATTN_SCAN_GPU_THREADS threads per row of
+ * the scan. Inputs and outputs are f32, as for attn_scan. */
+#ifndef ATTN_SCAN_GPU_H
+#define ATTN_SCAN_GPU_H
+
+#include "attn_gpu.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The GPU side of a compiled scan variant. */
+typedef struct attn_scan_gpu_variant {
+    /* Parameters, outputs and preconditions (kind ATTN_KIND_SCAN, var->scan
+     * set; its CPU entry points are not used and may be NULL). */
+    const attn_variant *var;
+    const char *entry;        /* PTX entry: V_attn_scan_gpu */
+    attn_emu_kernel_fn emu;   /* the kernel for the emulator (attnc's JIT); NULL if none */
+    /* Host functions of the launch geometry for given dims: the rows (one
+     * CTA each) and the dynamic shared memory in bytes (V_attn_scan_gpu_rows,
+     * V_attn_scan_gpu_smem of the emulator's JIT). */
+    attn_scan_size_fn rows, smem;
+    const char *ptx[ATTN_GPU_PTX_COUNT]; /* NUL-terminated PTX holding the entry; NULL if absent */
+} attn_scan_gpu_variant;
+
+/* attn_scan (attn.h: same arguments, validation and results) on the GPU
+ * kernel of gv. Tensors, packs and outputs are CPU tensors:
+ *   EMU: run in place; opts->num_threads (> 0) OS threads run blocks.
+ *   CUDA: tensor and pack arguments are copied to the device, the outputs
+ *   computed there and copied back; the call returns when the kernel is done.
+ * Without a CUDA driver, CUDA fails with ATTN_ERR_UNSUPPORTED and
+ * "CUDA unavailable: ...". opts->qb_begin/qb_end are ignored. */
+attn_status attn_scan_gpu(const attn_scan_gpu_variant *gv, attn_gpu_device dev,
+                          const attn_arg *args, int32_t nargs, DLTensor *const *outputs,
+                          int32_t noutputs, const attn_launch_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,56 @@
+/* rt_scan_gpu_cuda.c - the CUDA half of attn_scan_gpu: the variant's PTX for
+ * the device, parameters and outputs copied to the device, the launch, the
+ * outputs copied back. */
+#include "attn_scan_gpu.h"
+#include "rt_launch_gpu.h"
+#include "rt_scan.h"
+
+/* The kernel gv->entry of gv's PTX for the current device, allowed smem bytes. */
+static attn_status rt_scan_gpu_kernel(const attn_scan_gpu_variant *gv, int32_t smem,
+                                      attn_cuda_kernel *k)
+{
+    attn_gpu_variant pick = {.var = gv->var};
+    for (int i = 0; i < ATTN_GPU_PTX_COUNT; i++)
+        pick.ptx[i] = gv->ptx[i];
+    const char *ptx;
+    attn_cuda_module *m;
+    attn_status s = rt_gpu_ptx(&pick, &ptx);
+    if (s == ATTN_OK)
+        s = attn_cuda_module_load(ptx, &m);
+    return s == ATTN_OK ? attn_cuda_kernel_get(m, gv->entry, smem, k) : s;
+}
+
+attn_status rt_scan_gpu_run_cuda(const attn_scan_gpu_variant *gv, attn_scan_gpu_args *a,
+                                 int32_t rows, int32_t smem, DLTensor *const *outputs, void *stream)
+{
+    attn_cuda_kernel k;
+    attn_status s = rt_scan_gpu_kernel(gv, smem, &k);
+    if (s != ATTN_OK)
+        return s;
+    rt_gpu_buffers b = {.n = 0};
+    attn_cuda_tensor *outs[ATTN_MAX_SCAN_OUTPUTS] = {0};
+    for (int32_t o = 0; o < a->io.noutputs && s == ATTN_OK; o++) {
+        if ((s = attn_cuda_tensor_upload(outputs[o], &outs[o])) != ATTN_OK)
+            break;
+        attn_tensor_arg *t = &a->io.outputs[o];
+        t->data = rt_data(&outs[o]->t);
+        for (int32_t ax = 0; ax < t->ndim; ax++)
+            t->stride[ax] = rt_stride(&outs[o]->t, ax);
+    }
+    if (s == ATTN_OK)
+        s = rt_gpu_params_to_device(gv->var, &a->ctx, &b);
+    if (s == ATTN_OK) {
+        const uint32_t grid[3] = {(uint32_t)rows, 1, 1}, block[3] = {ATTN_SCAN_GPU_THREADS, 1, 1};
+        void *params[] = {a};
+        s = attn_cuda_launch(&k, grid, block, params, stream);
+    }
+    /* The buffers are freed below: wait for the kernel. */
+    attn_status sync = attn_cuda_synchronize(stream);
+    s = s != ATTN_OK ? s : sync;
+    for (int32_t o = 0; o < a->io.noutputs && s == ATTN_OK; o++)
+        s = attn_cuda_tensor_download(&outs[o]->t, outputs[o]);
+    for (int32_t o = 0; o < a->io.noutputs; o++)
+        attn_cuda_tensor_free(outs[o]);
+    rt_gpu_buffers_free(&b);
+    return s;
+}
