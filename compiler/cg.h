@@ -58,8 +58,19 @@ LLVMModuleRef cg_template_load(LLVMContextRef ctx, const char *name, CgTarget t,
  * from CG_TEMPLATE_GPU_EMU on the x86 target (cg_jit_create). */
 const char *cg_attention_template(CgTarget t);
 #define CG_TEMPLATE_GPU_EMU "attn_fwd_gpu_emu"
-/* The template every scan is instantiated from (x86; kernels/scan_cpu.c). */
+/* The GPU BlockMask builder alone for the emulator (kernels/blockmask_gpu.c;
+ * also a part of CG_TEMPLATE_GPU_EMU): a quick JIT for its tests. */
+#define CG_TEMPLATE_BM_GPU_EMU "blockmask_gpu_emu"
+/* The templates scans are instantiated from: the CPU one (x86;
+ * kernels/scan_cpu.c), the GPU one (sm targets; kernels/scan_gpu.c) and the
+ * GPU one for the SIMT emulator (x86). */
 #define CG_TEMPLATE_SCAN_CPU "scan_cpu"
+#define CG_TEMPLATE_SCAN_GPU "scan_gpu"
+#define CG_TEMPLATE_SCAN_GPU_EMU "scan_gpu_emu"
+/* The scan template for target t when attention variants use `tmpl`: the GPU
+ * one on sm targets, the emulated GPU one when tmpl is CG_TEMPLATE_GPU_EMU or
+ * CG_TEMPLATE_SCAN_GPU_EMU, else the CPU one. */
+const char *cg_scan_template(CgTarget t, const char *tmpl);
 
 /* cg_link.c */
 /* Builds the module of attention variants decls[0..n) instantiated from
@@ -100,8 +111,9 @@ int cg_gpu_specs(const CgGpuSpec **out);
  * A variant V's kernel is V_<entry>, in PTX and in the emu JIT. */
 const char *cg_gpu_entry(Arena *arena, const CgGpuSpec *s);
 /* The PTX text (NUL-terminated, in `arena`) of the GPU attention kernels of
- * decls[0..n) for sm target t: every specialisation of every variant, hooks
- * inlined, nothing else visible. NULL + err on failure. */
+ * decls[0..n) for sm target t: every specialisation of every variant and
+ * its GPU BlockMask builder (V_attn_bm_gpu_*, kernels/blockmask_gpu.c),
+ * hooks inlined, nothing else visible. NULL + err on failure. */
 const char *cg_gpu_ptx(Arena *arena, Decl *const *decls, int n, CgTarget t, char *err);
 
 /* cg_jit.c: in-process compilation for the host CPU (attnc run --device cpu),

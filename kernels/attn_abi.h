@@ -133,7 +133,7 @@ void attn_fwd_cpu(const attn_fwd_args *args, const attn_ctx *ctx, int32_t b, int
  * (query tile of ATTN_GPU_BLOCK_Q rows, h, b): grid (ceil(Q / ATTN_GPU_BLOCK_Q),
  * H, B), dynamic shared memory ATTN_GPU_SMEM_BYTES(D, DV). Tensors as for the
  * CPU kernel, all f16 or all bf16 (per specialisation: -DATTN_DTYPE_BF16),
- * D and DV multiples of 64 (-DATTN_HEAD_DIM, -DATTN_HEAD_DIM_V). Device
+ * D and DV multiples of 32 (-DATTN_HEAD_DIM, -DATTN_HEAD_DIM_V). Device
  * pointers 16-byte aligned and q/k/v/out strides multiples of 8 elements
  * (cp.async moves 16 bytes). ctx.params must be readable by the device. */
 typedef struct attn_fwd_gpu_args {
@@ -151,9 +151,10 @@ typedef struct attn_fwd_gpu_args {
 #define ATTN_GPU_SCALE_ON_DEVICE __builtin_nanf("")
 
 #define ATTN_GPU_BLOCK_Q 64
-/* Keys per K/V tile: 64, or 32 when D or DV exceeds 64 (keeps the kernel in
- * 255 registers without spills at D = 128). */
-#define ATTN_GPU_BLOCK_KV(d, dv) ((d) > 64 || (dv) > 64 ? 32 : 64)
+/* Keys per K/V tile: 64; 32 when D or DV exceeds 64 (keeps the kernel in
+ * 255 registers without spills at D = 128); 16 when D or DV exceeds 192
+ * (no spills at D = DV = 256, where Q is not held in registers either). */
+#define ATTN_GPU_BLOCK_KV(d, dv) ((d) > 192 || (dv) > 192 ? 16 : (d) > 64 || (dv) > 64 ? 32 : 64)
 #define ATTN_GPU_THREADS 128
 /* Q tile plus double-buffered K and V tiles, 2-byte elements. */
 #define ATTN_GPU_SMEM_BYTES(d, dv) \
@@ -188,5 +189,61 @@ int64_t attn_scan_scratch(const attn_ctx *ctx);
 /* Rows [row_begin, row_end); scratch holds attn_scan_scratch(ctx) floats. */
 void attn_scan_cpu(const attn_ctx *ctx, const attn_scan_io *io, float *scratch, int64_t row_begin,
                    int64_t row_end);
+
+/* ---- GPU scans (kernels/scan_gpu.c, compiler/lower_scan_gpu.c) ----------
+ * One CTA of ATTN_SCAN_GPU_THREADS threads per row (grid x = the rows),
+ * walking t in chunks of ATTN_SCAN_GPU_THREADS * ATTN_SCAN_GPU_ITEMS
+ * positions, ATTN_SCAN_GPU_ITEMS consecutive ones per thread. Per chunk and
+ * state lane the elements (a, c, reset) of h -> reset ? c : a * h + c are
+ * scanned in registers (per thread), with warp shuffles (per warp) and
+ * through shared memory (across warps), then applied to the lane's value
+ * carried from the previous chunk (dynamic shared memory, attn_scan_gpu_smem
+ * bytes). h never reaches global memory: each position's h goes straight
+ * into the output sums that read it. ctx.params must be device-readable. */
+#define ATTN_SCAN_GPU_THREADS 64
+#define ATTN_SCAN_GPU_ITEMS 4
+/* Sums over lanes plus lane-less states that outputs read, per position. */
+#define ATTN_SCAN_GPU_MAX_VALS 8
+/* f32 lets that read no lane, evaluated once per position (the rest are
+ * evaluated where used). */
+#define ATTN_SCAN_GPU_MAX_LETS 8
+
+typedef struct attn_scan_gpu_args {
+    attn_ctx ctx;
+    attn_scan_io io;
+} attn_scan_gpu_args;
+
+/* Hooks generated per scan variant for the GPU template (lower_scan_gpu.c).
+ * States are numbered 0 .. nstates-1, the lanes of state s 0 .. lanes(s)-1
+ * (its lane indices in C order); row as in attn_scan_hook_row. */
+int64_t attn_scan_gpu_hook_rows(const attn_ctx *ctx);    /* as attn_scan_hook_rows */
+int32_t attn_scan_gpu_hook_length(const attn_ctx *ctx);  /* the scanned extent */
+int32_t attn_scan_gpu_hook_nstates(void);
+int32_t attn_scan_gpu_hook_lanes(const attn_ctx *ctx, int32_t s);
+/* h of (row, s, lane) before t = 0: the state's init expression at t = 0. */
+float attn_scan_gpu_hook_init(const attn_ctx *ctx, int64_t row, int32_t s, int32_t lane);
+/* lets[] := the values at (row, t) of the lets evaluated once per position;
+ * the hooks below that take `lets` read them from there. */
+void attn_scan_gpu_hook_lets(const attn_ctx *ctx, int64_t row, int32_t t, float *lets);
+/* The step of (row, s, lane) at t: returns a and sets *c, *reset so that
+ * h_t = *reset ? *c : a * h_(t-1) + *c (a reset folds the init into *c). */
+float attn_scan_gpu_hook_coef(const attn_ctx *ctx, int64_t row, int32_t s, int32_t lane,
+                              int32_t t, const float *lets, float *c, int32_t *reset);
+/* vals[] := the identities of the output sums that read states. */
+void attn_scan_gpu_hook_vals_init(float *vals);
+/* Adds lane `lane` of state s, whose value at t is h, to vals[] (the sums
+ * reading s; a lane-less state's value is stored). */
+void attn_scan_gpu_hook_terms(const attn_ctx *ctx, int64_t row, int32_t s, int32_t lane,
+                              int32_t t, const float *lets, float h, float *vals);
+/* Writes every output at (row, t) from vals[]. */
+void attn_scan_gpu_hook_output(const attn_ctx *ctx, const attn_scan_io *io, int64_t row,
+                               int32_t t, const float *lets, const float *vals);
+
+/* GPU scan entries (kernels/scan_gpu.c), exported as <variant>_<entry>: the
+ * kernel attn_scan_gpu(attn_scan_gpu_args) and, in the emulator's build
+ * only, host functions giving a launch's rows (its grid) and dynamic shared
+ * memory in bytes. */
+int64_t attn_scan_gpu_rows(const attn_ctx *ctx);
+int64_t attn_scan_gpu_smem(const attn_ctx *ctx);
 
 #endif

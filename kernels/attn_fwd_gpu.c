@@ -5,10 +5,12 @@
  * One CTA per (query tile of BQ = 64 rows, h, b); 4 warps, warp w owns query
  * rows [16w, 16w + 16) of the tile, as the M dimension of its mma tiles:
  *   - the Q tile is copied to shared memory once and kept in registers as mma
- *     A fragments (ldmatrix);
- *   - the key tiles (BKV = 64 keys, 32 beyond D = 64) of the block's visible
- *     ranges (attn_hook_kv_ranges) stream through double-buffered shared
- *     memory with cp.async: tile t+1 is in flight while tile t is used;
+ *     A fragments (ldmatrix), or at D = DV = 256 reloaded per k16 step
+ *     (Q_IN_REGS);
+ *   - the key tiles (BKV = 64 keys, 32 beyond D = 64, 16 beyond 192) of the
+ *     block's visible ranges (attn_hook_kv_ranges) stream through
+ *     double-buffered shared memory with cp.async: tile t+1 is in flight
+ *     while tile t is used;
  *   - S = Q K^T (f32 accumulators), scale, attn_hook_score and the mask per
  *     element of the accumulator fragment (its (q, kv) follow from the
  *     fragment layout); the mask only on tiles of partial ranges or ragged
@@ -18,8 +20,14 @@
  *     tiles is the A layout of one k16 step) and O += P V (V via ldmatrix.trans);
  *   - O / l is written, lse = ln(sum exp); rows with no visible key get
  *     out = 0, lse = -inf.
- * Shared tiles are swizzled: the 16-byte chunk c of row r is stored at chunk
- * c ^ (r % 8), so the 8 row addresses of an ldmatrix hit distinct banks.
+ * Shared tiles are swizzled so that the 8 row addresses of an ldmatrix (8
+ * consecutive rows, one 16-byte chunk each) hit distinct banks: the chunk c
+ * of row r is stored at chunk c ^ (r % 8) in tiles whose width is a multiple
+ * of 64 elements (128-byte rows), and at c ^ ((r / 2) % 4) in the others
+ * (widths of 32 mod 64 elements, e.g. D = 32 or 96: rows r and r + 1 start
+ * in opposite halves of the 128-byte bank window). The XOR stays within an
+ * aligned group of 8 (or 4) chunks, inside the row. The cp.async stores of
+ * 8 consecutive chunks cover whole groups, so they are conflict-free too.
  *
  * Specialisation (compile-time): ATTN_HEAD_DIM (D), ATTN_HEAD_DIM_V (DV,
  * default D), ATTN_DTYPE_BF16 (else f16), ATTN_GPU_ENTRY (entry name). */
@@ -42,10 +50,15 @@
 #define BKV ATTN_GPU_BLOCK_KV(D, DV)
 #define NT_S (BKV / 8)   /* n8 tiles of S per warp */
 #define NT_O (DV / 8)    /* n8 tiles of O per warp */
+/* The Q fragments (D / 4 registers) stay in registers across key tiles
+ * while they and the O accumulators (DV / 2) take at most 128 of the 255
+ * registers; beyond (D = DV = 256) each k16 step reloads its fragment from
+ * the shared Q tile, as FlashAttention-2 does, to limit spills. */
+#define Q_IN_REGS (D / 4 + DV / 2 <= 128)
 #define LOG2E 1.4426950408889634f
 #define LN2 0.6931471805599453f
 
-_Static_assert(D % 64 == 0 && DV % 64 == 0, "head dims must be multiples of 64");
+_Static_assert(D % 32 == 0 && DV % 32 == 0, "head dims must be multiples of 32");
 _Static_assert(BQ == 16 * (ATTN_GPU_THREADS / 32), "one m16 tile per warp");
 
 #ifdef ATTN_DTYPE_BF16
@@ -58,17 +71,25 @@ _Static_assert(BQ == 16 * (ATTN_GPU_THREADS / 32), "one m16 tile per warp");
 
 typedef uint16_t elem; /* f16 or bf16 bits */
 
+/* The chunk XOR of row r in a swizzled tile of width w (a multiple of 32;
+ * see the top of the file). Period 8 in r. */
+static inline int attn_gpu_swz_key(int r, int w) { return w % 64 == 0 ? r & 7 : (r >> 1) & 3; }
+
 /* Element offset of chunk c (8 elements) of row r in a swizzled tile of width w. */
-static inline int attn_gpu_swz(int r, int c, int w) { return r * w + ((c ^ (r & 7)) << 3); }
+static inline int attn_gpu_swz(int r, int c, int w)
+{
+    return r * w + ((c ^ attn_gpu_swz_key(r, w)) << 3);
+}
 
 /* ldmatrix addressing of a swizzled tile of width w for a lane that reads row
- * R + lr, chunk C + lc (R % 8 == 0, C even): as (C + lc) ^ (lr % 8) only
- * changes the low 3 bits of C, the offset is off[(C % 8) / 2] + R * w +
- * (C / 8) * 64 with four per-lane values off[], the rest compile-time. */
+ * R + lr, chunk C + lc (R % 8 == 0, C even): as the key of R + lr is that of
+ * lr and (C + lc) ^ key only changes the low 3 bits of C, the offset is
+ * off[(C % 8) / 2] + R * w + (C / 8) * 64 with four per-lane values off[],
+ * the rest compile-time. */
 static inline void attn_gpu_lds_init(int off[4], int lr, int lc, int w)
 {
     for (int i = 0; i < 4; i++)
-        off[i] = lr * w + (((2 * i) ^ lc ^ (lr & 7)) << 3);
+        off[i] = lr * w + (((2 * i) ^ lc ^ attn_gpu_swz_key(lr, w)) << 3);
 }
 static inline int attn_gpu_lds_at(const int off[4], int R, int C, int w)
 {
@@ -146,7 +167,7 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
     float o[NT_O][4] = {{0}};
     float m[2] = {-__builtin_inff(), -__builtin_inff()}; /* running max (log2 units) */
     float l[2] = {0, 0};                                  /* this lane's partial sums */
-    uint32_t qa[D / 16][4];
+    uint32_t qa[Q_IN_REGS ? D / 16 : 1][4];
     int q_off[4], k_off[4], v_off[4]; /* this lane's ldmatrix rows (attn_gpu_lds_init) */
     attn_gpu_lds_init(q_off, lane % 16, lane / 16, D);
     attn_gpu_lds_init(k_off, (lane / 16) * 8 + lane % 8, (lane / 8) % 2, D);
@@ -178,7 +199,7 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
         }
         dev_syncthreads(); /* tile t (and at t = 0 the Q tile) is visible to all */
 
-        if (t == 0) {
+        if (Q_IN_REGS && t == 0) {
 DEV_UNROLL
             for (int kk = 0; kk < D / 16; kk++)
                 dev_ldmatrix_x4(qa[kk], sq + attn_gpu_lds_at(q_off, warp * 16, 2 * kk, D));
@@ -189,14 +210,18 @@ DEV_UNROLL
         const elem *skb = sk + buf * BKV * D;
         float s[NT_S][4] = {{0}};
 DEV_UNROLL
-        for (int kk = 0; kk < D / 16; kk++)
+        for (int kk = 0; kk < D / 16; kk++) {
+            const int qk = Q_IN_REGS ? kk : 0;
+            if (!Q_IN_REGS)
+                dev_ldmatrix_x4(qa[0], sq + attn_gpu_lds_at(q_off, warp * 16, 2 * kk, D));
 DEV_UNROLL
             for (int np = 0; np < NT_S / 2; np++) {
                 uint32_t kb[4];
                 dev_ldmatrix_x4(kb, skb + attn_gpu_lds_at(k_off, np * 16, 2 * kk, D));
-                attn_gpu_mma(s[2 * np], qa[kk], kb);
-                attn_gpu_mma(s[2 * np + 1], qa[kk], kb + 2);
+                attn_gpu_mma(s[2 * np], qa[qk], kb);
+                attn_gpu_mma(s[2 * np + 1], qa[qk], kb + 2);
             }
+        }
 
         /* Scale, score hook and mask per element; element e of n8 tile j is
          * (row0 + 8 * (e / 2), kv0 + 8j + 2tq + e % 2). Log2 units after. */

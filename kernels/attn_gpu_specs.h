@@ -6,8 +6,9 @@
  *     attn_fwd_gpu_<f16|bf16>_d<D>          when DV == D,
  *     attn_fwd_gpu_<f16|bf16>_d<D>_dv<DV>   otherwise,
  * prefixed by `<variant>_` in attnc's output. The template needs D and DV
- * multiples of 64; every line here assembles without register spills for
- * sm_80 and sm_90a (tests/gpu, gpu.ptxas). Keep one spec per line. */
+ * multiples of 32; every line with D, DV <= 128 assembles without register
+ * spills for sm_80 and sm_90a (tests/gpu, gpu.ptxas logs the others). Keep
+ * one spec per line. */
 #ifndef ATTN_GPU_SPECS_H
 #define ATTN_GPU_SPECS_H
 
@@ -21,6 +22,12 @@
     ATTN_GPU_SPEC(F16, 128, 64)       \
     ATTN_GPU_SPEC(BF16, 128, 64)      \
     ATTN_GPU_SPEC(F16, 192, 128)      \
-    ATTN_GPU_SPEC(BF16, 192, 128)
+    ATTN_GPU_SPEC(BF16, 192, 128)     \
+    ATTN_GPU_SPEC(F16, 32, 32)        \
+    ATTN_GPU_SPEC(BF16, 32, 32)       \
+    ATTN_GPU_SPEC(F16, 96, 96)        \
+    ATTN_GPU_SPEC(BF16, 96, 96)       \
+    ATTN_GPU_SPEC(F16, 256, 256)      \
+    ATTN_GPU_SPEC(BF16, 256, 256)
 
 #endif

@@ -2,9 +2,10 @@
  * emulated-GPU path (template attn_fwd_gpu_emu, JIT, hooks inlined) and run
  * by the SIMT emulator against the reference interpreter, at small shapes
  * that rotate per variant over ragged lengths, GQA, both dtypes and several
- * specialisations.
+ * specialisations. With --head-dims the shapes are those of the head dims
+ * 32, 96 and 256 instead.
  *
- * usage: test_gpu_emu FILE.attn [VARIANT.PARAM=VALUE]...
+ * usage: test_gpu_emu [--head-dims] FILE.attn [VARIANT.PARAM=VALUE]...
  * Scalars without a literal default must be set. Exit 0 when all agree. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,14 @@ static const GpuShape gpu_shapes[] = {
     {ATTN_F16, 1, 1, 1, 300, 300, 64, 64},   {ATTN_BF16, 1, 1, 1, 200, 33, 128, 128},
     {ATTN_F16, 2, 1, 1, 65, 65, 128, 64},    {ATTN_BF16, 1, 2, 1, 1, 64, 192, 128},
 };
-enum { GPU_NSHAPES = sizeof gpu_shapes / sizeof gpu_shapes[0], GPU_CASES_PER_VARIANT = 3 };
+/* --head-dims: each (dtype, D) of the specialisations D = DV in {32, 96,
+ * 256}, smaller at D = 256 (the emulator's cost grows with D). */
+static const GpuShape gpu_head_dim_shapes[] = {
+    {ATTN_BF16, 1, 4, 2, 77, 140, 32, 32},  {ATTN_F16, 1, 2, 1, 90, 61, 96, 96},
+    {ATTN_F16, 1, 2, 2, 33, 100, 256, 256}, {ATTN_F16, 2, 1, 1, 130, 70, 32, 32},
+    {ATTN_BF16, 1, 4, 1, 65, 65, 96, 96},   {ATTN_BF16, 1, 2, 1, 50, 40, 256, 256},
+};
+enum { GPU_CASES_PER_VARIANT = 3 };
 
 /* Runs one case of variant d on the emulated kernel; true when it matches. */
 static bool gpu_run_case(Compilation *c, CgJit *jit, const Decl *d, const GpuShape *shape,
@@ -71,10 +79,16 @@ static bool gpu_run_case(Compilation *c, CgJit *jit, const Decl *d, const GpuSha
 
 int main(int argc, char **argv)
 {
+    const bool head_dims = argc > 1 && strcmp(argv[1], "--head-dims") == 0;
+    argc -= head_dims;
+    argv += head_dims;
     if (argc < 2) {
-        fprintf(stderr, "usage: test_gpu_emu FILE.attn [VARIANT.PARAM=VALUE]...\n");
+        fprintf(stderr, "usage: test_gpu_emu [--head-dims] FILE.attn [VARIANT.PARAM=VALUE]...\n");
         return 2;
     }
+    const GpuShape *shapes = head_dims ? gpu_head_dim_shapes : gpu_shapes;
+    const int nshapes = head_dims ? (int)(sizeof gpu_head_dim_shapes / sizeof *shapes)
+                                  : (int)(sizeof gpu_shapes / sizeof *shapes);
     Compilation c;
     compilation_init(&c, stderr);
     int nsettings = argc - 2, failures = 0;
@@ -92,7 +106,7 @@ int main(int argc, char **argv)
     }
     for (int i = 0; jit && i < decls.len; i++)
         for (int j = 0; j < GPU_CASES_PER_VARIANT; j++) {
-            const GpuShape *s = &gpu_shapes[(i * GPU_CASES_PER_VARIANT + j) % GPU_NSHAPES];
+            const GpuShape *s = &shapes[(i * GPU_CASES_PER_VARIANT + j) % nshapes];
             failures += !gpu_run_case(&c, jit, decls.items[i], s, settings, nsettings, 77u * i + j);
         }
     cg_jit_free(jit);

@@ -62,13 +62,13 @@ static int fwd_variant(Compilation *c, const Decl *d, const attn_gpu_variant *gv
         else
             failures += !gpu_launch_check(&c->arena, gv, ATTN_GPU_EMU, false, &gc, what);
     }
-    if (i == 0 && !no_cuda) { /* D = 32 has no specialisation */
-        GpuShape s = gpu_case_fit(d, &(GpuShape){ATTN_F16, 1, 1, 1, 4, 4, 32, 32});
+    if (i == 0 && !no_cuda) { /* D = 48 has no specialisation */
+        GpuShape s = gpu_case_fit(d, &(GpuShape){ATTN_F16, 1, 1, 1, 4, 4, 48, 48});
         GpuCase gc;
         failures += !gpu_case_build(&c->arena, d, &s, settings, nsettings, 5, &gc) ||
                     !fwd_expect_failure(&c->arena, gv, ATTN_GPU_EMU, &gc, ATTN_ERR_UNSUPPORTED,
                                         arena_printf(&c->arena, "%s: no GPU kernel for f16 with "
-                                                     "D = 32, DV = 32", d->name),
+                                                     "D = 48, DV = 48", d->name),
                                         gpu_case_what(&c->arena, d, &s));
     }
     return failures;

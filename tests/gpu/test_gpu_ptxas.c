@@ -1,8 +1,9 @@
 /* test_gpu_ptxas.c - the PTX attnc emits for every attention variant of
- * FILE.attn (every specialisation of the GPU template) assembles with ptxas
- * for ARCH (sm_80 or sm_90a). Logs registers, stack frame, spills and the dynamic
- * shared memory of every kernel; a spill in a kernel with D, DV <= 128
- * fails. Exits 77 (skipped) when PTXAS is empty.
+ * FILE.attn (every specialisation of the GPU template) and every scan (the
+ * GPU scan template) assembles with ptxas for ARCH (sm_80 or sm_90a). Logs
+ * registers, stack frame, spills and the dynamic shared memory of every
+ * attention kernel (a scan's depends on its lanes); a spill in a scan kernel
+ * or an attention kernel with D, DV <= 128 fails. Exits 77 (skipped) when PTXAS is empty.
  * usage: test_gpu_ptxas PTXAS WORKDIR ARCH FILE.attn */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +35,11 @@ static int ptxas_report(FILE *f, const char *arch)
                 sscanf(dp, "_d%d_dv%d", &d, &dv);
             dv = dv ? dv : d;
             bool fail = (stores || loads) && d <= 128 && dv <= 128;
-            printf("%s %s: %d registers, %d bytes stack, %d/%d bytes spill stores/loads, "
-                   "%d bytes dynamic shared memory%s\n", arch, entry, regs, frame, stores, loads,
-                   d ? ATTN_GPU_SMEM_BYTES(d, dv) : 0, fail ? "  <-- FAIL: spills" : "");
+            char smem[64] = ""; /* a scan's depends on its lanes */
+            if (d)
+                snprintf(smem, sizeof smem, ", %d bytes dynamic shared memory", ATTN_GPU_SMEM_BYTES(d, dv));
+            printf("%s %s: %d registers, %d bytes stack, %d/%d bytes spill stores/loads%s%s\n", arch,
+                   entry, regs, frame, stores, loads, smem, fail ? "  <-- FAIL: spills" : "");
             bad += fail;
             frame = stores = loads = 0;
         }
@@ -58,7 +61,7 @@ int main(int argc, char **argv)
     Module *m = compile_file(&c, argv[4]);
     PtrVec decls = {0};
     for (int i = 0; m && !c.diags.errors && i < m->ndecls; i++)
-        if (m->decls[i]->kind == DECL_ATTENTION)
+        if (m->decls[i]->kind == DECL_ATTENTION || m->decls[i]->kind == DECL_SCAN)
             ptrvec_push(&c.arena, &decls, m->decls[i]);
     int failures = decls.len ? 0 : 1;
     if (!failures) {
