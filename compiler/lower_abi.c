@@ -79,6 +79,23 @@ LLVMValueRef lower_param_scalar(Lower *L, LLVMValueRef slot, ScalarKind sk)
     return v;
 }
 
+void lower_mark_invariant(Lower *L, LLVMValueRef fn)
+{
+    unsigned kind = LLVMGetMDKindIDInContext(L->ctx, "invariant.load", 14);
+    LLVMValueRef empty = LLVMMetadataAsValue(L->ctx, LLVMMDNodeInContext2(L->ctx, NULL, 0));
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
+            if (LLVMGetInstructionOpcode(i) != LLVMLoad)
+                continue;
+            LLVMValueRef p = LLVMGetOperand(i, 0);
+            if (!LLVMIsAGetElementPtrInst(p))
+                continue;
+            LLVMTypeRef ty = LLVMGetGEPSourceElementType(p);
+            if (ty == L->t.ctx || ty == L->t.tensor || ty == L->t.pack)
+                LLVMSetMetadata(i, kind, empty);
+        }
+}
+
 void lower_module_begin(Lower *L, const char *name, const char *triple, const char *data_layout)
 {
     L->mod = LLVMModuleCreateWithNameInContext(name, L->ctx);

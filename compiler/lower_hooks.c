@@ -111,6 +111,9 @@ LLVMModuleRef lower_attention(LLVMContextRef ctx, Arena *arena, const Decl *d,
     lower_score_hook(&L);
     lower_mask_hook(&L);
     lower_kv_ranges_hook(&L);
+    for (LLVMValueRef f = LLVMGetFirstFunction(L.mod); f; f = LLVMGetNextFunction(f))
+        if (!LLVMIsDeclaration(f))
+            lower_mark_invariant(&L, f);
     LLVMDisposeBuilder(L.bld);
     if (L.failed) {
         LLVMDisposeModule(L.mod);

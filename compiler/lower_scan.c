@@ -232,23 +232,6 @@ void lower_scan_preload_outputs(LowerEnv *env)
     }
 }
 
-void lower_scan_mark_invariant(Lower *L, LLVMValueRef fn)
-{
-    unsigned kind = LLVMGetMDKindIDInContext(L->ctx, "invariant.load", 14);
-    LLVMValueRef empty = LLVMMetadataAsValue(L->ctx, LLVMMDNodeInContext2(L->ctx, NULL, 0));
-    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
-        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i)) {
-            if (LLVMGetInstructionOpcode(i) != LLVMLoad)
-                continue;
-            LLVMValueRef p = LLVMGetOperand(i, 0);
-            if (!LLVMIsAGetElementPtrInst(p))
-                continue;
-            LLVMTypeRef ty = LLVMGetGEPSourceElementType(p);
-            if (ty == L->t.ctx || ty == L->t.tensor || ty == L->t.pack)
-                LLVMSetMetadata(i, kind, empty);
-        }
-}
-
 void lower_scan_decode(LowerEnv *env, const int *ivars, int n, LLVMValueRef row)
 {
     Lower *L = env->L;
@@ -305,7 +288,7 @@ static void scan_row_hook(Lower *L, LowerScan *sc, const ScanShape *sh)
         scan_state_init(&env, s);
     lower_scan_chunk_walk(&env, LLVMBuildInBoundsGEP2(L->bld, L->t.f32, scratch, &off, 1, ""));
     LLVMBuildRetVoid(L->bld);
-    lower_scan_mark_invariant(L, sc->fn);
+    lower_mark_invariant(L, sc->fn);
 }
 
 /* i64 NAME(const attn_ctx *): the product of the extents of the ivars `per`

@@ -432,6 +432,6 @@ LLVMModuleRef lower_scan_gpu(LLVMContextRef ctx, Arena *arena, const Decl *d, co
     }
     for (LLVMValueRef f = LLVMGetFirstFunction(L.mod); f; f = LLVMGetNextFunction(f))
         if (!LLVMIsDeclaration(f))
-            lower_scan_mark_invariant(&L, f);
+            lower_mark_invariant(&L, f);
     return L.mod;
 }

@@ -104,10 +104,6 @@ void lower_scan_preload(LowerEnv *env);
 void lower_scan_preload_outputs(LowerEnv *env);
 /* Decodes the i64 `index` into ivars[0..n) (C order: the last varies fastest). */
 void lower_scan_decode(LowerEnv *env, const int *ivars, int n, LLVMValueRef index);
-/* Marks every read of an attn_abi.h descriptor (ctx, tensor and pack
- * arguments) in fn as invariant: they do not change during a launch, so LLVM
- * may hoist them out of the loops even past the stores to the outputs. */
-void lower_scan_mark_invariant(Lower *L, LLVMValueRef fn);
 /* Whether `reset h at p` (st) resets at the current t: t > 0 and
  * offsets[seg_of[t]] == t (i1); NULL after a failure. */
 LLVMValueRef lower_scan_reset_cond(LowerEnv *env, const Stmt *st);

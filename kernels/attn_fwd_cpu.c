@@ -20,8 +20,9 @@
  *
  * Memory is O(tile): the f32 buffers are stack arrays sized by D and DV
  * (the runtime bounds both by ATTN_CPU_MAX_HEAD_DIM). Keys outside every
- * range are never read; hooks are only called on real (b, h, q, kv), and the
- * score hook only on visible pairs, so generated hooks may index tensors
+ * range are never read; hooks are only called on real (b, h, q, kv) (the score
+ * hook also on masked-out pairs of partial tiles, its value then discarded), so
+ * generated hooks may index tensors
  * sized by Q and KV. Masked keys never contribute, not even a NaN of V.
  *
  * Plain C for clang-19 (bitcode, linked with the generated hooks and
@@ -115,7 +116,6 @@ static inline void cpu_qk_rows(float *S, const float *Qs, const float *Kt, int32
         CPU_UNROLL_FULL
         for (int c = 0; c < CPU_KV_VECS; c++)
             acc[r][c] = CPU_SPLAT(0.0f);
-    CPU_UNROLL_2
     for (int32_t d = 0; d < D; d++) {
         cpu_v16 k[CPU_KV_VECS];
         CPU_UNROLL_FULL
@@ -149,7 +149,6 @@ cpu_pv_chunk(float *O, const float *alpha, const float *P, const float *Vs, int3
         CPU_UNROLL_FULL
         for (int c = 0; c < nvec; c++)
             acc[r][c] = CPU_LOAD(O + (int64_t)r * DVP + c0 + c * CPU_VEC) * alpha[r];
-    CPU_UNROLL_2
     for (int32_t j = 0; j < n; j++) {
         cpu_v16 v[CPU_PV_VECS];
         CPU_UNROLL_FULL
@@ -232,36 +231,45 @@ static inline float cpu_softmax_row(float *s, int32_t n, int32_t full, float sca
                                     int32_t h, int32_t q, int32_t k0, const attn_ctx *ctx,
                                     cpu_row_state *st) {
     const float ninf = -__builtin_inff();
+    /* Branch-free, so that both loops vectorize once the hooks are inlined:
+     * a masked-out score is computed too, then discarded. */
     if (full) {
         for (int32_t j = 0; j < n; j++)
             s[j] = attn_hook_score(s[j] * scale, b, h, q, k0 + j, ctx) * CPU_LOG2E;
     } else {
-        for (int32_t j = 0; j < n; j++)
-            s[j] = attn_hook_mask(b, h, q, k0 + j, ctx)
-                       ? attn_hook_score(s[j] * scale, b, h, q, k0 + j, ctx) * CPU_LOG2E
-                       : ninf;
+        for (int32_t j = 0; j < n; j++) {
+            int32_t visible = attn_hook_mask(b, h, q, k0 + j, ctx);
+            float score = attn_hook_score(s[j] * scale, b, h, q, k0 + j, ctx) * CPU_LOG2E;
+            s[j] = visible ? score : ninf;
+        }
     }
     for (int32_t j = n; j < ATTN_CPU_BLOCK_KV; j++)
         s[j] = ninf;
-    /* lane-wise max and sum: plain element-wise loops that vectorize */
+    /* lane-wise max and sum: element-wise loops over one vector of lanes */
     float lane[CPU_VEC];
+    CPU_VECTORIZE
     for (int i = 0; i < CPU_VEC; i++)
         lane[i] = ninf;
-    for (int j0 = 0; j0 < ATTN_CPU_BLOCK_KV; j0 += CPU_VEC)
+    for (int j0 = 0; j0 < ATTN_CPU_BLOCK_KV; j0 += CPU_VEC) {
+        CPU_VECTORIZE
         for (int i = 0; i < CPU_VEC; i++)
             lane[i] = s[j0 + i] > lane[i] ? s[j0 + i] : lane[i];
+    }
     float mx = st->m;
     for (int i = 0; i < CPU_VEC; i++)
         mx = lane[i] > mx ? lane[i] : mx;
     float m_use = mx == ninf ? 0.0f : mx; /* all masked so far: 2^(-inf - 0) = 0 */
+    CPU_VECTORIZE
     for (int i = 0; i < CPU_VEC; i++)
         lane[i] = 0.0f;
-    for (int j0 = 0; j0 < ATTN_CPU_BLOCK_KV; j0 += CPU_VEC)
+    for (int j0 = 0; j0 < ATTN_CPU_BLOCK_KV; j0 += CPU_VEC) {
+        CPU_VECTORIZE
         for (int i = 0; i < CPU_VEC; i++) {
             float p = cpu_exp2(s[j0 + i] - m_use);
             s[j0 + i] = p;
             lane[i] += p;
         }
+    }
     float sum = 0.0f;
     for (int i = 0; i < CPU_VEC; i++)
         sum += lane[i];

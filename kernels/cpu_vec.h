@@ -35,17 +35,17 @@ typedef float cpu_v16u __attribute__((vector_size(64), aligned(4)));
         a = lo_;                                                                         \
         b = hi_;                                                                         \
     } while (0)
-/* Loop unrolling of register-blocked code, fixed in the source rather than
- * left to the cost model of the build's generic x86-64 target, which would
- * keep small vector arrays in memory and not unroll the d / j loops as O3
- * for a modern host CPU does (the x86 templates are optimized at build time:
- * cmake/AttnKernels.cmake, CG_FIXED_SECTION in compiler/cg.h). */
+/* Unrolling and vectorization of register-blocked and lane-wise code, fixed
+ * in the source rather than left to the cost model of the build's generic
+ * x86-64 target (the x86 templates are optimized at build time:
+ * cmake/AttnKernels.cmake, CG_FIXED_SECTION in compiler/cg.h), which would
+ * keep small vector arrays in memory and vectorize 4 lanes at a time. */
 #ifdef __clang__
 #define CPU_UNROLL_FULL _Pragma("clang loop unroll(full)")
-#define CPU_UNROLL_2
+#define CPU_VECTORIZE _Pragma("clang loop vectorize(enable) vectorize_width(16)")
 #else
 #define CPU_UNROLL_FULL
-#define CPU_UNROLL_2
+#define CPU_VECTORIZE
 #endif
 
 #define CPU_LO8 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23
