@@ -41,8 +41,10 @@ void cg_header_descriptor(FILE *f, const attn_variant *v, bool hooks);
 /* Called after each attention variant's declarations in STEM.h. */
 typedef void (*CgHeaderExtra)(FILE *f, const char *prefix, const attn_variant *v);
 /* cg_header_write, with `include` (NULL: "attn.h") as the runtime header
- * STEM.h includes and `extra` (may be NULL) adding declarations per variant. */
+ * STEM.h includes, `stubs` whether it heads the GPU launch stubs STEM.c
+ * (its comment says what to link) and `extra` (may be NULL) adding
+ * declarations per variant. */
 bool cg_header_write_with(Arena *arena, Decl *const *decls, int n, const char *stem, const char *source,
-                          const char *include, CgHeaderExtra extra, char *err);
+                          const char *include, bool stubs, CgHeaderExtra extra, char *err);
 
 #endif

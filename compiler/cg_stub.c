@@ -167,6 +167,6 @@ bool cg_stub_write(Arena *arena, Decl *const *decls, int n, const CgTarget *targ
             return false;
         ptx[cg_stub_ptx_slot(targets[i])] = text;
     }
-    return cg_header_write_with(arena, decls, n, stem, source, "attn_gpu.h", cg_stub_declare, err) &&
+    return cg_header_write_with(arena, decls, n, stem, source, "attn_gpu.h", true, cg_stub_declare, err) &&
            cg_stub_write_c(arena, decls, n, ptx, stem, source, err);
 }
