@@ -54,9 +54,20 @@ static bool cg_fixed_closed(LLVMModuleRef m)
     return true;
 }
 
-/* Turns definition f into a declaration (external, as declarations must be). */
+/* Turns definition f into a declaration (external, as declarations must
+ * be), as Function::deleteBody does: values and blocks lose their uses
+ * (results become poison, terminators go) before anything is deleted. */
 static void cg_drop_body(LLVMValueRef f)
 {
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(f); bb; bb = LLVMGetNextBasicBlock(bb))
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+            if (LLVMGetTypeKind(LLVMTypeOf(i)) != LLVMVoidTypeKind)
+                LLVMReplaceAllUsesWith(i, LLVMGetPoison(LLVMTypeOf(i)));
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(f); bb; bb = LLVMGetNextBasicBlock(bb)) {
+        LLVMValueRef i;
+        while ((i = LLVMGetFirstInstruction(bb)))
+            LLVMInstructionEraseFromParent(i);
+    }
     LLVMBasicBlockRef bb;
     while ((bb = LLVMGetFirstBasicBlock(f)))
         LLVMDeleteBasicBlock(bb);
