@@ -20,10 +20,10 @@
  *
  * Memory is O(tile): the f32 buffers are stack arrays sized by D and DV
  * (the runtime bounds both by ATTN_CPU_MAX_HEAD_DIM). Keys outside every
- * range are never read; hooks are only called on real (b, h, q, kv) (the score
- * hook also on masked-out pairs of partial tiles, its value then discarded), so
- * generated hooks may index tensors
- * sized by Q and KV. Masked keys never contribute, not even a NaN of V.
+ * range are never read; hooks are only called on real (b, h, q, kv) (the
+ * score hook also on masked-out pairs of partial tiles, its value then
+ * discarded), so generated hooks may index tensors sized by Q and KV. Masked
+ * keys never contribute, not even a NaN of V.
  *
  * Plain C for clang-19 (bitcode, linked with the generated hooks and
  * optimized at O3) and gcc; SIMD through cpu_vec.h, no intrinsics. Host
@@ -77,8 +77,8 @@ static CPU_FIXED void cpu_rows_to_f32(float *dst, int64_t dst_stride, const void
 }
 
 /* Stores n f32 values, each times `mul`, as dtype at dst[off..]. */
-static CPU_FIXED void cpu_row_from_f32(void *dst, int64_t off, const float *src, float mul, int32_t n,
-                             int32_t dtype) {
+static CPU_FIXED void cpu_row_from_f32(void *dst, int64_t off, const float *src, float mul,
+                                       int32_t n, int32_t dtype) {
     if (dtype == ATTN_F32) {
         float *d = (float *)dst + off;
         for (int32_t i = 0; i < n; i++)
@@ -98,8 +98,8 @@ static CPU_FIXED void cpu_row_from_f32(void *dst, int64_t off, const float *src,
  * keep older values: columns j >= n give scores the softmax discards). Rows
  * are converted into Kr (BLOCK_KV x DP floats, DP = D rounded up to whole
  * vectors) and transposed in 16x16 blocks with vector shuffles. */
-static CPU_FIXED void cpu_load_kt(float *Kt, float *Kr, const attn_fwd_args *a, int64_t base, int32_t k0,
-                        int32_t n, int32_t D, int32_t DP) {
+static CPU_FIXED void cpu_load_kt(float *Kt, float *Kr, const attn_fwd_args *a, int64_t base,
+                                  int32_t k0, int32_t n, int32_t D, int32_t DP) {
     cpu_rows_to_f32(Kr, DP, a->k, base + k0 * a->k_stride[2], a->k_stride[2], n, D, a->dtype);
     for (int32_t j0 = 0; j0 < n; j0 += CPU_VEC)
         for (int32_t d0 = 0; d0 < DP; d0 += CPU_VEC)
