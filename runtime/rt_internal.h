@@ -59,6 +59,10 @@ void rt_bound_free(rt_bound *bound);
 
 typedef void (*rt_task_fn)(void *arg, int64_t item);
 
+/* Number of threads for a request of n: n when positive, else
+ * ATTN_NUM_THREADS when set to a positive number, else one per online CPU;
+ * at most RT_POOL_MAX_THREADS. */
+int32_t rt_pool_default_threads(int32_t n);
 /* The process-wide pool (created on first use); NULL with the error set
  * when it cannot be created. */
 attn_pool *rt_default_pool(void);

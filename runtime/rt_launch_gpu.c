@@ -26,7 +26,6 @@
  * are in rt_launch_gpu_cuda.c. */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "emu.h"
 #include "rt_launch_gpu.h"
@@ -61,10 +60,7 @@ void rt_gpu_fill_args(attn_fwd_gpu_args *a, const DLTensor *q, const DLTensor *k
     RT_FILL_QKVO(a, q, k, v, out, lse);
 }
 
-int32_t rt_gpu_emu_workers(int32_t num_threads) {
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    return num_threads > 0 ? num_threads : ncpu > 0 ? (int32_t)ncpu : 1;
-}
+int32_t rt_gpu_emu_workers(int32_t num_threads) { return rt_pool_default_threads(num_threads); }
 
 /* The emulated launch of kernel `kern` (host tensors). */
 static attn_status rt_gpu_run_emu(const attn_gpu_variant *gv, const attn_gpu_kernel *kern,

@@ -72,8 +72,7 @@ static void *rt_pool_worker(void *arg) {
     return NULL;
 }
 
-/* Number of workers to start for a request of n (<= 0: environment/CPUs). */
-static int32_t rt_pool_default_threads(int32_t n) {
+int32_t rt_pool_default_threads(int32_t n) {
     if (n <= 0) {
         const char *env = getenv("ATTN_NUM_THREADS");
         char *end = NULL;
