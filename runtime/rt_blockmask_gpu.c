@@ -110,7 +110,7 @@ attn_status attn_block_mask_build_gpu(const attn_gpu_variant *gv, attn_gpu_devic
     if (m && rt_bm_gpu_classify_blocks(&a) > 0 && a.nkvb > 0) {
         if (dev == ATTN_GPU_EMU) {
             rt_bm_gpu_tables(&a, m, m->kv_num_blocks);
-            s = rt_bm_gpu_run_emu(gv, &a, rt_gpu_emu_workers(o.num_threads));
+            s = rt_bm_gpu_run_emu(gv, &a, rt_pool_default_threads(o.num_threads));
         } else {
             s = rt_bm_gpu_run_cuda(gv, &a, m);
         }

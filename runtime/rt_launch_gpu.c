@@ -60,8 +60,6 @@ void rt_gpu_fill_args(attn_fwd_gpu_args *a, const DLTensor *q, const DLTensor *k
     RT_FILL_QKVO(a, q, k, v, out, lse);
 }
 
-int32_t rt_gpu_emu_workers(int32_t num_threads) { return rt_pool_default_threads(num_threads); }
-
 /* The emulated launch of kernel `kern` (host tensors). */
 static attn_status rt_gpu_run_emu(const attn_gpu_variant *gv, const attn_gpu_kernel *kern,
                                   attn_fwd_gpu_args *a, int32_t workers) {
@@ -147,7 +145,7 @@ static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device de
     if (dims[ATTN_DIM_B] > 0 && dims[ATTN_DIM_H] > 0 && dims[ATTN_DIM_Q] > 0) {
         if (dev == ATTN_GPU_EMU) {
             rt_gpu_fill_args(&a, q, k, v, out, lse);
-            s = rt_gpu_run_emu(gv, kern, &a, rt_gpu_emu_workers(opts->num_threads));
+            s = rt_gpu_run_emu(gv, kern, &a, rt_pool_default_threads(opts->num_threads));
         } else {
             s = rt_gpu_run_cuda(gv, kern, &a, t, on_device, opts->stream, timing);
         }

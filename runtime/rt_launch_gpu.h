@@ -10,10 +10,6 @@
 void rt_gpu_fill_args(attn_fwd_gpu_args *a, const DLTensor *q, const DLTensor *k,
                       const DLTensor *v, const DLTensor *out, const DLTensor *lse);
 
-/* OS threads for an emulated launch: as many as the CPU pool would use
- * (rt_pool_default_threads: num_threads, ATTN_NUM_THREADS or the CPUs). */
-int32_t rt_gpu_emu_workers(int32_t num_threads);
-
 /* A timed CUDA launch (attn_time_gpu): `warmup` launches, then `iters`
  * timed one by one; the median into *median_ms. */
 typedef struct rt_gpu_timing {

@@ -56,7 +56,7 @@ attn_status attn_scan_gpu(const attn_scan_gpu_variant *gv, attn_gpu_device dev,
         } else {
             emu_launch_cfg cfg = {.grid = {(int)rows, 1, 1}, .block = {ATTN_SCAN_GPU_THREADS, 1, 1},
                                   .smem_bytes = (size_t)smem,
-                                  .workers = rt_gpu_emu_workers(opts->num_threads)};
+                                  .workers = rt_pool_default_threads(opts->num_threads)};
             char err[256];
             if (emu_launch(gv->emu, &cfg, &a, err, sizeof err) != 0)
                 s = rt_fail(ATTN_ERR_INVALID_ARG, "%s: emulated scan kernel failed: %s",
