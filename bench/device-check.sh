@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # device-check.sh - the one-call GPU check, run from the repository root of
 # a copied tree on the GPU machine (H200; cmake/ctest, python3 with torch +
-# Triton; no LLVM, no network), in under 6 minutes (15 s + 110 s + 225 s):
+# Triton; no LLVM, no network), in under 6 minutes (15 s + 150 s + 200 s):
 #   1. nvidia-smi: the device, driver, clocks;
 #   2. the gpu-labelled tests: ctest --test-dir build-device -L gpu
 #      (cuda.basic: hand-written PTX, launch, shared memory opt-in, module
 #      cache, JIT log; gpu.cuda: the attnc-compiled variants of
 #      bench/variants.attn through attn_forward_gpu against the reference
-#      interpreter; cuda.unavailable: the message without a driver);
+#      interpreter; blockmask.gpu.cuda; cuda.unavailable: the message
+#      without a driver). Meanwhile, in the background, WARM_SHARDS
+#      processes of `flex_peer.py --warm` compile FlexAttention for every
+#      row, filling the on-disk Inductor/Triton caches (they use the GPU
+#      only for one call per row, and stop before the benchmark starts);
 #   3. bench/flex_peer.py: attnc (gpu_bench: attnc PTX through attn_time_gpu)
 #      vs FlexAttention (torch.compile) vs SDPA, bf16, B*S = 16k,
 #      H*D = 2048, D in {64, 128}, S in {1k, 4k, 16k}: ONE table.
@@ -15,17 +19,29 @@
 # Prebuilt on the dev machine by bench/device-prep.sh and carried
 # (git-ignored): build-device/ (bin/, ptx/, attn/, CTestTestfile.cmake). So,
 # from the session: bench/device-prep.sh here, then
-#   run(command="bench/device-check.sh", carry=["build-device"], timeout_s=420)
+#   run(command="bench/device-check.sh --log-dir $OUT", carry=["build-device"], timeout_s=420)
 #
-#   bench/device-check.sh [--dry-run]
+#   bench/device-check.sh [--dry-run] [--log-dir DIR]
 # --dry-run (any machine): checks the carried files, that the programs start
 # (exit 77 = skipped without a driver), that flex_peer.py compiles, and
 # prints what the GPU run would execute.
+# --log-dir DIR: full logs there (nvidia-smi.txt, ctest.log, warm.log,
+# bench.log, gpu_bench.txt); the console keeps the table.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dev=build-device
 dry=0
-[[ ${1:-} == --dry-run ]] && dry=1
+logs=$(mktemp -d)
+while (($#)); do
+  case $1 in
+    --dry-run) dry=1 ;;
+    --log-dir) logs=${2:?--log-dir needs a directory}; shift ;;
+    *) echo "usage: $0 [--dry-run] [--log-dir DIR]" >&2; exit 2 ;;
+  esac
+  shift
+done
+mkdir -p "$logs"
+warm_shards=${WARM_SHARDS:-6}
 
 say() { printf '\n== %s\n' "$*"; }
 # step SECONDS CMD...: runs CMD with a time limit (or prints it when dry).
@@ -70,22 +86,32 @@ if ((dry)); then
 fi
 
 say "device"
-step 15 nvidia-smi --query-gpu=name,driver_version,compute_cap,memory.total,clocks.max.sm \
-  --format=csv || echo "nvidia-smi failed: no GPU?"
+step 15 nvidia-smi --query-gpu=name,driver_version,compute_cap,memory.total,clocks.max.sm,clocks.sm,temperature.gpu,power.draw \
+  --format=csv 2>&1 | tee "$logs/nvidia-smi.txt" || echo "nvidia-smi failed: no GPU?"
 
-say "gpu tests"
+say "gpu tests (flex warm-up in the background: $warm_shards processes)"
 if ((missing)); then
   echo "skipped: carried files missing"
 else
-  step 110 ctest --test-dir $dev -L gpu --output-on-failure
+  warm_pids=()
+  if ((!dry)); then
+    for ((i = 0; i < warm_shards; i++)); do
+      TORCHINDUCTOR_COMPILE_THREADS=2 timeout --kill-after=5 150 \
+        python3 bench/flex_peer.py --warm "$i/$warm_shards" >>"$logs/warm.log" 2>&1 &
+      warm_pids+=($!)
+    done
+  fi
+  step 110 ctest --test-dir $dev -L gpu --output-on-failure 2>&1 | tee "$logs/ctest.log"
+  ((${#warm_pids[@]})) && wait "${warm_pids[@]}"
+  grep -c '^warm .*: [0-9.]* s$' "$logs/warm.log" 2>/dev/null | sed 's/$/ rows warmed/'
 fi
 
 say "benchmark (table at the end)"
 if ((missing)); then
   echo "skipped: carried files missing"
 else
-  step 225 python3 bench/flex_peer.py --bench $dev/bin/gpu_bench \
-    --ptx $dev/ptx/bench_variants --budget 205
+  step 200 python3 bench/flex_peer.py --bench $dev/bin/gpu_bench \
+    --ptx $dev/ptx/bench_variants --budget 185 --raw "$logs/gpu_bench.txt" 2>&1 | tee "$logs/bench.log"
 fi
 ((dry)) && say "dry run done"
 exit 0

@@ -19,9 +19,18 @@ that for causal; sliding_window and document count 4*B*H*D per visible
 (q, kv) pair. The same count is used for every column, so the ratio
 attnc/flex is a ratio of times.
 
-Usage: flex_peer.py --bench BIN --ptx STEM [--budget SECONDS]
+Extra attnc-only rows (no flex column: outside the grid above) time the
+other head dims, D in {32, 96, 256}, at S = 4096.
+
+Usage: flex_peer.py --bench BIN --ptx STEM [--budget SECONDS] [--raw FILE]
+       flex_peer.py --warm I/N      (compile flex for every N-th config from
+                                     the I-th and run it once: fills the
+                                     Inductor/Triton caches on disk, so that
+                                     N such processes in parallel shorten the
+                                     timed run's compilation)
        flex_peer.py --print-rows    (the attnc rows, as gpu_bench reads them)
-Prints ONE table at the end (also on SIGTERM, with what was measured).
+--raw FILE keeps gpu_bench's own output. Prints ONE table at the end (also
+on SIGTERM, with what was measured).
 """
 import argparse
 import random
@@ -88,7 +97,8 @@ def attnc_row(variant, D, S, B, H):
 
 
 def run_attnc(args, configs, timeout):
-    """{(variant, D, S): ms or reason} for all configs, one gpu_bench process."""
+    """{(variant, D, S): ms or reason} for all configs, one gpu_bench process
+    (its output also to args.raw when given)."""
     rows = {attnc_row(v, D, S, TOKENS // S, HIDDEN // D): (v, D, S) for v, D, S in configs}
     cmd = [args.bench, args.ptx]
     try:
@@ -100,6 +110,9 @@ def run_attnc(args, configs, timeout):
         out = out.decode() if isinstance(out, bytes) else out
     except OSError as e:
         return {c: "fail (%s)" % type(e).__name__ for c in rows.values()}
+    if args.raw:
+        with open(args.raw, "w") as f:
+            f.write("rc %s\n-- stdin\n%s\n-- stdout\n%s-- stderr\n%s" % (rc, "\n".join(rows), out, err))
     name = {ATTNC[v]: v for v in ATTNC}
     got = {}
     for line in out.splitlines():
@@ -150,17 +163,70 @@ def make_mods(torch, variant, S, H):
     return None, None
 
 
+def load_torch():
+    """(torch, F, flex, create_block_mask), flex compiled once; raises without torch or a GPU."""
+    import torch
+    import torch.nn.functional as F
+    from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+    if not torch.cuda.is_available():
+        raise RuntimeError("torch sees no CUDA device")
+    for name in ("cache_size_limit", "recompile_limit", "accumulated_cache_size_limit"):
+        if hasattr(torch._dynamo.config, name):
+            setattr(torch._dynamo.config, name, 1024)
+    return torch, F, torch.compile(flex_attention, dynamic=False), create_block_mask
+
+
+def flex_call(peer, v, S, H, q, k, w):
+    """A no-argument call of compiled flex_attention for variant v on q, k, w."""
+    torch, _, flex, create_block_mask = peer
+    score_mod, mask_mod = make_mods(torch, v, S, H)
+    bm = create_block_mask(mask_mod, None, None, S, S, device="cuda") if mask_mod else None
+    return lambda: flex(q, k, w, score_mod=score_mod, block_mask=bm)
+
+
+def random_qkv(torch, D, S):
+    """Fresh bf16 q, k, v [B, H, S, D] of the grid (B*S = TOKENS, H*D = HIDDEN)."""
+    B, H = TOKENS // S, HIDDEN // D
+    return (torch.randn(B, H, S, D, device="cuda", dtype=torch.bfloat16) for _ in range(3))
+
+
+def warm(shard, configs):
+    """--warm I/N: compiles and runs flex once for configs[I::N]; 1 without torch or a GPU."""
+    i, n = map(int, shard.split("/"))
+    try:
+        peer = load_torch()
+    except Exception as e:
+        print("warm: torch unavailable: %s" % e, flush=True)
+        return 1
+    for v, D, S in configs[i::n]:
+        t = time.time()
+        try:
+            q, k, w = random_qkv(peer[0], D, S)
+            flex_call(peer, v, S, HIDDEN // D, q, k, w)()
+            peer[0].cuda.synchronize()
+            print("warm %s D=%d S=%d: %.1f s" % (v, D, S, time.time() - t), flush=True)
+        except Exception as e:
+            print("warm %s D=%d S=%d: %s" % (v, D, S, e), flush=True)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bench", help="gpu_bench binary")
     ap.add_argument("--ptx", help="PTX stem (STEM.sm_80.ptx, STEM.sm_90a.ptx)")
     ap.add_argument("--budget", type=float, default=280, help="seconds for everything")
     ap.add_argument("--print-rows", action="store_true", help="print the attnc rows and exit")
+    ap.add_argument("--warm", metavar="I/N", help="compile and run flex for configs[I::N], then exit")
+    ap.add_argument("--raw", metavar="FILE", help="write gpu_bench's output to FILE")
     args = ap.parse_args()
     configs = [(v, D, S) for D in (128, 64) for S in (4096, 1024, 16384) for v in VARIANTS]
+    extra = [(v, D, 4096) for D in (256, 96, 32) for v in ("none", "causal")]
     if args.print_rows:
-        print("\n".join(attnc_row(v, D, S, TOKENS // S, HIDDEN // D) for v, D, S in configs))
+        print("\n".join(attnc_row(v, D, S, TOKENS // S, HIDDEN // D)
+                        for v, D, S in configs + extra))
         return 0
+    if args.warm:
+        return warm(args.warm, configs)
     if not args.bench or not args.ptx:
         ap.error("--bench and --ptx are required")
     t0 = time.time()
@@ -172,48 +238,38 @@ def main():
         sys.exit(124)
     signal.signal(signal.SIGTERM, on_term)
 
-    for v, D, S in configs:
+    for v, D, S in configs + extra:
         rows[(v, D, S)] = {"variant": v, "D": D, "S": S, "attnc": "skip (time)",
-                           "flex": "skip (time)", "sdpa": "-"}
+                           "flex": "skip (time)" if (v, D, S) in configs else "-", "sdpa": "-"}
     # attnc first: one process (one PTX JIT), and it must not wait behind flex compilation.
-    for (v, D, S), ms in run_attnc(args, configs, 0.35 * args.budget).items():
+    for (v, D, S), ms in run_attnc(args, configs + extra, 0.35 * args.budget).items():
         B, H = TOKENS // S, HIDDEN // D
         flops = 4.0 * B * H * D * visible_pairs(v, S)
         rows[(v, D, S)]["attnc"] = flops / ms / 1e9 if isinstance(ms, float) else ms
 
     try:
-        import torch
-        import torch.nn.functional as F
-        from torch.nn.attention.flex_attention import create_block_mask, flex_attention
-        if not torch.cuda.is_available():
-            raise RuntimeError("torch sees no CUDA device")
+        peer = load_torch()
     except Exception as e:  # no torch / no GPU: the attnc columns still print
-        for r in rows.values():
+        for r in (rows[c] for c in configs):
             r["flex"] = r["sdpa"] = "n/a (%s)" % (
                 "no torch" if isinstance(e, ImportError) else "no GPU")
         print("torch unavailable: %s" % e, file=sys.stderr)
         show(rows.values())
         return 0
 
-    for name in ("cache_size_limit", "recompile_limit", "accumulated_cache_size_limit"):
-        if hasattr(torch._dynamo.config, name):
-            setattr(torch._dynamo.config, name, 1024)
-    flex = torch.compile(flex_attention, dynamic=False)
+    torch, F = peer[0], peer[1]
     for v, D, S in configs:
         r = rows[(v, D, S)]
         B, H = TOKENS // S, HIDDEN // D
         flops = 4.0 * B * H * D * visible_pairs(v, S)
-        q, k, w = (torch.randn(B, H, S, D, device="cuda", dtype=torch.bfloat16) for _ in range(3))
+        q, k, w = random_qkv(torch, D, S)
         if v in ("none", "causal") and time.time() < deadline:
             ms = time_ms(torch, lambda: F.scaled_dot_product_attention(q, k, w,
                                                                       is_causal=v == "causal"))
             r["sdpa"] = flops / ms / 1e9
         if time.time() < deadline - 10:
             try:
-                score_mod, mask_mod = make_mods(torch, v, S, H)
-                bm = (create_block_mask(mask_mod, None, None, S, S, device="cuda")
-                      if mask_mod else None)
-                ms = time_ms(torch, lambda: flex(q, k, w, score_mod=score_mod, block_mask=bm))
+                ms = time_ms(torch, flex_call(peer, v, S, H, q, k, w))
                 r["flex"] = flops / ms / 1e9
             except Exception as e:
                 r["flex"] = "fail (%s)" % type(e).__name__

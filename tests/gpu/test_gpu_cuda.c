@@ -6,8 +6,9 @@
  *   test_gpu_cuda FILE.attn PTX_STEM
  * FILE.attn is bench/variants.attn (the declarations the interpreter runs),
  * PTX_STEM names STEM.sm_80.ptx / STEM.sm_90a.ptx compiled from it. Per
- * variant: ragged shapes in f16 and bf16, GQA, D != DV, from CPU tensors,
- * and once from device tensors. Exit 77 (skipped) when CUDA is unavailable. */
+ * variant: ragged shapes in f16 and bf16, GQA, D != DV, head dims 32 to
+ * 256, from CPU tensors, and once from device tensors. Exit 77 (skipped)
+ * when CUDA is unavailable. */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +19,9 @@
 static const GpuShape cuda_shapes[] = {
     {ATTN_BF16, 2, 4, 2, 300, 300, 128, 128}, {ATTN_F16, 1, 4, 4, 257, 190, 64, 64},
     {ATTN_BF16, 1, 2, 1, 100, 333, 64, 128},  {ATTN_F16, 2, 2, 2, 65, 65, 128, 64},
-    {ATTN_BF16, 1, 2, 2, 1, 200, 192, 128},
+    {ATTN_BF16, 1, 2, 2, 1, 200, 192, 128},   {ATTN_F16, 1, 2, 1, 129, 77, 32, 32},
+    {ATTN_BF16, 1, 3, 3, 150, 270, 96, 96},   {ATTN_BF16, 1, 2, 1, 200, 130, 256, 256},
+    {ATTN_F16, 1, 1, 1, 70, 300, 256, 256},
 };
 enum { CUDA_NSHAPES = sizeof cuda_shapes / sizeof cuda_shapes[0] };
 
