@@ -17,7 +17,7 @@
 #      H*D = 2048, D in {64, 128}, S in {1k, 4k, 16k}: ONE table.
 #
 # Prebuilt on the dev machine by bench/device-prep.sh and carried
-# (git-ignored): build-device/ (bin/, ptx/, attn/, CTestTestfile.cmake). So,
+# (git-ignored): build-device/ (bin/, ptx/, attn/, CTestTestfile.cmake.in). So,
 # from the session: bench/device-prep.sh here, then
 #   run(command="bench/device-check.sh --log-dir $OUT", carry=["build-device"], timeout_s=420)
 #
@@ -60,13 +60,14 @@ step() {
 
 say "carried files"
 missing=0
-for f in $dev/CTestTestfile.cmake $dev/bin/test_gpu_cuda $dev/bin/gpu_bench \
+for f in $dev/CTestTestfile.cmake.in $dev/bin/test_gpu_cuda $dev/bin/gpu_bench \
          $dev/bin/test_cuda_basic $dev/bin/test_cuda_unavailable $dev/bin/test_blockmask_cuda \
          $dev/ptx/bench_variants.sm_80.ptx $dev/ptx/bench_variants.sm_90a.ptx \
          $dev/attn/variants.attn $dev/attn/stdlib/std/masks.attn; do
   if [[ -e $f ]]; then echo "ok       $f"; else echo "MISSING  $f"; missing=1; fi
 done
 ((missing)) && echo "missing files: run bench/device-prep.sh on the dev machine and carry $dev/"
+((missing)) || sed "s|@DEV@|$PWD/$dev|g" $dev/CTestTestfile.cmake.in >$dev/CTestTestfile.cmake
 
 say "python"
 if python3 -m py_compile bench/flex_peer.py; then echo "ok       bench/flex_peer.py compiles"

@@ -108,7 +108,8 @@ static int run_attn_bench(const AttnRun *r, const AttnTarget *t, AttnResult *res
     }
     const int32_t *dm = r->dims;
     double pairs = run_attn_visited_pairs(r, t->host.var.kv_ranges, t->device == RUN_DEVICE_CUDA
-                                          ? ATTN_GPU_BLOCK_Q : ATTN_CPU_BLOCK_Q, ctx);
+                                          ? ATTN_GPU_BLOCK_Q(dm[ATTN_DIM_D], dm[ATTN_DIM_DV])
+                                          : ATTN_CPU_BLOCK_Q, ctx);
     double all = (double)dm[ATTN_DIM_B] * dm[ATTN_DIM_H] * dm[ATTN_DIM_Q] * dm[ATTN_DIM_KV];
     double flops = 2.0 * pairs * (dm[ATTN_DIM_D] + dm[ATTN_DIM_DV]);
     printf("bench: median %.3f ms over %d runs%s, %.3f TFLOP/s (4*B*H*Q*KV*D convention over the "

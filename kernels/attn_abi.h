@@ -129,9 +129,10 @@ void attn_fwd_cpu(const attn_fwd_args *args, const attn_ctx *ctx, int32_t b, int
                   int32_t qblock);
 
 /* ---- GPU attention forward (kernels/attn_fwd_gpu.c) ---------------------
- * One CTA of ATTN_GPU_THREADS threads (4 warps of 16 query rows each) per
- * (query tile of ATTN_GPU_BLOCK_Q rows, h, b): grid (ceil(Q / ATTN_GPU_BLOCK_Q),
- * H, B), dynamic shared memory ATTN_GPU_SMEM_BYTES(D, DV). Tensors as for the
+ * One CTA of ATTN_GPU_THREADS threads (4 warps, each of ATTN_GPU_MTILES(D, DV)
+ * m16 tiles of query rows) per (query tile of ATTN_GPU_BLOCK_Q(D, DV) rows,
+ * h, b): grid (ceil(Q / ATTN_GPU_BLOCK_Q(D, DV)), H, B), dynamic shared
+ * memory ATTN_GPU_SMEM_BYTES(D, DV). Tensors as for the
  * CPU kernel, all f16 or all bf16 (per specialisation: -DATTN_DTYPE_BF16),
  * D and DV multiples of 32 (-DATTN_HEAD_DIM, -DATTN_HEAD_DIM_V). Device
  * pointers 16-byte aligned and q/k/v/out strides multiples of 8 elements
@@ -150,15 +151,20 @@ typedef struct attn_fwd_gpu_args {
 
 #define ATTN_GPU_SCALE_ON_DEVICE __builtin_nanf("")
 
-#define ATTN_GPU_BLOCK_Q 64
-/* Keys per K/V tile: 64; 32 when D or DV exceeds 64 (keeps the kernel in
- * 255 registers without spills at D = 128); 16 when D or DV exceeds 192
- * (no spills at D = DV = 256, where Q is not held in registers either). */
-#define ATTN_GPU_BLOCK_KV(d, dv) ((d) > 192 || (dv) > 192 ? 16 : (d) > 64 || (dv) > 64 ? 32 : 64)
 #define ATTN_GPU_THREADS 128
+/* m16 tiles of query rows per warp: 2 (32 rows, as in FlashAttention-2:
+ * each K or V fragment read from shared memory feeds two mma) when D and DV
+ * are at most 64; beyond, two tiles' accumulators and fragments leave too
+ * few of the 255 registers (ptxas spilled at (D, DV) = (128, 64), (96, 96)
+ * and (128, 128)), and a warp takes one. */
+#define ATTN_GPU_MTILES(d, dv) ((d) <= 64 && (dv) <= 64 ? 2 : 1)
+#define ATTN_GPU_BLOCK_Q(d, dv) (16 * ATTN_GPU_MTILES(d, dv) * (ATTN_GPU_THREADS / 32))
+/* Keys per K/V tile: 32; 16 when D or DV exceeds 192 (no spills at
+ * D = DV = 256, where Q is not held in registers either). */
+#define ATTN_GPU_BLOCK_KV(d, dv) ((d) > 192 || (dv) > 192 ? 16 : 32)
 /* Q tile plus double-buffered K and V tiles, 2-byte elements. */
 #define ATTN_GPU_SMEM_BYTES(d, dv) \
-    (2 * (ATTN_GPU_BLOCK_Q * (d) + 2 * ATTN_GPU_BLOCK_KV(d, dv) * ((d) + (dv))))
+    (2 * (ATTN_GPU_BLOCK_Q(d, dv) * (d) + 2 * ATTN_GPU_BLOCK_KV(d, dv) * ((d) + (dv))))
 
 /* ---- scans (lower_scan*.c, kernels/scan_cpu.c) --------------------------
  * A scan is split into independent *rows*: the tuples of its outputs' index

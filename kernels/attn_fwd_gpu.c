@@ -2,20 +2,28 @@
  * mma.sync.m16n8k16 (sm_80+), written against gpu_dev.h, so the same code runs
  * on NVPTX and under the SIMT emulator.
  *
- * One CTA per (query tile of BQ = 64 rows, h, b); 4 warps, warp w owns query
- * rows [16w, 16w + 16) of the tile, as the M dimension of its mma tiles:
+ * One CTA per (query tile of BQ = 64 * MT rows, h, b); 4 warps, warp w owns
+ * the MT m16 tiles of query rows [16 MT w, 16 MT (w + 1)) of the tile (MT = 2
+ * up to DV = 128: every K and V fragment read from shared memory then feeds
+ * two mma). The CTAs of a head take their query tiles last first, so that
+ * under a causal mask the longest start first and short ones fill the tail.
+ * Per CTA:
  *   - the Q tile is copied to shared memory once and kept in registers as mma
- *     A fragments (ldmatrix), or at D = DV = 256 reloaded per k16 step
- *     (Q_IN_REGS);
+ *     A fragments (ldmatrix) when they fit (Q_IN_REGS), else reloaded per k16
+ *     step, as FlashAttention-2 does;
  *   - the key tiles (BKV = 64 keys, 32 beyond D = 64, 16 beyond 192) of the
  *     block's visible ranges (attn_hook_kv_ranges) stream through
  *     double-buffered shared memory with cp.async: tile t+1 is in flight
  *     while tile t is used;
- *   - S = Q K^T (f32 accumulators), scale, attn_hook_score and the mask per
+ *   - S = Q K^T (f32 accumulators), then scale and attn_hook_score on every
  *     element of the accumulator fragment (its (q, kv) follow from the
- *     fragment layout); the mask only on tiles of partial ranges or ragged
- *     ends; online softmax in base 2 in registers, row max and sum reduced
- *     over the 4 lanes of a quad that share a row;
+ *     fragment layout) at indices clamped into [0, Q) x [kv0, kv1), values
+ *     outside being discarded: the hook runs unconditionally, so the
+ *     compiler hoists its parameter loads out of the key loop. The mask only
+ *     on tiles of partial ranges or ragged ends, branch-free. Rows past Q
+ *     compute on the zero-filled Q tile and are not written. Online softmax
+ *     in base 2 in registers, row max and sum reduced over the 4 lanes of a
+ *     quad that share a row;
  *   - the probabilities become A fragments directly (the C layout of two n8
  *     tiles is the A layout of one k16 step) and O += P V (V via ldmatrix.trans);
  *   - O / l is written, lse = ln(sum exp); rows with no visible key get
@@ -46,20 +54,23 @@
 
 #define D ATTN_HEAD_DIM
 #define DV ATTN_HEAD_DIM_V
-#define BQ ATTN_GPU_BLOCK_Q
+#define MT ATTN_GPU_MTILES(D, DV)
+#define BQ ATTN_GPU_BLOCK_Q(D, DV)
 #define BKV ATTN_GPU_BLOCK_KV(D, DV)
 #define NT_S (BKV / 8)   /* n8 tiles of S per warp */
 #define NT_O (DV / 8)    /* n8 tiles of O per warp */
-/* The Q fragments (D / 4 registers) stay in registers across key tiles
- * while they and the O accumulators (DV / 2) take at most 128 of the 255
- * registers; beyond (D = DV = 256) each k16 step reloads its fragment from
- * the shared Q tile, as FlashAttention-2 does, to limit spills. */
-#define Q_IN_REGS (D / 4 + DV / 2 <= 128)
+/* The Q fragments (MT * D / 4 registers) stay in registers across key
+ * tiles while they and the O accumulators (MT * DV / 2) take at most 128 of
+ * the 255 registers with one m16 tile per warp, 48 with two (whose
+ * fragments double everything else live in the loop; ptxas spilled at D = 64
+ * with Q held); else each k16 step reloads its fragments from the shared Q
+ * tile, as FlashAttention-2 does. */
+#define Q_IN_REGS (MT * (D / 4 + DV / 2) <= (MT == 1 ? 128 : 48))
 #define LOG2E 1.4426950408889634f
 #define LN2 0.6931471805599453f
 
 _Static_assert(D % 32 == 0 && DV % 32 == 0, "head dims must be multiples of 32");
-_Static_assert(BQ == 16 * (ATTN_GPU_THREADS / 32), "one m16 tile per warp");
+_Static_assert(BQ == 16 * MT * (ATTN_GPU_THREADS / 32), "MT m16 tiles per warp");
 
 #ifdef ATTN_DTYPE_BF16
 #define attn_gpu_mma dev_mma_m16n8k16_bf16
@@ -97,14 +108,20 @@ static inline int attn_gpu_lds_at(const int off[4], int R, int C, int w)
 }
 
 /* Issues cp.async copies of `rows` rows of width w from g (row stride rs) into
- * the swizzled tile s; rows >= valid are zero-filled without reading g. */
-static void attn_gpu_load_tile(elem *s, const elem *g, int64_t rs, int rows, int valid, int w)
+ * the swizzled tile s; rows >= valid are zero-filled without reading g. rows
+ * and w are compile-time constants: the loop unrolls into a fixed number of
+ * copies per thread, with no loop state to keep in registers. */
+static inline void attn_gpu_load_tile(elem *s, const elem *g, int64_t rs, int rows, int valid,
+                                      int w)
 {
-    const int chunks = w / 8;
-    for (int i = dev_linear_tid(); i < rows * chunks; i += ATTN_GPU_THREADS) {
-        int r = i / chunks, c = i % chunks;
-        int ok = r < valid;
-        dev_cp_async_16(s + attn_gpu_swz(r, c, w), ok ? g + r * rs + c * 8 : g, ok);
+    const int chunks = w / 8, n = rows * chunks, tid = dev_linear_tid();
+DEV_UNROLL
+    for (int it = 0; it < (n + ATTN_GPU_THREADS - 1) / ATTN_GPU_THREADS; it++) {
+        const int i = tid + it * ATTN_GPU_THREADS;
+        const int r = i / chunks, c = i % chunks;
+        const int ok = r < valid;
+        if (n % ATTN_GPU_THREADS == 0 || i < n)
+            dev_cp_async_16(s + attn_gpu_swz(r, c, w), ok ? g + r * rs + c * 8 : g, ok);
     }
 }
 
@@ -139,16 +156,108 @@ static void attn_gpu_tile(const attn_kv_range *r, int nr, int t, int *kv0, int *
     }
 }
 
+/* S = Q K^T for the warp's MT m16 tiles and the tile's BKV keys. An x4
+ * ldmatrix of K rows gives B fragments of two n8 tiles, used by every m16
+ * tile; Q fragments from qa (Q_IN_REGS) or from the shared tile sq. */
+static inline void attn_gpu_qk(float s[MT][NT_S][4], uint32_t qa[][4], const elem *sq,
+                               const elem *skb, const int q_off[4], const int k_off[4], int warp)
+{
+DEV_UNROLL
+    for (int kk = 0; kk < D / 16; kk++) {
+        uint32_t qf[MT][4];
+DEV_UNROLL
+        for (int mt = 0; mt < MT; mt++) {
+            if (Q_IN_REGS) {
+DEV_UNROLL
+                for (int i = 0; i < 4; i++)
+                    qf[mt][i] = qa[mt * (D / 16) + kk][i];
+            } else {
+                dev_ldmatrix_x4(qf[mt], sq + attn_gpu_lds_at(q_off, (warp * MT + mt) * 16, 2 * kk, D));
+            }
+        }
+DEV_UNROLL
+        for (int np = 0; np < NT_S / 2; np++) {
+            uint32_t kb[4];
+            dev_ldmatrix_x4(kb, skb + attn_gpu_lds_at(k_off, np * 16, 2 * kk, D));
+DEV_UNROLL
+            for (int mt = 0; mt < MT; mt++) {
+                attn_gpu_mma(s[mt][2 * np], qf[mt], kb);
+                attn_gpu_mma(s[mt][2 * np + 1], qf[mt], kb + 2);
+            }
+        }
+    }
+}
+
+/* Online softmax of one row (this lane's elements e0, e0 + 1 of each n8 tile
+ * of s, in log2 units): new running max m, l and the row's O accumulators
+ * rescaled, s replaced by the probabilities. */
+static inline void attn_gpu_softmax_row(float s[NT_S][4], float o[NT_O][4], int e0, float *m,
+                                        float *l)
+{
+    float mx = *m;
+DEV_UNROLL
+    for (int j = 0; j < NT_S; j++)
+        mx = __builtin_fmaxf(mx, __builtin_fmaxf(s[j][e0], s[j][e0 + 1]));
+    mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 1));
+    mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 2));
+    const float base = mx == -__builtin_inff() ? 0.0f : mx; /* no inf - inf */
+    const float corr = dev_exp2f(*m - base);
+    *m = mx;
+    *l *= corr;
+DEV_UNROLL
+    for (int j = 0; j < NT_O; j++) {
+        o[j][e0] *= corr;
+        o[j][e0 + 1] *= corr;
+    }
+DEV_UNROLL
+    for (int j = 0; j < NT_S; j++)
+DEV_UNROLL
+        for (int e = e0; e < e0 + 2; e++) {
+            s[j][e] = dev_exp2f(s[j][e] - base);
+            *l += s[j][e];
+        }
+}
+
+/* O += P V: the accumulators of n8 tiles 2ks and 2ks+1 are the A fragment of
+ * k16 step ks; an x4 ldmatrix.trans of V rows gives B fragments of two n8
+ * tiles of O, used by every m16 tile. */
+static inline void attn_gpu_pv(float o[MT][NT_O][4], float s[MT][NT_S][4], const elem *svb,
+                               const int v_off[4])
+{
+DEV_UNROLL
+    for (int ks = 0; ks < BKV / 16; ks++) {
+        uint32_t pa[MT][4];
+DEV_UNROLL
+        for (int mt = 0; mt < MT; mt++) {
+            pa[mt][0] = attn_gpu_pack(s[mt][2 * ks][0], s[mt][2 * ks][1]);
+            pa[mt][1] = attn_gpu_pack(s[mt][2 * ks][2], s[mt][2 * ks][3]);
+            pa[mt][2] = attn_gpu_pack(s[mt][2 * ks + 1][0], s[mt][2 * ks + 1][1]);
+            pa[mt][3] = attn_gpu_pack(s[mt][2 * ks + 1][2], s[mt][2 * ks + 1][3]);
+        }
+DEV_UNROLL
+        for (int dp = 0; dp < NT_O / 2; dp++) {
+            uint32_t vb[4];
+            dev_ldmatrix_x4_trans(vb, svb + attn_gpu_lds_at(v_off, ks * 16, 2 * dp, DV));
+DEV_UNROLL
+            for (int mt = 0; mt < MT; mt++) {
+                attn_gpu_mma(o[mt][2 * dp], pa[mt], vb);
+                attn_gpu_mma(o[mt][2 * dp + 1], pa[mt], vb + 2);
+            }
+        }
+    }
+}
+
 DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
 {
     const attn_ctx *ctx = &a->ctx;
-    const int q_tile = dev_ctaid(0), h = dev_ctaid(1), b = dev_ctaid(2);
+    const int q_tile = dev_nctaid(0) - 1 - dev_ctaid(0), h = dev_ctaid(1), b = dev_ctaid(2);
     const int H = ctx->dims[ATTN_DIM_H], HKV = ctx->dims[ATTN_DIM_HKV];
     const int Q = ctx->dims[ATTN_DIM_Q], KV = ctx->dims[ATTN_DIM_KV];
     const int hk = h / (H / HKV);
     const int warp = dev_warp(), lane = dev_lane(), g = lane / 4, tq = lane % 4;
     const int q0 = q_tile * BQ, q_rows = Q - q0 < BQ ? Q - q0 : BQ;
-    const int row0 = q0 + warp * 16 + g; /* this lane's rows: row0, row0 + 8 */
+    /* This lane's rows: row0 + 16 mt + 8 r for m16 tile mt, r = 0, 1. */
+    const int row0 = q0 + warp * 16 * MT + g;
     const float scale = a->scale == a->scale ? a->scale : attn_hook_scale(ctx);
 
     const elem *gq =
@@ -164,10 +273,16 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
     nr = nr < 0 ? 0 : nr > ATTN_MAX_KV_RANGES ? ATTN_MAX_KV_RANGES : nr;
     const int ntiles = attn_gpu_count_tiles(ranges, nr, KV);
 
-    float o[NT_O][4] = {{0}};
-    float m[2] = {-__builtin_inff(), -__builtin_inff()}; /* running max (log2 units) */
-    float l[2] = {0, 0};                                  /* this lane's partial sums */
-    uint32_t qa[Q_IN_REGS ? D / 16 : 1][4];
+    float o[MT][NT_O][4] = {{{0}}};
+    float m[MT][2], l[MT][2]; /* running max (log2 units), this lane's partial sums */
+DEV_UNROLL
+    for (int mt = 0; mt < MT; mt++)
+DEV_UNROLL
+        for (int r = 0; r < 2; r++) {
+            m[mt][r] = -__builtin_inff();
+            l[mt][r] = 0;
+        }
+    uint32_t qa[Q_IN_REGS ? MT * D / 16 : 1][4];
     int q_off[4], k_off[4], v_off[4]; /* this lane's ldmatrix rows (attn_gpu_lds_init) */
     attn_gpu_lds_init(q_off, lane % 16, lane / 16, D);
     attn_gpu_lds_init(k_off, (lane / 16) * 8 + lane % 8, (lane / 8) % 2, D);
@@ -201,110 +316,72 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
 
         if (Q_IN_REGS && t == 0) {
 DEV_UNROLL
-            for (int kk = 0; kk < D / 16; kk++)
-                dev_ldmatrix_x4(qa[kk], sq + attn_gpu_lds_at(q_off, warp * 16, 2 * kk, D));
+            for (int mt = 0; mt < MT; mt++)
+DEV_UNROLL
+                for (int kk = 0; kk < D / 16; kk++)
+                    dev_ldmatrix_x4(qa[mt * (D / 16) + kk],
+                                    sq + attn_gpu_lds_at(q_off, (warp * MT + mt) * 16, 2 * kk, D));
         }
 
-        /* S = Q K^T for the warp's 16 rows and the tile's BKV keys. An x4
-         * ldmatrix of K rows gives B fragments of two n8 tiles. */
-        const elem *skb = sk + buf * BKV * D;
-        float s[NT_S][4] = {{0}};
-DEV_UNROLL
-        for (int kk = 0; kk < D / 16; kk++) {
-            const int qk = Q_IN_REGS ? kk : 0;
-            if (!Q_IN_REGS)
-                dev_ldmatrix_x4(qa[0], sq + attn_gpu_lds_at(q_off, warp * 16, 2 * kk, D));
-DEV_UNROLL
-            for (int np = 0; np < NT_S / 2; np++) {
-                uint32_t kb[4];
-                dev_ldmatrix_x4(kb, skb + attn_gpu_lds_at(k_off, np * 16, 2 * kk, D));
-                attn_gpu_mma(s[2 * np], qa[qk], kb);
-                attn_gpu_mma(s[2 * np + 1], qa[qk], kb + 2);
-            }
-        }
+        float s[MT][NT_S][4] = {{{0}}};
+        attn_gpu_qk(s, qa, sq, sk + buf * BKV * D, q_off, k_off, warp);
 
-        /* Scale, score hook and mask per element; element e of n8 tile j is
-         * (row0 + 8 * (e / 2), kv0 + 8j + 2tq + e % 2). Log2 units after. */
+        /* Scale, score hook and mask per element; element e of n8 tile j of
+         * m16 tile mt is (row0 + 16 mt + 8 (e / 2), kv0 + 8j + 2tq + e % 2).
+         * Log2 units after. */
 DEV_UNROLL
-        for (int j = 0; j < NT_S; j++)
-DEV_UNROLL
-            for (int e = 0; e < 4; e++) {
-                int q = row0 + 8 * (e >> 1), kv = kv0 + 8 * j + 2 * tq + (e & 1);
-                float x = s[j][e] * scale;
-                if (q >= Q || (masked && (kv >= kv1 || !attn_hook_mask(b, h, q, kv, ctx))))
-                    s[j][e] = -__builtin_inff();
-                else
-                    s[j][e] = attn_hook_score(x, b, h, q, kv, ctx) * LOG2E;
-            }
-
-        /* Online softmax for this lane's two rows (r = 0: row0, 1: row0 + 8). */
-DEV_UNROLL
-        for (int r = 0; r < 2; r++) {
-            float mx = m[r];
-DEV_UNROLL
-            for (int j = 0; j < NT_S; j++)
-                mx = __builtin_fmaxf(mx, __builtin_fmaxf(s[j][2 * r], s[j][2 * r + 1]));
-            mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 1));
-            mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 2));
-            const float base = mx == -__builtin_inff() ? 0.0f : mx; /* no inf - inf */
-            const float corr = dev_exp2f(m[r] - base);
-            m[r] = mx;
-            l[r] *= corr;
-DEV_UNROLL
-            for (int j = 0; j < NT_O; j++) {
-                o[j][2 * r] *= corr;
-                o[j][2 * r + 1] *= corr;
-            }
+        for (int mt = 0; mt < MT; mt++)
 DEV_UNROLL
             for (int j = 0; j < NT_S; j++)
 DEV_UNROLL
-                for (int e = 2 * r; e < 2 * r + 2; e++) {
-                    s[j][e] = dev_exp2f(s[j][e] - base);
-                    l[r] += s[j][e];
+                for (int e = 0; e < 4; e++) {
+                    const int q = row0 + 16 * mt + 8 * (e >> 1), kv = kv0 + 8 * j + 2 * tq + (e & 1);
+                    const int qc = q < Q ? q : Q - 1, kvc = kv < kv1 ? kv : kv1 - 1;
+                    float x = attn_hook_score(s[mt][j][e] * scale, b, h, qc, kvc, ctx) * LOG2E;
+                    if (masked) {
+                        const int keep = (q < Q) & (kv < kv1) & attn_hook_mask(b, h, qc, kvc, ctx);
+                        x = keep ? x : -__builtin_inff();
+                    }
+                    s[mt][j][e] = x;
                 }
-        }
 
-        /* O += P V: the accumulators of n8 tiles 2ks and 2ks+1 are the A
-         * fragment of k16 step ks; ldmatrix.trans of V rows gives B. */
-        const elem *svb = sv + buf * BKV * DV;
 DEV_UNROLL
-        for (int ks = 0; ks < BKV / 16; ks++) {
-            uint32_t pa[4] = {attn_gpu_pack(s[2 * ks][0], s[2 * ks][1]),
-                              attn_gpu_pack(s[2 * ks][2], s[2 * ks][3]),
-                              attn_gpu_pack(s[2 * ks + 1][0], s[2 * ks + 1][1]),
-                              attn_gpu_pack(s[2 * ks + 1][2], s[2 * ks + 1][3])};
+        for (int mt = 0; mt < MT; mt++)
 DEV_UNROLL
-            for (int dp = 0; dp < NT_O / 2; dp++) {
-                uint32_t vb[4];
-                dev_ldmatrix_x4_trans(vb, svb + attn_gpu_lds_at(v_off, ks * 16, 2 * dp, DV));
-                attn_gpu_mma(o[2 * dp], pa, vb);
-                attn_gpu_mma(o[2 * dp + 1], pa, vb + 2);
-            }
-        }
+            for (int r = 0; r < 2; r++)
+                attn_gpu_softmax_row(s[mt], o[mt], 2 * r, &m[mt][r], &l[mt][r]);
+
+        /* Keeps ptxas from loading V fragments during the softmax, where they
+         * would add to its live registers (a spill at D = 64 with a packed
+         * documents mask without it). */
+        dev_syncwarp();
+        attn_gpu_pv(o, s, sv + buf * BKV * DV, v_off);
         dev_syncthreads(); /* every warp is done with buffer `buf` before it is refilled */
         kv0 = next0;
         kv1 = next1;
         masked = next_masked;
     }
 
-    /* Normalise and write this lane's elements of its two rows. */
+    /* Normalise and write this lane's elements of its rows. */
     elem *go = (elem *)a->out + b * a->o_stride[0] + h * a->o_stride[1];
 DEV_UNROLL
-    for (int r = 0; r < 2; r++) {
-        float sum = l[r] + dev_shfl_xor_f32(l[r], 1);
-        sum += dev_shfl_xor_f32(sum, 2);
-        const int q = row0 + 8 * r;
-        if (q >= Q)
-            continue;
-        const float inv = sum > 0 ? 1.0f / sum : 0.0f;
-        uint32_t *orow = (uint32_t *)(go + q * a->o_stride[2]);
+    for (int mt = 0; mt < MT; mt++)
 DEV_UNROLL
-        for (int j = 0; j < NT_O; j++)
-            orow[4 * j + tq] = attn_gpu_pack(o[j][2 * r] * inv, o[j][2 * r + 1] * inv);
-        if (a->lse && tq == 0)
-            a->lse[b * a->lse_stride[0] + h * a->lse_stride[1] + q] =
-                sum > 0 ? (m[r] + dev_log2f(sum)) * LN2 : -__builtin_inff();
-    }
+        for (int r = 0; r < 2; r++) {
+            float sum = l[mt][r] + dev_shfl_xor_f32(l[mt][r], 1);
+            sum += dev_shfl_xor_f32(sum, 2);
+            const int q = row0 + 16 * mt + 8 * r;
+            if (q >= Q)
+                continue;
+            const float inv = sum > 0 ? 1.0f / sum : 0.0f;
+            uint32_t *orow = (uint32_t *)(go + q * a->o_stride[2]);
+DEV_UNROLL
+            for (int j = 0; j < NT_O; j++)
+                orow[4 * j + tq] = attn_gpu_pack(o[mt][j][2 * r] * inv, o[mt][j][2 * r + 1] * inv);
+            if (a->lse && tq == 0)
+                a->lse[b * a->lse_stride[0] + h * a->lse_stride[1] + q] =
+                    sum > 0 ? (m[mt][r] + dev_log2f(sum)) * LN2 : -__builtin_inff();
+        }
 }
 
 DEV_ENTRY(ATTN_GPU_ENTRY, attn_fwd_gpu_args, attn_fwd_gpu_body)

@@ -31,6 +31,7 @@ static inline int dev_nctaid(int d)
          : d == 1 ? __nvvm_read_ptx_sreg_nctaid_y() : __nvvm_read_ptx_sreg_nctaid_z();
 }
 static inline void dev_syncthreads(void) { __syncthreads(); }
+static inline void dev_syncwarp(void) { __nvvm_bar_warp_sync(DEV_FULL_MASK); }
 
 /* ---- shared memory ------------------------------------------------------ */
 
@@ -38,12 +39,14 @@ static inline void dev_syncthreads(void) { __syncthreads(); }
 extern __attribute__((address_space(3), aligned(16))) char dev_smem_base[];
 static inline void *dev_smem(void) { return (void *)dev_smem_base; }
 
-/* The .shared window address of a generic pointer into shared memory. */
+/* The .shared window address of a generic pointer into shared memory. An
+ * address space cast, not inline cvta: LLVM then folds constant offsets into
+ * one base register, where an asm result per address kept every ldmatrix
+ * address of a tile live in its own register. */
+typedef __attribute__((address_space(3))) const char dev_smem_char;
 static inline uint32_t dev_smem_addr(const void *p)
 {
-    uint64_t a;
-    __asm__("cvta.to.shared.u64 %0, %1;" : "=l"(a) : "l"(p));
-    return (uint32_t)a;
+    return (uint32_t)(uintptr_t)(dev_smem_char *)p;
 }
 
 /* ---- shuffles ----------------------------------------------------------- */

@@ -84,7 +84,8 @@ attn_status attn_cuda_launch_attn_fwd(const attn_cuda_kernel *k, const attn_fwd_
     attn_status s = rt_cuda_check_attn_args(k, args);
     if (s != ATTN_OK)
         return s;
-    uint32_t grid[3] = {(uint32_t)((dims[ATTN_DIM_Q] + ATTN_GPU_BLOCK_Q - 1) / ATTN_GPU_BLOCK_Q),
+    const int32_t bq = ATTN_GPU_BLOCK_Q(dims[ATTN_DIM_D], dims[ATTN_DIM_DV]);
+    uint32_t grid[3] = {(uint32_t)((dims[ATTN_DIM_Q] + bq - 1) / bq),
                         (uint32_t)dims[ATTN_DIM_H], (uint32_t)dims[ATTN_DIM_B]};
     uint32_t block[3] = {ATTN_GPU_THREADS, 1, 1};
     attn_cuda_kernel launch = {k->fn, ATTN_GPU_SMEM_BYTES(dims[ATTN_DIM_D], dims[ATTN_DIM_DV])};

@@ -21,7 +21,7 @@
  * rt_bind_args), picks the kernel of q's dtype and (D, DV), passes the
  * scale (the variant's hook_scale on the host if it has one, else
  * ATTN_GPU_SCALE_ON_DEVICE: the kernel computes it) and runs the template's
- * geometry: grid (ceil(Q / ATTN_GPU_BLOCK_Q), H, B), ATTN_GPU_THREADS
+ * geometry: grid (ceil(Q / ATTN_GPU_BLOCK_Q(D, DV)), H, B), ATTN_GPU_THREADS
  * threads, ATTN_GPU_SMEM_BYTES(D, DV) of shared memory. The CUDA transfers
  * are in rt_launch_gpu_cuda.c. */
 #include <stdio.h>
@@ -68,8 +68,9 @@ static attn_status rt_gpu_run_emu(const attn_gpu_variant *gv, const attn_gpu_ker
                        gv->var->name, kern->entry);
     const int32_t *dims = a->ctx.dims;
     emu_launch_cfg cfg = {
-        .grid = {(dims[ATTN_DIM_Q] + ATTN_GPU_BLOCK_Q - 1) / ATTN_GPU_BLOCK_Q, dims[ATTN_DIM_H],
-                 dims[ATTN_DIM_B]},
+        .grid = {(dims[ATTN_DIM_Q] + ATTN_GPU_BLOCK_Q(kern->d, kern->dv) - 1) /
+                     ATTN_GPU_BLOCK_Q(kern->d, kern->dv),
+                 dims[ATTN_DIM_H], dims[ATTN_DIM_B]},
         .block = {ATTN_GPU_THREADS, 1, 1},
         .smem_bytes = ATTN_GPU_SMEM_BYTES(kern->d, kern->dv),
         .workers = workers,

@@ -63,7 +63,8 @@ static bool gpu_run_case(Compilation *c, CgJit *jit, const Decl *d, const GpuSha
         .ctx = gc.ctx,
     };
     a.scale = scale(&gc.ctx);
-    emu_launch_cfg cfg = {.grid = {(s.Q + ATTN_GPU_BLOCK_Q - 1) / ATTN_GPU_BLOCK_Q, s.H, s.B},
+    const int bq = ATTN_GPU_BLOCK_Q(s.D, s.DV);
+    emu_launch_cfg cfg = {.grid = {(s.Q + bq - 1) / bq, s.H, s.B},
                           .block = {ATTN_GPU_THREADS, 1, 1},
                           .smem_bytes = ATTN_GPU_SMEM_BYTES(s.D, s.DV),
                           .workers = 2};
