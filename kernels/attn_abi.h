@@ -152,16 +152,19 @@ typedef struct attn_fwd_gpu_args {
 #define ATTN_GPU_SCALE_ON_DEVICE __builtin_nanf("")
 
 #define ATTN_GPU_THREADS 128
-/* m16 tiles of query rows per warp: 2 (32 rows, as in FlashAttention-2:
- * each K or V fragment read from shared memory feeds two mma) when D and DV
- * are at most 64; beyond, two tiles' accumulators and fragments leave too
- * few of the 255 registers (ptxas spilled at (D, DV) = (128, 64), (96, 96)
- * and (128, 128)), and a warp takes one. */
-#define ATTN_GPU_MTILES(d, dv) ((d) <= 64 && (dv) <= 64 ? 2 : 1)
+/* m16 tiles of query rows per warp: 2 (32 rows: each K or V fragment read
+ * from shared memory feeds two mma, as in FlashAttention-2) at D = DV = 32;
+ * 1 beyond, where two tiles' accumulators and fragments made ptxas spill
+ * with the heavier masks (packed documents at D = 64, 128). */
+#define ATTN_GPU_MTILES(d, dv) ((d) <= 32 && (dv) <= 32 ? 2 : 1)
 #define ATTN_GPU_BLOCK_Q(d, dv) (16 * ATTN_GPU_MTILES(d, dv) * (ATTN_GPU_THREADS / 32))
-/* Keys per K/V tile: 32; 16 when D or DV exceeds 192 (no spills at
- * D = DV = 256, where Q is not held in registers either). */
-#define ATTN_GPU_BLOCK_KV(d, dv) ((d) > 192 || (dv) > 192 ? 16 : 32)
+/* Keys per K/V tile: 64; 32 with two m16 tiles per warp or when D or DV
+ * exceeds 64 (with 64, ptxas spilled at D = 128); 16 when D or DV exceeds 192
+ * (no spills at D = DV = 256, where Q is not held in registers either). */
+#define ATTN_GPU_BLOCK_KV(d, dv)                                                  \
+    ((d) > 192 || (dv) > 192                                ? 16                  \
+     : (d) > 64 || (dv) > 64 || ATTN_GPU_MTILES(d, dv) == 2 ? 32                  \
+                                                            : 64)
 /* Q tile plus double-buffered K and V tiles, 2-byte elements. */
 #define ATTN_GPU_SMEM_BYTES(d, dv) \
     (2 * (ATTN_GPU_BLOCK_Q(d, dv) * (d) + 2 * ATTN_GPU_BLOCK_KV(d, dv) * ((d) + (dv))))

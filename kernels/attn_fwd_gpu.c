@@ -121,7 +121,7 @@ DEV_UNROLL
         const int r = i / chunks, c = i % chunks;
         const int ok = r < valid;
         if (n % ATTN_GPU_THREADS == 0 || i < n)
-            dev_cp_async_16(s + attn_gpu_swz(r, c, w), ok ? g + r * rs + c * 8 : g, ok);
+            dev_cp_async_16(s + attn_gpu_swz(r, c, w), g + (ok ? r : 0) * rs + c * 8, ok);
     }
 }
 
@@ -189,26 +189,34 @@ DEV_UNROLL
 }
 
 /* Online softmax of one row (this lane's elements e0, e0 + 1 of each n8 tile
- * of s, in log2 units): new running max m, l and the row's O accumulators
- * rescaled, s replaced by the probabilities. */
+ * of s, in log2 units): s replaced by the probabilities exp2(s - m), their
+ * sum added to l. The running max m, l and the row's O accumulators are
+ * rescaled only when the tile's max exceeds m by more than
+ * ATTN_GPU_MAX_SLACK: a stale m leaves o / l and m + log2(l) exact, and keeps
+ * the probabilities below 2^ATTN_GPU_MAX_SLACK (finite in f16, bf16 and the
+ * f32 sums), while most key tiles of a long row then skip the 2 * NT_O
+ * multiplications. */
+#define ATTN_GPU_MAX_SLACK 8.0f
 static inline void attn_gpu_softmax_row(float s[NT_S][4], float o[NT_O][4], int e0, float *m,
                                         float *l)
 {
-    float mx = *m;
+    float mx = -__builtin_inff();
 DEV_UNROLL
     for (int j = 0; j < NT_S; j++)
         mx = __builtin_fmaxf(mx, __builtin_fmaxf(s[j][e0], s[j][e0 + 1]));
     mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 1));
     mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 2));
-    const float base = mx == -__builtin_inff() ? 0.0f : mx; /* no inf - inf */
-    const float corr = dev_exp2f(*m - base);
-    *m = mx;
-    *l *= corr;
+    if (mx > *m + ATTN_GPU_MAX_SLACK) { /* also the first finite max: m = -inf */
+        const float corr = dev_exp2f(*m - mx);
+        *m = mx;
+        *l *= corr;
 DEV_UNROLL
-    for (int j = 0; j < NT_O; j++) {
-        o[j][e0] *= corr;
-        o[j][e0 + 1] *= corr;
+        for (int j = 0; j < NT_O; j++) {
+            o[j][e0] *= corr;
+            o[j][e0 + 1] *= corr;
+        }
     }
+    const float base = *m == -__builtin_inff() ? 0.0f : *m; /* no inf - inf */
 DEV_UNROLL
     for (int j = 0; j < NT_S; j++)
 DEV_UNROLL
