@@ -156,10 +156,23 @@ static void attn_gpu_tile(const attn_kv_range *r, int nr, int t, int *kv0, int *
     }
 }
 
+/* For every m16 tile mt: the accumulators of its n8 tiles n and n + 1
+ * (c[nt mt + n], nt n8 tiles per m16 tile) += a[mt] times the B fragments of
+ * b (b[0..1] for n, b[2..3] for n + 1: one x4 ldmatrix). */
+static inline void attn_gpu_mma_pair(float c[][4], int nt, int n, uint32_t a[MT][4],
+                                     const uint32_t b[4])
+{
+DEV_UNROLL
+    for (int mt = 0; mt < MT; mt++) {
+        attn_gpu_mma(c[nt * mt + n], a[mt], b);
+        attn_gpu_mma(c[nt * mt + n + 1], a[mt], b + 2);
+    }
+}
+
 /* S = Q K^T for the warp's MT m16 tiles and the tile's BKV keys. An x4
  * ldmatrix of K rows gives B fragments of two n8 tiles, used by every m16
  * tile; Q fragments from qa (Q_IN_REGS) or from the shared tile sq. */
-static inline void attn_gpu_qk(float s[MT][NT_S][4], uint32_t qa[][4], const elem *sq,
+static inline void attn_gpu_qk(float s[MT * NT_S][4], uint32_t qa[][4], const elem *sq,
                                const elem *skb, const int q_off[4], const int k_off[4], int warp)
 {
 DEV_UNROLL
@@ -179,11 +192,7 @@ DEV_UNROLL
         for (int np = 0; np < NT_S / 2; np++) {
             uint32_t kb[4];
             dev_ldmatrix_x4(kb, skb + attn_gpu_lds_at(k_off, np * 16, 2 * kk, D));
-DEV_UNROLL
-            for (int mt = 0; mt < MT; mt++) {
-                attn_gpu_mma(s[mt][2 * np], qf[mt], kb);
-                attn_gpu_mma(s[mt][2 * np + 1], qf[mt], kb + 2);
-            }
+            attn_gpu_mma_pair(s, NT_S, 2 * np, qf, kb);
         }
     }
 }
@@ -229,7 +238,7 @@ DEV_UNROLL
 /* O += P V: the accumulators of n8 tiles 2ks and 2ks+1 are the A fragment of
  * k16 step ks; an x4 ldmatrix.trans of V rows gives B fragments of two n8
  * tiles of O, used by every m16 tile. */
-static inline void attn_gpu_pv(float o[MT][NT_O][4], float s[MT][NT_S][4], const elem *svb,
+static inline void attn_gpu_pv(float o[MT * NT_O][4], float s[MT * NT_S][4], const elem *svb,
                                const int v_off[4])
 {
 DEV_UNROLL
@@ -237,20 +246,17 @@ DEV_UNROLL
         uint32_t pa[MT][4];
 DEV_UNROLL
         for (int mt = 0; mt < MT; mt++) {
-            pa[mt][0] = attn_gpu_pack(s[mt][2 * ks][0], s[mt][2 * ks][1]);
-            pa[mt][1] = attn_gpu_pack(s[mt][2 * ks][2], s[mt][2 * ks][3]);
-            pa[mt][2] = attn_gpu_pack(s[mt][2 * ks + 1][0], s[mt][2 * ks + 1][1]);
-            pa[mt][3] = attn_gpu_pack(s[mt][2 * ks + 1][2], s[mt][2 * ks + 1][3]);
+            const float(*p)[4] = s + mt * NT_S + 2 * ks;
+            pa[mt][0] = attn_gpu_pack(p[0][0], p[0][1]);
+            pa[mt][1] = attn_gpu_pack(p[0][2], p[0][3]);
+            pa[mt][2] = attn_gpu_pack(p[1][0], p[1][1]);
+            pa[mt][3] = attn_gpu_pack(p[1][2], p[1][3]);
         }
 DEV_UNROLL
         for (int dp = 0; dp < NT_O / 2; dp++) {
             uint32_t vb[4];
             dev_ldmatrix_x4_trans(vb, svb + attn_gpu_lds_at(v_off, ks * 16, 2 * dp, DV));
-DEV_UNROLL
-            for (int mt = 0; mt < MT; mt++) {
-                attn_gpu_mma(o[mt][2 * dp], pa[mt], vb);
-                attn_gpu_mma(o[mt][2 * dp + 1], pa[mt], vb + 2);
-            }
+            attn_gpu_mma_pair(o, NT_O, 2 * dp, pa, vb);
         }
     }
 }
@@ -281,7 +287,7 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
     nr = nr < 0 ? 0 : nr > ATTN_MAX_KV_RANGES ? ATTN_MAX_KV_RANGES : nr;
     const int ntiles = attn_gpu_count_tiles(ranges, nr, KV);
 
-    float o[MT][NT_O][4] = {{{0}}};
+    float o[MT * NT_O][4] = {{0}}; /* n8 tile j of m16 tile mt: o[NT_O mt + j] */
     float m[MT][2], l[MT][2]; /* running max (log2 units), this lane's partial sums */
 DEV_UNROLL
     for (int mt = 0; mt < MT; mt++)
@@ -331,7 +337,7 @@ DEV_UNROLL
                                     sq + attn_gpu_lds_at(q_off, (warp * MT + mt) * 16, 2 * kk, D));
         }
 
-        float s[MT][NT_S][4] = {{{0}}};
+        float s[MT * NT_S][4] = {{0}}; /* n8 tile j of m16 tile mt: s[NT_S mt + j] */
         attn_gpu_qk(s, qa, sq, sk + buf * BKV * D, q_off, k_off, warp);
 
         /* Scale, score hook and mask per element; element e of n8 tile j of
@@ -345,19 +351,19 @@ DEV_UNROLL
                 for (int e = 0; e < 4; e++) {
                     const int q = row0 + 16 * mt + 8 * (e >> 1), kv = kv0 + 8 * j + 2 * tq + (e & 1);
                     const int qc = q < Q ? q : Q - 1, kvc = kv < kv1 ? kv : kv1 - 1;
-                    float x = attn_hook_score(s[mt][j][e] * scale, b, h, qc, kvc, ctx) * LOG2E;
+                    float x = attn_hook_score(s[NT_S * mt + j][e] * scale, b, h, qc, kvc, ctx) * LOG2E;
                     if (masked) {
                         const int keep = (q < Q) & (kv < kv1) & attn_hook_mask(b, h, qc, kvc, ctx);
                         x = keep ? x : -__builtin_inff();
                     }
-                    s[mt][j][e] = x;
+                    s[NT_S * mt + j][e] = x;
                 }
 
 DEV_UNROLL
         for (int mt = 0; mt < MT; mt++)
 DEV_UNROLL
             for (int r = 0; r < 2; r++)
-                attn_gpu_softmax_row(s[mt], o[mt], 2 * r, &m[mt][r], &l[mt][r]);
+                attn_gpu_softmax_row(s + NT_S * mt, o + NT_O * mt, 2 * r, &m[mt][r], &l[mt][r]);
 
         /* Keeps ptxas from loading V fragments during the softmax, where they
          * would add to its live registers (a spill at D = 64 with a packed
@@ -385,7 +391,8 @@ DEV_UNROLL
             uint32_t *orow = (uint32_t *)(go + q * a->o_stride[2]);
 DEV_UNROLL
             for (int j = 0; j < NT_O; j++)
-                orow[4 * j + tq] = attn_gpu_pack(o[mt][j][2 * r] * inv, o[mt][j][2 * r + 1] * inv);
+                orow[4 * j + tq] =
+                    attn_gpu_pack(o[NT_O * mt + j][2 * r] * inv, o[NT_O * mt + j][2 * r + 1] * inv);
             if (a->lse && tq == 0)
                 a->lse[b * a->lse_stride[0] + h * a->lse_stride[1] + q] =
                     sum > 0 ? (m[mt][r] + dev_log2f(sum)) * LN2 : -__builtin_inff();
