@@ -14,7 +14,7 @@
  *   - the key tiles (BKV = 64 keys, 32 beyond D = 64, 16 beyond 192) of the
  *     block's visible ranges (attn_hook_kv_ranges) stream through
  *     double-buffered shared memory with cp.async: tile t+1 is in flight
- *     while tile t is used;
+ *     while tile t is used, with one CTA barrier per tile;
  *   - S = Q K^T (f32 accumulators), then scale and attn_hook_score on every
  *     element of the accumulator fragment (its (q, kv) follow from the
  *     fragment layout) at indices clamped into [0, Q) x [kv0, kv1), values
@@ -313,20 +313,19 @@ DEV_UNROLL
     for (int t = 0; t < ntiles; t++) {
         const int buf = t & 1;
         int next0 = 0, next1 = 0, next_masked = 0;
+        dev_cp_async_wait(0);
+        /* One barrier per tile: tile t (and at t = 0 the Q tile) is visible
+         * to all, and every warp is done with tile t-1, whose buffer the
+         * prefetch of tile t+1 then refills while tile t is computed. */
+        dev_syncthreads();
         if (t + 1 < ntiles) {
-            /* Prefetch tile t+1 into the other buffer (freed by the barrier
-             * that ended iteration t-1), then wait for tile t only. */
             attn_gpu_tile(ranges, nr, t + 1, &next0, &next1, &next_masked);
             attn_gpu_load_tile(sk + (buf ^ 1) * BKV * D, gk + next0 * a->k_stride[2],
                                a->k_stride[2], BKV, next1 - next0, D);
             attn_gpu_load_tile(sv + (buf ^ 1) * BKV * DV, gv + next0 * a->v_stride[2],
                                a->v_stride[2], BKV, next1 - next0, DV);
             dev_cp_async_commit();
-            dev_cp_async_wait(1);
-        } else {
-            dev_cp_async_wait(0);
         }
-        dev_syncthreads(); /* tile t (and at t = 0 the Q tile) is visible to all */
 
         if (Q_IN_REGS && t == 0) {
 DEV_UNROLL
@@ -370,7 +369,6 @@ DEV_UNROLL
          * documents mask without it). */
         dev_syncwarp();
         attn_gpu_pv(o, s, sv + buf * BKV * DV, v_off);
-        dev_syncthreads(); /* every warp is done with buffer `buf` before it is refilled */
         kv0 = next0;
         kv1 = next1;
         masked = next_masked;
