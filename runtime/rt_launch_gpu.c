@@ -127,6 +127,10 @@ static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device de
     if (opts->qb_begin || opts->qb_end)
         return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: GPU launches run every query block "
                        "(qb_begin/qb_end must be 0)", gv->var->name);
+    if (opts->block_mask)
+        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: GPU launches take their key blocks from the "
+                       "variant's mask analysis; a BlockMask (opts->block_mask) is read by the CPU "
+                       "kernel only", gv->var->name);
     attn_fwd_gpu_args a = {0};
     const DLTensor *t[5] = {q, k, v, out, lse};
     int on_device = 0;

@@ -64,7 +64,9 @@ typedef enum attn_gpu_device {
  *   downloaded) or all kDLCUDA device tensors (launched on opts->stream);
  *   tensor and pack arguments are copied to the device, and the call
  *   returns when the kernel is done (it frees those copies).
- * opts->qb_begin/qb_end must be 0 (whole launches only). */
+ * opts->qb_begin/qb_end must be 0 (whole launches only) and opts->block_mask
+ * NULL: the kernel visits the key tiles of the variant's kv_ranges hook,
+ * evaluating the mask on partial ones (ATTN_ERR_UNSUPPORTED otherwise). */
 attn_status attn_forward_gpu(const attn_gpu_variant *gv, attn_gpu_device dev, const DLTensor *q,
                              const DLTensor *k, const DLTensor *v, DLTensor *out, DLTensor *lse,
                              const attn_arg *args, int32_t nargs, const attn_launch_opts *opts);

@@ -72,7 +72,8 @@ static attn_status gpu_launch_on_device(const attn_gpu_variant *gv, DLTensor *co
 }
 
 attn_status gpu_launch_run(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev,
-                           bool on_device, const GpuCase *c, uint16_t **out, float **lse)
+                           bool on_device, const GpuCase *c, const attn_launch_opts *opts,
+                           uint16_t **out, float **lse)
 {
     const GpuShape *s = &c->s;
     size_t rows = (size_t)s->B * s->H * s->Q;
@@ -88,7 +89,7 @@ attn_status gpu_launch_run(Arena *arena, const attn_gpu_variant *gv, attn_gpu_de
     attn_arg *args;
     int32_t nargs = gpu_launch_args(arena, gv->var, c, &args);
     return on_device ? gpu_launch_on_device(gv, (DLTensor *const[5]){&q, &k, &v, &o, &l}, args, nargs)
-                     : attn_forward_gpu(gv, dev, &q, &k, &v, &o, &l, args, nargs, NULL);
+                     : attn_forward_gpu(gv, dev, &q, &k, &v, &o, &l, args, nargs, opts);
 }
 
 bool gpu_launch_check(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev, bool on_device,
@@ -96,7 +97,7 @@ bool gpu_launch_check(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device 
 {
     uint16_t *out;
     float *lse;
-    attn_status st = gpu_launch_run(arena, gv, dev, on_device, c, &out, &lse);
+    attn_status st = gpu_launch_run(arena, gv, dev, on_device, c, NULL, &out, &lse);
     if (st != ATTN_OK) {
         printf("FAIL %s: %s: %s\n", what, attn_status_name(st), attn_last_error());
         return false;

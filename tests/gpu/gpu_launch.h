@@ -19,11 +19,12 @@ DLTensor gpu_launch_tensor(void *data, int32_t dtype, int32_t ndim, const int64_
  * Returns the count; args[] and its tensors come from `arena`. */
 int32_t gpu_launch_args(Arena *arena, const attn_variant *var, const GpuCase *c, attn_arg **args);
 
-/* Runs c with attn_forward_gpu(gv, dev, ...) on CPU tensors (q, k, v of the
- * case; *out and *lse allocated from `arena`) or, when `on_device` (CUDA
- * only), on device copies of them; returns its status. */
+/* Runs c with attn_forward_gpu(gv, dev, ..., opts) on CPU tensors (q, k, v
+ * of the case; *out and *lse allocated from `arena`) or, when `on_device`
+ * (CUDA only), on device copies of them; returns its status. opts may be NULL. */
 attn_status gpu_launch_run(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev,
-                           bool on_device, const GpuCase *c, uint16_t **out, float **lse);
+                           bool on_device, const GpuCase *c, const attn_launch_opts *opts,
+                           uint16_t **out, float **lse);
 
 /* gpu_launch_run, then out and lse compared with the reference; prints
  * "ok   WHAT" or "FAIL WHAT: reason" and returns whether they match. */

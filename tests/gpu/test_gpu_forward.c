@@ -24,15 +24,15 @@ static const GpuShape fwd_shapes[] = {
 };
 enum { FWD_NSHAPES = sizeof fwd_shapes / sizeof fwd_shapes[0], FWD_CASES_PER_VARIANT = 2 };
 
-/* attn_forward_gpu must refuse c (no kernel for its head dims, or no CUDA):
- * status `want` and a message starting with `prefix`. */
+/* attn_forward_gpu must refuse c with opts (no kernel for its head dims, no
+ * CUDA, a BlockMask): status `want` and a message starting with `prefix`. */
 static bool fwd_expect_failure(Arena *a, const attn_gpu_variant *gv, attn_gpu_device dev,
-                               const GpuCase *c, attn_status want, const char *prefix,
-                               const char *what)
+                               const GpuCase *c, const attn_launch_opts *opts, attn_status want,
+                               const char *prefix, const char *what)
 {
     uint16_t *out;
     float *lse;
-    attn_status st = gpu_launch_run(a, gv, dev, false, c, &out, &lse);
+    attn_status st = gpu_launch_run(a, gv, dev, false, c, opts, &out, &lse);
     const char *msg = attn_last_error();
     if (st != want || strncmp(msg, prefix, strlen(prefix)) != 0) {
         printf("FAIL %s: expected %s \"%s...\", got %s \"%s\"\n", what, attn_status_name(want),
@@ -57,8 +57,8 @@ static int fwd_variant(Compilation *c, const Decl *d, const attn_gpu_variant *gv
         if (!gpu_case_build(&c->arena, d, &s, settings, nsettings, 91u * i + j, &gc))
             failures++;
         else if (no_cuda)
-            failures += !fwd_expect_failure(&c->arena, gv, ATTN_GPU_CUDA, &gc, ATTN_ERR_UNSUPPORTED,
-                                            "CUDA unavailable: ", what);
+            failures += !fwd_expect_failure(&c->arena, gv, ATTN_GPU_CUDA, &gc, NULL,
+                                            ATTN_ERR_UNSUPPORTED, "CUDA unavailable: ", what);
         else
             failures += !gpu_launch_check(&c->arena, gv, ATTN_GPU_EMU, false, &gc, what);
     }
@@ -66,10 +66,22 @@ static int fwd_variant(Compilation *c, const Decl *d, const attn_gpu_variant *gv
         GpuShape s = gpu_case_fit(d, &(GpuShape){ATTN_F16, 1, 1, 1, 4, 4, 48, 48});
         GpuCase gc;
         failures += !gpu_case_build(&c->arena, d, &s, settings, nsettings, 5, &gc) ||
-                    !fwd_expect_failure(&c->arena, gv, ATTN_GPU_EMU, &gc, ATTN_ERR_UNSUPPORTED,
+                    !fwd_expect_failure(&c->arena, gv, ATTN_GPU_EMU, &gc, NULL, ATTN_ERR_UNSUPPORTED,
                                         arena_printf(&c->arena, "%s: no GPU kernel for f16 with "
                                                      "D = 48, DV = 48", d->name),
                                         gpu_case_what(&c->arena, d, &s));
+    }
+    if (i == 0 && !no_cuda) { /* a BlockMask is refused, not ignored */
+        GpuShape s = gpu_case_fit(d, &(GpuShape){ATTN_F16, 1, 1, 1, 4, 4, 64, 64});
+        GpuCase gc;
+        attn_block_mask bm = {.B = 1, .H = 1, .q_len = 4, .kv_len = 4, .block_q = 128, .block_kv = 64};
+        attn_launch_opts opts = {.block_mask = &bm};
+        failures += !gpu_case_build(&c->arena, d, &s, settings, nsettings, 6, &gc) ||
+                    !fwd_expect_failure(&c->arena, gv, ATTN_GPU_EMU, &gc, &opts, ATTN_ERR_UNSUPPORTED,
+                                        arena_printf(&c->arena, "%s: GPU launches take their key "
+                                                     "blocks from the variant's mask analysis",
+                                                     d->name),
+                                        "a BlockMask on a GPU launch");
     }
     return failures;
 }
