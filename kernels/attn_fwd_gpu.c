@@ -364,10 +364,6 @@ DEV_UNROLL
             for (int r = 0; r < 2; r++)
                 attn_gpu_softmax_row(s + NT_S * mt, o + NT_O * mt, 2 * r, &m[mt][r], &l[mt][r]);
 
-        /* Keeps ptxas from loading V fragments during the softmax, where they
-         * would add to its live registers (a spill at D = 64 with a packed
-         * documents mask without it). */
-        dev_syncwarp();
         attn_gpu_pv(o, s, sv + buf * BKV * DV, v_off);
         kv0 = next0;
         kv1 = next1;

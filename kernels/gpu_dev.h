@@ -10,9 +10,7 @@
  *
  *   ids        dev_tid(d), dev_ntid(d), dev_ctaid(d), dev_nctaid(d)  (d = 0,1,2 for x,y,z),
  *              dev_lane(), dev_warp() (of the linear thread id, x fastest)
- *   barrier    dev_syncthreads(); dev_syncwarp() (the warp's 32 lanes; on the GPU
- *              also a fence: ptxas does not hoist later shared-memory loads
- *              above it, which bounds the fragments in flight)
+ *   barrier    dev_syncthreads()
  *   smem       dev_smem(): base of the block's dynamic shared memory (16-byte aligned);
  *              the launch gives its size
  *   shuffles   dev_shfl_xor_f32(v, lanemask), dev_shfl_idx_i32(v, srclane): all 32

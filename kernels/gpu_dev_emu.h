@@ -35,8 +35,6 @@ static inline int dev_ntid(int d) { return emu_dev_ntid(d); }
 static inline int dev_ctaid(int d) { return emu_dev_ctaid(d); }
 static inline int dev_nctaid(int d) { return emu_dev_nctaid(d); }
 static inline void dev_syncthreads(void) { emu_dev_syncthreads(); }
-/* A warp barrier: a shuffle returns once all 32 lanes took part. */
-static inline void dev_syncwarp(void) { (void)emu_dev_shfl(0, 0, 1); }
 static inline void *dev_smem(void) { return emu_dev_smem(); }
 
 static inline float dev_shfl_xor_f32(float v, int lanemask)

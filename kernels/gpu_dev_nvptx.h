@@ -31,7 +31,6 @@ static inline int dev_nctaid(int d)
          : d == 1 ? __nvvm_read_ptx_sreg_nctaid_y() : __nvvm_read_ptx_sreg_nctaid_z();
 }
 static inline void dev_syncthreads(void) { __syncthreads(); }
-static inline void dev_syncwarp(void) { __nvvm_bar_warp_sync(DEV_FULL_MASK); }
 
 /* ---- shared memory ------------------------------------------------------ */
 
