@@ -33,6 +33,7 @@ Usage: flex_peer.py --bench BIN --ptx STEM [--budget SECONDS] [--raw FILE]
 on SIGTERM, with what was measured).
 """
 import argparse
+import collections
 import random
 import signal
 import statistics
@@ -163,8 +164,12 @@ def make_mods(torch, variant, S, H):
     return None, None
 
 
+# torch, torch.nn.functional, compiled flex_attention, create_block_mask.
+Peer = collections.namedtuple("Peer", "torch F flex create_block_mask")
+
+
 def load_torch():
-    """(torch, F, flex, create_block_mask), flex compiled once; raises without torch or a GPU."""
+    """A Peer, flex compiled once; raises without torch or a GPU."""
     import torch
     import torch.nn.functional as F
     from torch.nn.attention.flex_attention import create_block_mask, flex_attention
@@ -173,15 +178,14 @@ def load_torch():
     for name in ("cache_size_limit", "recompile_limit", "accumulated_cache_size_limit"):
         if hasattr(torch._dynamo.config, name):
             setattr(torch._dynamo.config, name, 1024)
-    return torch, F, torch.compile(flex_attention, dynamic=False), create_block_mask
+    return Peer(torch, F, torch.compile(flex_attention, dynamic=False), create_block_mask)
 
 
 def flex_call(peer, v, S, H, q, k, w):
     """A no-argument call of compiled flex_attention for variant v on q, k, w."""
-    torch, _, flex, create_block_mask = peer
-    score_mod, mask_mod = make_mods(torch, v, S, H)
-    bm = create_block_mask(mask_mod, None, None, S, S, device="cuda") if mask_mod else None
-    return lambda: flex(q, k, w, score_mod=score_mod, block_mask=bm)
+    score_mod, mask_mod = make_mods(peer.torch, v, S, H)
+    bm = peer.create_block_mask(mask_mod, None, None, S, S, device="cuda") if mask_mod else None
+    return lambda: peer.flex(q, k, w, score_mod=score_mod, block_mask=bm)
 
 
 def random_qkv(torch, D, S):
@@ -201,9 +205,9 @@ def warm(shard, configs):
     for v, D, S in configs[i::n]:
         t = time.time()
         try:
-            q, k, w = random_qkv(peer[0], D, S)
+            q, k, w = random_qkv(peer.torch, D, S)
             flex_call(peer, v, S, HIDDEN // D, q, k, w)()
-            peer[0].cuda.synchronize()
+            peer.torch.cuda.synchronize()
             print("warm %s D=%d S=%d: %.1f s" % (v, D, S, time.time() - t), flush=True)
         except Exception as e:
             print("warm %s D=%d S=%d: %s" % (v, D, S, e), flush=True)
@@ -257,7 +261,7 @@ def main():
         show(rows.values())
         return 0
 
-    torch, F = peer[0], peer[1]
+    torch, F = peer.torch, peer.F
     for v, D, S in configs:
         r = rows[(v, D, S)]
         B, H = TOKENS // S, HIDDEN // D

@@ -66,11 +66,9 @@ static attn_status rt_gpu_run_emu(const attn_gpu_variant *gv, const attn_gpu_ker
     if (!kern->emu)
         return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: the kernel %s was not compiled for the emulator",
                        gv->var->name, kern->entry);
-    const int32_t *dims = a->ctx.dims;
+    const int32_t *dims = a->ctx.dims, bq = ATTN_GPU_BLOCK_Q(kern->d, kern->dv);
     emu_launch_cfg cfg = {
-        .grid = {(dims[ATTN_DIM_Q] + ATTN_GPU_BLOCK_Q(kern->d, kern->dv) - 1) /
-                     ATTN_GPU_BLOCK_Q(kern->d, kern->dv),
-                 dims[ATTN_DIM_H], dims[ATTN_DIM_B]},
+        .grid = {(dims[ATTN_DIM_Q] + bq - 1) / bq, dims[ATTN_DIM_H], dims[ATTN_DIM_B]},
         .block = {ATTN_GPU_THREADS, 1, 1},
         .smem_bytes = ATTN_GPU_SMEM_BYTES(kern->d, kern->dv),
         .workers = workers,

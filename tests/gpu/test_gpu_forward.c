@@ -43,6 +43,20 @@ static bool fwd_expect_failure(Arena *a, const attn_gpu_variant *gv, attn_gpu_de
     return true;
 }
 
+/* A 4 x 4 f16 case of d at head dim D = DV = dim (arguments from settings,
+ * seed) launched on the emulator with opts must be refused with `prefix`;
+ * what NULL: the case's description. */
+static bool fwd_refused(Compilation *c, const Decl *d, const attn_gpu_variant *gv, int dim,
+                        const attn_launch_opts *opts, uint32_t seed, const GpuSetting *settings,
+                        int nsettings, const char *prefix, const char *what)
+{
+    GpuShape s = gpu_case_fit(d, &(GpuShape){ATTN_F16, 1, 1, 1, 4, 4, dim, dim});
+    GpuCase gc;
+    return gpu_case_build(&c->arena, d, &s, settings, nsettings, seed, &gc) &&
+           fwd_expect_failure(&c->arena, gv, ATTN_GPU_EMU, &gc, opts, ATTN_ERR_UNSUPPORTED, prefix,
+                              what ? what : gpu_case_what(&c->arena, d, &s));
+}
+
 /* The cases of variant number i (declaration d, compiled gv); failures. */
 static int fwd_variant(Compilation *c, const Decl *d, const attn_gpu_variant *gv, int i,
                        bool no_cuda, const GpuSetting *settings, int nsettings)
@@ -62,26 +76,17 @@ static int fwd_variant(Compilation *c, const Decl *d, const attn_gpu_variant *gv
         else
             failures += !gpu_launch_check(&c->arena, gv, ATTN_GPU_EMU, false, &gc, what);
     }
-    if (i == 0 && !no_cuda) { /* D = 48 has no specialisation */
-        GpuShape s = gpu_case_fit(d, &(GpuShape){ATTN_F16, 1, 1, 1, 4, 4, 48, 48});
-        GpuCase gc;
-        failures += !gpu_case_build(&c->arena, d, &s, settings, nsettings, 5, &gc) ||
-                    !fwd_expect_failure(&c->arena, gv, ATTN_GPU_EMU, &gc, NULL, ATTN_ERR_UNSUPPORTED,
-                                        arena_printf(&c->arena, "%s: no GPU kernel for f16 with "
-                                                     "D = 48, DV = 48", d->name),
-                                        gpu_case_what(&c->arena, d, &s));
-    }
-    if (i == 0 && !no_cuda) { /* a BlockMask is refused, not ignored */
-        GpuShape s = gpu_case_fit(d, &(GpuShape){ATTN_F16, 1, 1, 1, 4, 4, 64, 64});
-        GpuCase gc;
+    if (i == 0 && !no_cuda) {
+        /* D = 48 has no specialisation; a BlockMask is refused, not ignored. */
         attn_block_mask bm = {.B = 1, .H = 1, .q_len = 4, .kv_len = 4, .block_q = 128, .block_kv = 64};
         attn_launch_opts opts = {.block_mask = &bm};
-        failures += !gpu_case_build(&c->arena, d, &s, settings, nsettings, 6, &gc) ||
-                    !fwd_expect_failure(&c->arena, gv, ATTN_GPU_EMU, &gc, &opts, ATTN_ERR_UNSUPPORTED,
-                                        arena_printf(&c->arena, "%s: GPU launches take their key "
-                                                     "blocks from the variant's mask analysis",
-                                                     d->name),
-                                        "a BlockMask on a GPU launch");
+        failures += !fwd_refused(c, d, gv, 48, NULL, 5, settings, nsettings,
+                                 arena_printf(&c->arena, "%s: no GPU kernel for f16 with "
+                                              "D = 48, DV = 48", d->name), NULL);
+        failures += !fwd_refused(c, d, gv, 64, &opts, 6, settings, nsettings,
+                                 arena_printf(&c->arena, "%s: GPU launches take their key "
+                                              "blocks from the variant's mask analysis", d->name),
+                                 "a BlockMask on a GPU launch");
     }
     return failures;
 }
