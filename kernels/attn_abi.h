@@ -89,8 +89,8 @@ int32_t attn_hook_kv_ranges(int32_t b, int32_t h, int32_t q0, int32_t q1, const 
                             attn_kv_range *out);
 
 /* A runtime BlockMask as the kernels read it (runtime/include/attn_blockmask.h):
- * per row (b, h, query block) the ascending indices of its partial and of its
- * full key blocks of block_kv keys. The row of (b, h, qb) is
+ * per row (b, h, query block of block_q rows) the ascending indices of its
+ * partial and of its full key blocks of block_kv keys. The row of (b, h, qb) is
  * b * row_stride_b + h * row_stride_h + qb (a stride is 0 when the mask is
  * shared along that axis); counts are indexed by row, indices by
  * row * nkvb + i. */
@@ -98,7 +98,7 @@ typedef struct attn_block_mask_view {
     const int32_t *kv_num_blocks, *kv_indices;
     const int32_t *full_kv_num_blocks, *full_kv_indices;
     int64_t row_stride_b, row_stride_h;
-    int32_t nkvb, block_kv;
+    int32_t nkvb, block_q, block_kv;
 } attn_block_mask_view;
 
 /* ---- CPU attention forward ---------------------------------------------
@@ -147,6 +147,11 @@ typedef struct attn_fwd_gpu_args {
      * function of params and dims), so a launcher needs no host hook. */
     float scale;
     attn_ctx ctx;
+    /* kv_num_blocks NULL: keys from attn_hook_kv_ranges. Else a BlockMask
+     * in device memory whose block_q is a multiple of ATTN_GPU_BLOCK_Q(D, DV)
+     * and block_kv of ATTN_GPU_BLOCK_KV(D, DV): each CTA walks the partial
+     * blocks of its row (mask evaluated), then the full ones. */
+    attn_block_mask_view block_mask;
 } attn_fwd_gpu_args;
 
 #define ATTN_GPU_SCALE_ON_DEVICE __builtin_nanf("")
@@ -165,9 +170,16 @@ typedef struct attn_fwd_gpu_args {
     ((d) > 192 || (dv) > 192                                ? 16                  \
      : (d) > 64 || (dv) > 64 || ATTN_GPU_MTILES(d, dv) == 2 ? 32                  \
                                                             : 64)
-/* Q tile plus double-buffered K and V tiles, 2-byte elements. */
-#define ATTN_GPU_SMEM_BYTES(d, dv) \
-    (2 * (ATTN_GPU_BLOCK_Q(d, dv) * (d) + 2 * ATTN_GPU_BLOCK_KV(d, dv) * ((d) + (dv))))
+/* A CTA's key tiles are listed in shared memory: a ring of
+ * ATTN_GPU_TILE_RING 8-byte tile descriptors, refilled half at a time from
+ * the CTA's walk (its key ranges or BlockMask row, ATTN_GPU_WALK_BYTES). */
+#define ATTN_GPU_TILE_RING (2 * ATTN_GPU_THREADS)
+#define ATTN_GPU_WALK_BYTES 192
+/* Q tile plus double-buffered K and V tiles (2-byte elements), then the
+ * tile ring and the walk. */
+#define ATTN_GPU_SMEM_BYTES(d, dv)                                                          \
+    (2 * (ATTN_GPU_BLOCK_Q(d, dv) * (d) + 2 * ATTN_GPU_BLOCK_KV(d, dv) * ((d) + (dv))) + \
+     8 * ATTN_GPU_TILE_RING + ATTN_GPU_WALK_BYTES)
 
 /* ---- scans (lower_scan*.c, kernels/scan_cpu.c) --------------------------
  * A scan is split into independent *rows*: the tuples of its outputs' index

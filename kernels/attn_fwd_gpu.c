@@ -4,7 +4,7 @@
  *
  * One CTA per (query tile of BQ = 64 * MT rows, h, b); 4 warps, warp w owns
  * the MT m16 tiles of query rows [16 MT w, 16 MT (w + 1)) of the tile (MT = 2
- * up to DV = 128: every K and V fragment read from shared memory then feeds
+ * at D = DV = 32: every K and V fragment read from shared memory then feeds
  * two mma). The CTAs of a head take their query tiles last first, so that
  * under a causal mask the longest start first and short ones fill the tail.
  * Per CTA:
@@ -12,15 +12,18 @@
  *     A fragments (ldmatrix) when they fit (Q_IN_REGS), else reloaded per k16
  *     step, as FlashAttention-2 does;
  *   - the key tiles (BKV = 64 keys, 32 beyond D = 64, 16 beyond 192) of the
- *     block's visible ranges (attn_hook_kv_ranges) stream through
- *     double-buffered shared memory with cp.async: tile t+1 is in flight
- *     while tile t is used, with one CTA barrier per tile;
+ *     block's visible ranges (attn_hook_kv_ranges), or of its row of a
+ *     BlockMask, are listed in a ring of descriptors in shared memory
+ *     (attn_gpu_walk): the loop reads one descriptor per tile and keeps no
+ *     walk state in registers. The tiles stream through double-buffered
+ *     shared memory with cp.async: tile t+1 is in flight while tile t is
+ *     used, with one CTA barrier per tile;
  *   - S = Q K^T (f32 accumulators), then scale and attn_hook_score on every
  *     element of the accumulator fragment (its (q, kv) follow from the
  *     fragment layout) at indices clamped into [0, Q) x [kv0, kv1), values
  *     outside being discarded: the hook runs unconditionally, so the
  *     compiler hoists its parameter loads out of the key loop. The mask only
- *     on tiles of partial ranges or ragged ends, branch-free. Rows past Q
+ *     on tiles of partial ranges or blocks or ragged ends, branch-free. Rows past Q
  *     compute on the zero-filled Q tile and are not written. Online softmax
  *     in base 2 in registers, row max and sum reduced over the 4 lanes of a
  *     quad that share a row;
@@ -125,35 +128,116 @@ DEV_UNROLL
     }
 }
 
-/* Clamps the block's key ranges to [0, KV) and returns how many key tiles of
- * BKV keys they make (a range's last tile may be short). */
-static int attn_gpu_count_tiles(attn_kv_range *r, int nr, int kv_len)
+/* The key tiles a CTA visits, in order: those of its key ranges
+ * (attn_hook_kv_ranges, clamped to [0, KV)), or those of its BlockMask row,
+ * partial blocks first, then full ones, block_kv / BKV tiles per block (the
+ * last key block's tiles past KV left out). Thread 0 writes it to shared
+ * memory once; the threads derive tile descriptors from it. */
+typedef struct attn_gpu_walk {
+    int32_t ntiles, kv_len;
+    /* BlockMask (lists[0] != NULL): the row's partial and full block
+     * indices, the tiles of the partial ones, tiles per block */
+    const int32_t *lists[2];
+    int32_t bm_partial_tiles, bm_tiles_per_block, block_kv;
+    /* ranges: nr of them, range i holding tiles [first[i], first[i + 1]) */
+    int32_t nr;
+    attn_kv_range r[ATTN_MAX_KV_RANGES];
+    int32_t first[ATTN_MAX_KV_RANGES + 1];
+} attn_gpu_walk;
+_Static_assert(sizeof(attn_gpu_walk) <= ATTN_GPU_WALK_BYTES, "ATTN_GPU_WALK_BYTES");
+
+/* Key tile t: keys [kv0, kv1 & ATTN_GPU_KV1_MASK); the top bit of kv1 is set
+ * when the tile is partial: the mask is evaluated per element. Keys of a
+ * full tile are visible without it (a BlockMask's full blocks are taken as
+ * they are, as on the CPU). */
+typedef struct __attribute__((aligned(8))) attn_gpu_tile_desc {
+    int32_t kv0, kv1;
+} attn_gpu_tile_desc;
+#define ATTN_GPU_PARTIAL_BIT ((int32_t)0x80000000u)
+#define ATTN_GPU_KV1_MASK 0x7fffffff
+
+static void attn_gpu_walk_ranges(attn_gpu_walk *w, const attn_ctx *ctx, int b, int h, int q0,
+                                 int q1)
 {
+    int nr = attn_hook_kv_ranges(b, h, q0, q1, ctx, w->r);
+    w->nr = nr = nr < 0 ? 0 : nr > ATTN_MAX_KV_RANGES ? ATTN_MAX_KV_RANGES : nr;
     int n = 0;
     for (int i = 0; i < nr; i++) {
-        r[i].lo = r[i].lo < 0 ? 0 : r[i].lo;
-        r[i].hi = r[i].hi > kv_len ? kv_len : r[i].hi;
-        if (r[i].hi > r[i].lo)
-            n += (r[i].hi - r[i].lo + BKV - 1) / BKV;
+        attn_kv_range *r = &w->r[i];
+        r->lo = r->lo < 0 ? 0 : r->lo;
+        r->hi = r->hi > w->kv_len ? w->kv_len : r->hi;
+        w->first[i] = n;
+        if (r->hi > r->lo)
+            n += (r->hi - r->lo + BKV - 1) / BKV;
     }
-    return n;
+    w->first[nr] = n;
+    w->ntiles = n;
 }
 
-/* The t-th key tile: keys [*kv0, *kv1); *masked when the mask or the tile's
- * end must be checked per element. */
-static void attn_gpu_tile(const attn_kv_range *r, int nr, int t, int *kv0, int *kv1,
-                          int *masked)
+/* The walk of row (b, h, q0 / block_q) of BlockMask m. Counts are clamped
+ * to the row's length, so a malformed mask cannot send the walk past it. */
+static void attn_gpu_walk_block_mask(attn_gpu_walk *w, const attn_block_mask_view *m, int b,
+                                     int h, int q0)
 {
-    for (int i = 0; i < nr; i++) {
-        int n = r[i].hi > r[i].lo ? (r[i].hi - r[i].lo + BKV - 1) / BKV : 0;
-        if (t < n) {
-            *kv0 = r[i].lo + t * BKV;
-            *kv1 = *kv0 + BKV < r[i].hi ? *kv0 + BKV : r[i].hi;
-            *masked = !r[i].full || *kv1 - *kv0 < BKV;
-            return;
-        }
-        t -= n;
+    const int64_t row = b * m->row_stride_b + h * m->row_stride_h + q0 / m->block_q;
+    const int per_block = m->block_kv / BKV, last = m->nkvb - 1;
+    /* tiles of the last key block that lie wholly past KV */
+    const int past = per_block - (w->kv_len - last * m->block_kv + BKV - 1) / BKV;
+    const int32_t *counts[2] = {m->kv_num_blocks, m->full_kv_num_blocks};
+    w->lists[0] = m->kv_indices + row * m->nkvb;
+    w->lists[1] = m->full_kv_indices + row * m->nkvb;
+    int tiles[2];
+    for (int p = 0; p < 2; p++) {
+        int n = counts[p][row];
+        n = n < 0 ? 0 : n > m->nkvb ? m->nkvb : n;
+        /* indices ascend: only a list's last block can be the short one */
+        tiles[p] = n * per_block - (n > 0 && w->lists[p][n - 1] == last ? past : 0);
     }
+    w->bm_partial_tiles = tiles[0];
+    w->bm_tiles_per_block = per_block;
+    w->block_kv = m->block_kv;
+    w->ntiles = tiles[0] + tiles[1];
+}
+
+/* Descriptor of key tile t (< w->ntiles). */
+static attn_gpu_tile_desc attn_gpu_tile_of(const attn_gpu_walk *w, int t)
+{
+    int kv0, kv1, partial;
+    if (w->lists[0]) {
+        const int full = t >= w->bm_partial_tiles, u = full ? t - w->bm_partial_tiles : t;
+        const int blk = w->lists[full][u / w->bm_tiles_per_block];
+        const int64_t k0 = (int64_t)blk * w->block_kv + (u % w->bm_tiles_per_block) * BKV;
+        kv0 = k0 < 0 ? 0 : k0 > w->kv_len ? w->kv_len : (int)k0; /* a bad index reads nothing */
+        kv1 = kv0 + BKV < w->kv_len ? kv0 + BKV : w->kv_len;
+        partial = !full;
+    } else {
+        int i = 0;
+        while (i + 1 < w->nr && t >= w->first[i + 1])
+            i++;
+        kv0 = w->r[i].lo + (t - w->first[i]) * BKV;
+        kv1 = kv0 + BKV < w->r[i].hi ? kv0 + BKV : w->r[i].hi;
+        partial = !w->r[i].full;
+    }
+    return (attn_gpu_tile_desc){kv0, kv1 | (partial ? ATTN_GPU_PARTIAL_BIT : 0)};
+}
+
+/* Each thread writes the descriptor of tile `first` + its id, if it exists,
+ * into the ring (tile t in slot t % ATTN_GPU_TILE_RING). */
+static void attn_gpu_ring_fill(attn_gpu_tile_desc *ring, const attn_gpu_walk *w, int first)
+{
+    const int t = first + dev_linear_tid();
+    if (t < w->ntiles)
+        ring[t % ATTN_GPU_TILE_RING] = attn_gpu_tile_of(w, t);
+}
+
+/* Tile t from the ring: keys [*kv0, *kv1), *partial. */
+static inline void attn_gpu_ring_get(const attn_gpu_tile_desc *ring, int t, int *kv0, int *kv1,
+                                     int *partial)
+{
+    const attn_gpu_tile_desc d = ring[t % ATTN_GPU_TILE_RING];
+    *kv0 = d.kv0;
+    *kv1 = d.kv1 & ATTN_GPU_KV1_MASK;
+    *partial = d.kv1 < 0;
 }
 
 /* For every m16 tile mt: the accumulators of its n8 tiles n and n + 1
@@ -282,10 +366,24 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
     elem *sk = sq + BQ * D;      /* [2][BKV][D] */
     elem *sv = sk + 2 * BKV * D; /* [2][BKV][DV] */
 
-    attn_kv_range ranges[ATTN_MAX_KV_RANGES];
-    int nr = attn_hook_kv_ranges(b, h, q0, q0 + q_rows, ctx, ranges);
-    nr = nr < 0 ? 0 : nr > ATTN_MAX_KV_RANGES ? ATTN_MAX_KV_RANGES : nr;
-    const int ntiles = attn_gpu_count_tiles(ranges, nr, KV);
+    attn_gpu_tile_desc *ring = (attn_gpu_tile_desc *)(sv + 2 * BKV * DV);
+    attn_gpu_walk *walk = (attn_gpu_walk *)(ring + ATTN_GPU_TILE_RING);
+
+    /* The walk, then the first two halves of the ring; a half is refilled
+     * in the key loop once every tile in it has been read. */
+    if (dev_linear_tid() == 0) {
+        walk->kv_len = KV;
+        walk->lists[0] = 0;
+        if (a->block_mask.kv_num_blocks)
+            attn_gpu_walk_block_mask(walk, &a->block_mask, b, h, q0);
+        else
+            attn_gpu_walk_ranges(walk, ctx, b, h, q0, q0 + q_rows);
+    }
+    dev_syncthreads();
+    const int ntiles = walk->ntiles;
+    attn_gpu_ring_fill(ring, walk, 0);
+    attn_gpu_ring_fill(ring, walk, ATTN_GPU_THREADS);
+    dev_syncthreads();
 
     float o[MT * NT_O][4] = {{0}}; /* n8 tile j of m16 tile mt: o[NT_O mt + j] */
     float m[MT][2], l[MT][2]; /* running max (log2 units), this lane's partial sums */
@@ -302,32 +400,17 @@ DEV_UNROLL
     attn_gpu_lds_init(k_off, (lane / 16) * 8 + lane % 8, (lane / 8) % 2, D);
     attn_gpu_lds_init(v_off, lane % 16, lane / 16, DV);
 
-    int kv0 = 0, kv1 = 0, masked = 0;
-    if (ntiles > 0) {
-        attn_gpu_tile(ranges, nr, 0, &kv0, &kv1, &masked);
+    int kv0 = 0, kv1 = 0, partial = 0;
+    if (ntiles > 0) { /* uniform: read from the walk */
+        attn_gpu_ring_get(ring, 0, &kv0, &kv1, &partial);
         attn_gpu_load_tile(sq, gq, a->q_stride[2], BQ, q_rows, D);
+        dev_cp_async_commit();
         attn_gpu_load_tile(sk, gk + kv0 * a->k_stride[2], a->k_stride[2], BKV, kv1 - kv0, D);
         attn_gpu_load_tile(sv, gv + kv0 * a->v_stride[2], a->v_stride[2], BKV, kv1 - kv0, DV);
         dev_cp_async_commit();
-    }
-    for (int t = 0; t < ntiles; t++) {
-        const int buf = t & 1;
-        int next0 = 0, next1 = 0, next_masked = 0;
-        dev_cp_async_wait(0);
-        /* One barrier per tile: tile t (and at t = 0 the Q tile) is visible
-         * to all, and every warp is done with tile t-1, whose buffer the
-         * prefetch of tile t+1 then refills while tile t is computed. */
-        dev_syncthreads();
-        if (t + 1 < ntiles) {
-            attn_gpu_tile(ranges, nr, t + 1, &next0, &next1, &next_masked);
-            attn_gpu_load_tile(sk + (buf ^ 1) * BKV * D, gk + next0 * a->k_stride[2],
-                               a->k_stride[2], BKV, next1 - next0, D);
-            attn_gpu_load_tile(sv + (buf ^ 1) * BKV * DV, gv + next0 * a->v_stride[2],
-                               a->v_stride[2], BKV, next1 - next0, DV);
-            dev_cp_async_commit();
-        }
-
-        if (Q_IN_REGS && t == 0) {
+        if (Q_IN_REGS) { /* the Q fragments, while tile 0 is in flight */
+            dev_cp_async_wait(1);
+            dev_syncthreads();
 DEV_UNROLL
             for (int mt = 0; mt < MT; mt++)
 DEV_UNROLL
@@ -335,13 +418,38 @@ DEV_UNROLL
                     dev_ldmatrix_x4(qa[mt * (D / 16) + kk],
                                     sq + attn_gpu_lds_at(q_off, (warp * MT + mt) * 16, 2 * kk, D));
         }
+    }
+    for (int t = 0; t < ntiles; t++) {
+        const int buf = t & 1;
+        int next0 = 0, next1 = 0, next_partial = 0;
+        dev_cp_async_wait(0);
+        /* One barrier per tile: tile t (and at t = 0 the Q tile) is visible
+         * to all, and every warp is done with tile t-1, whose buffer the
+         * prefetch of tile t+1 then refills while tile t is computed. */
+        dev_syncthreads();
+        /* Tiles t + 1 - ATTN_GPU_THREADS .. t have all been read (tile t by
+         * the prefetch of iteration t - 1, before the barrier): their half
+         * of the ring takes the tiles one ring further, which are read
+         * ATTN_GPU_THREADS barriers from now. */
+        if ((t + 1) % ATTN_GPU_THREADS == 0)
+            attn_gpu_ring_fill(ring, walk, t + 1 + ATTN_GPU_THREADS);
+        if (t + 1 < ntiles) {
+            attn_gpu_ring_get(ring, t + 1, &next0, &next1, &next_partial);
+            attn_gpu_load_tile(sk + (buf ^ 1) * BKV * D, gk + next0 * a->k_stride[2],
+                               a->k_stride[2], BKV, next1 - next0, D);
+            attn_gpu_load_tile(sv + (buf ^ 1) * BKV * DV, gv + next0 * a->v_stride[2],
+                               a->v_stride[2], BKV, next1 - next0, DV);
+            dev_cp_async_commit();
+        }
 
         float s[MT * NT_S][4] = {{0}}; /* n8 tile j of m16 tile mt: s[NT_S mt + j] */
         attn_gpu_qk(s, qa, sq, sk + buf * BKV * D, q_off, k_off, warp);
 
         /* Scale, score hook and mask per element; element e of n8 tile j of
          * m16 tile mt is (row0 + 16 mt + 8 (e / 2), kv0 + 8j + 2tq + e % 2).
-         * Log2 units after. */
+         * Log2 units after. The mask on partial tiles, the key bound on
+         * short ones. */
+        const int ragged = kv1 - kv0 < BKV;
 DEV_UNROLL
         for (int mt = 0; mt < MT; mt++)
 DEV_UNROLL
@@ -351,8 +459,9 @@ DEV_UNROLL
                     const int q = row0 + 16 * mt + 8 * (e >> 1), kv = kv0 + 8 * j + 2 * tq + (e & 1);
                     const int qc = q < Q ? q : Q - 1, kvc = kv < kv1 ? kv : kv1 - 1;
                     float x = attn_hook_score(s[NT_S * mt + j][e] * scale, b, h, qc, kvc, ctx) * LOG2E;
-                    if (masked) {
-                        const int keep = (q < Q) & (kv < kv1) & attn_hook_mask(b, h, qc, kvc, ctx);
+                    if (partial | ragged) {
+                        const int keep = (q < Q) & (kv < kv1) &
+                                         ((!partial) | attn_hook_mask(b, h, qc, kvc, ctx));
                         x = keep ? x : -__builtin_inff();
                     }
                     s[NT_S * mt + j][e] = x;
@@ -367,7 +476,7 @@ DEV_UNROLL
         attn_gpu_pv(o, s, sv + buf * BKV * DV, v_off);
         kv0 = next0;
         kv1 = next1;
-        masked = next_masked;
+        partial = next_partial;
     }
 
     /* Normalise and write this lane's elements of its rows. */

@@ -37,7 +37,7 @@ attn_block_mask_stats attn_block_mask_sparsity(const attn_block_mask *m) {
 attn_block_mask_view attn_block_mask_view_of(const attn_block_mask *m) {
     attn_block_mask_view v = {m->kv_num_blocks, m->kv_indices, m->full_kv_num_blocks,
                               m->full_kv_indices, m->B > 1 ? (int64_t)m->H * m->nqb : 0,
-                              m->H > 1 ? m->nqb : 0, m->nkvb, m->block_kv};
+                              m->H > 1 ? m->nqb : 0, m->nkvb, m->block_q, m->block_kv};
     return v;
 }
 

@@ -15,6 +15,10 @@ attn_status rt_block_mask_for_launch(const attn_variant *var, const attn_launch_
                                      const attn_ctx *ctx, attn_block_mask **owned,
                                      attn_block_mask_view *view, const attn_block_mask_view **use);
 
+/* Requires BlockMask m to cover a launch of dims (ctx.dims order): the same
+ * Q and KV, B and H equal or 1 (shared). */
+attn_status rt_bm_check_dims(const attn_block_mask *m, const int32_t *dims);
+
 /* Validates ctx's dims and the options' block sizes and fills m's shape
  * fields (block sizes, stored B and H, lengths, block counts). */
 attn_status rt_bm_shape(const attn_ctx *ctx, const attn_block_mask_opts *o, attn_block_mask *m);

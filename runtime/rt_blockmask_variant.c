@@ -66,11 +66,7 @@ attn_status attn_block_mask_build(const attn_variant *var, int64_t B, int64_t H,
     return s;
 }
 
-/* Requires a caller's BlockMask to match the launch (dims as in ctx). */
-static attn_status rt_bm_check_launch(const attn_block_mask *m, const int32_t *dims) {
-    if (m->block_q != ATTN_CPU_BLOCK_Q)
-        return rt_fail(ATTN_ERR_SHAPE, "block mask: query blocks of %d rows, the CPU kernel needs %d",
-                       (int)m->block_q, ATTN_CPU_BLOCK_Q);
+attn_status rt_bm_check_dims(const attn_block_mask *m, const int32_t *dims) {
     if (m->q_len != dims[ATTN_DIM_Q] || m->kv_len != dims[ATTN_DIM_KV])
         return rt_fail(ATTN_ERR_SHAPE, "block mask: built for Q=%d KV=%d, launch has Q=%d KV=%d",
                        (int)m->q_len, (int)m->kv_len, (int)dims[ATTN_DIM_Q],
@@ -79,6 +75,14 @@ static attn_status rt_bm_check_launch(const attn_block_mask *m, const int32_t *d
         return rt_fail(ATTN_ERR_SHAPE, "block mask: built for B=%d H=%d, launch has B=%d H=%d",
                        (int)m->B, (int)m->H, (int)dims[ATTN_DIM_B], (int)dims[ATTN_DIM_H]);
     return ATTN_OK;
+}
+
+/* Requires a caller's BlockMask to match a CPU launch (dims as in ctx). */
+static attn_status rt_bm_check_launch(const attn_block_mask *m, const int32_t *dims) {
+    if (m->block_q != ATTN_CPU_BLOCK_Q)
+        return rt_fail(ATTN_ERR_SHAPE, "block mask: query blocks of %d rows, the CPU kernel needs %d",
+                       (int)m->block_q, ATTN_CPU_BLOCK_Q);
+    return rt_bm_check_dims(m, dims);
 }
 
 attn_status rt_block_mask_for_launch(const attn_variant *var, const attn_launch_opts *opts,

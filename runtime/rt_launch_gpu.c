@@ -20,7 +20,9 @@
  * The launch validates like attn_forward (rt_check_attn_tensors,
  * rt_bind_args), picks the kernel of q's dtype and (D, DV), passes the
  * scale (the variant's hook_scale on the host if it has one, else
- * ATTN_GPU_SCALE_ON_DEVICE: the kernel computes it) and runs the template's
+ * ATTN_GPU_SCALE_ON_DEVICE: the kernel computes it), the BlockMask
+ * (rt_launch_gpu_blockmask.c: the caller's, or one built for a variant
+ * whose mask analysis is dense) and runs the template's
  * geometry: grid (ceil(Q / ATTN_GPU_BLOCK_Q(D, DV)), H, B), ATTN_GPU_THREADS
  * threads, ATTN_GPU_SMEM_BYTES(D, DV) of shared memory. The CUDA transfers
  * are in rt_launch_gpu_cuda.c. */
@@ -125,10 +127,6 @@ static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device de
     if (opts->qb_begin || opts->qb_end)
         return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: GPU launches run every query block "
                        "(qb_begin/qb_end must be 0)", gv->var->name);
-    if (opts->block_mask)
-        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: GPU launches take their key blocks from the "
-                       "variant's mask analysis; a BlockMask (opts->block_mask) is read by the CPU "
-                       "kernel only", gv->var->name);
     attn_fwd_gpu_args a = {0};
     const DLTensor *t[5] = {q, k, v, out, lse};
     int on_device = 0;
@@ -145,16 +143,23 @@ static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device de
     a.ctx.params = bound.slots;
     a.scale = gv->var->hook_scale ? gv->var->hook_scale(&a.ctx) : ATTN_GPU_SCALE_ON_DEVICE;
     const int32_t *dims = a.ctx.dims;
-    if (dims[ATTN_DIM_B] > 0 && dims[ATTN_DIM_H] > 0 && dims[ATTN_DIM_Q] > 0) {
+    attn_block_mask *owned_bm = NULL;
+    const attn_block_mask *bm = NULL;
+    if (dims[ATTN_DIM_B] > 0 && dims[ATTN_DIM_H] > 0 && dims[ATTN_DIM_Q] > 0)
+        s = rt_gpu_block_mask_for_launch(gv, dev, kern, dims, args, nargs, opts, &owned_bm, &bm);
+    else if (timing)
+        *timing->median_ms = 0.0f;
+    if (s == ATTN_OK && dims[ATTN_DIM_B] > 0 && dims[ATTN_DIM_H] > 0 && dims[ATTN_DIM_Q] > 0) {
         if (dev == ATTN_GPU_EMU) {
             rt_gpu_fill_args(&a, q, k, v, out, lse);
+            if (bm)
+                a.block_mask = attn_block_mask_view_of(bm);
             s = rt_gpu_run_emu(gv, kern, &a, rt_pool_default_threads(opts->num_threads));
         } else {
-            s = rt_gpu_run_cuda(gv, kern, &a, t, on_device, opts->stream, timing);
+            s = rt_gpu_run_cuda(gv, kern, &a, t, on_device, bm, opts->stream, timing);
         }
-    } else if (timing) {
-        *timing->median_ms = 0.0f;
     }
+    attn_block_mask_free(owned_bm);
     rt_bound_free(&bound);
     return s;
 }

@@ -38,15 +38,32 @@ attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, rt_g
  * 9.0, sm_80 code on any other 8.0+ device. */
 attn_status rt_gpu_ptx(const attn_gpu_variant *gv, const char **ptx);
 
+/* rt_launch_gpu_blockmask.c: the BlockMask a launch of kernel `kern` of gv
+ * on dev reads (*use; NULL: the variant's key ranges): opts->block_mask,
+ * checked against the launch's dims and the kernel's tiles (block_q a
+ * multiple of ATTN_GPU_BLOCK_Q, block_kv of ATTN_GPU_BLOCK_KV), else, when
+ * gv->var->needs_block_mask, one built now by gv's GPU builder on dev with
+ * query blocks of ATTN_GPU_BLOCK_Q rows (*owned: the caller frees it). */
+attn_status rt_gpu_block_mask_for_launch(const attn_gpu_variant *gv, attn_gpu_device dev,
+                                         const attn_gpu_kernel *kern, const int32_t *dims,
+                                         const attn_arg *args, int32_t nargs,
+                                         const attn_launch_opts *opts, attn_block_mask **owned,
+                                         const attn_block_mask **use);
+/* *view = m's kernel view with its four key-side tables copied into new
+ * device buffers owned by b. */
+attn_status rt_gpu_block_mask_to_device(const attn_block_mask *m, rt_gpu_buffers *b,
+                                        attn_block_mask_view *view);
+
 /* rt_launch_gpu_cuda.c: runs kernel `kern` of gv on the CUDA device for the
  * validated tensors t = {q, k, v, out, lse (may be NULL)}: on the device
  * already (on_device) or on the CPU (uploaded; out and lse downloaded
  * after). a->ctx (host parameter slots) and a->scale (maybe
- * ATTN_GPU_SCALE_ON_DEVICE) are set; the
- * parameters are copied to the device. With `timing` the launch is the
- * timed series of attn_cuda_time_attn_fwd. Returns when the kernel is done. */
+ * ATTN_GPU_SCALE_ON_DEVICE) are set; the parameters, and the key-side
+ * tables of the BlockMask bm (host memory; may be NULL), are copied to the
+ * device. With `timing` the launch is the timed series of
+ * attn_cuda_time_attn_fwd. Returns when the kernel is done. */
 attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *kern,
                             attn_fwd_gpu_args *a, const DLTensor *const t[5], int on_device,
-                            void *stream, const rt_gpu_timing *timing);
+                            const attn_block_mask *bm, void *stream, const rt_gpu_timing *timing);
 
 #endif

@@ -81,7 +81,7 @@ attn_status rt_gpu_ptx(const attn_gpu_variant *gv, const char **ptx) {
 
 attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *kern,
                             attn_fwd_gpu_args *a, const DLTensor *const t[5], int on_device,
-                            void *stream, const rt_gpu_timing *timing) {
+                            const attn_block_mask *bm, void *stream, const rt_gpu_timing *timing) {
     const char *ptx;
     attn_cuda_kernel k;
     attn_status s = rt_gpu_ptx(gv, &ptx);
@@ -96,6 +96,8 @@ attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *k
             dev[i] = &b.io[i]->t;
     if (s == ATTN_OK)
         s = rt_gpu_params_to_device(gv->var, &a->ctx, &b);
+    if (s == ATTN_OK && bm)
+        s = rt_gpu_block_mask_to_device(bm, &b, &a->block_mask);
     if (s == ATTN_OK) {
         rt_gpu_fill_args(a, dev[0], dev[1], dev[2], dev[3], dev[4]);
         s = timing ? attn_cuda_time_attn_fwd(&k, a, stream, timing->warmup, timing->iters,

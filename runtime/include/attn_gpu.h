@@ -64,9 +64,15 @@ typedef enum attn_gpu_device {
  *   downloaded) or all kDLCUDA device tensors (launched on opts->stream);
  *   tensor and pack arguments are copied to the device, and the call
  *   returns when the kernel is done (it frees those copies).
- * opts->qb_begin/qb_end must be 0 (whole launches only) and opts->block_mask
- * NULL: the kernel visits the key tiles of the variant's kv_ranges hook,
- * evaluating the mask on partial ones (ATTN_ERR_UNSUPPORTED otherwise). */
+ * opts->qb_begin/qb_end must be 0 (whole launches only; ATTN_ERR_UNSUPPORTED
+ * otherwise). The kernel visits the key tiles of the variant's kv_ranges
+ * hook, evaluating the mask on partial ones, or those of a BlockMask:
+ * opts->block_mask (host memory, for the launch's B, H, Q, KV, with block_q
+ * a multiple of ATTN_GPU_BLOCK_Q(D, DV) and block_kv of ATTN_GPU_BLOCK_KV(D,
+ * DV): the defaults of attn_block_mask_build qualify; else ATTN_ERR_SHAPE),
+ * or, when the variant's analysis is dense (needs_block_mask), one built for
+ * the launch by attn_block_mask_build_gpu on the same device. On CUDA the
+ * BlockMask's key-side tables are copied to the device per launch. */
 attn_status attn_forward_gpu(const attn_gpu_variant *gv, attn_gpu_device dev, const DLTensor *q,
                              const DLTensor *k, const DLTensor *v, DLTensor *out, DLTensor *lse,
                              const attn_arg *args, int32_t nargs, const attn_launch_opts *opts);

@@ -71,25 +71,46 @@ static attn_status gpu_launch_on_device(const attn_gpu_variant *gv, DLTensor *co
     return s;
 }
 
-attn_status gpu_launch_run(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev,
-                           bool on_device, const GpuCase *c, const attn_launch_opts *opts,
-                           uint16_t **out, float **lse)
+/* Compact CPU tensors t = {q, k, v, out, lse} of case c over its inputs and
+ * new *out (16-byte aligned: cp.async) and *lse buffers from `arena`. */
+static void gpu_launch_tensors(Arena *arena, const GpuCase *c, uint16_t **out, float **lse,
+                               DLTensor t[5], int64_t shape[5][4])
 {
     const GpuShape *s = &c->s;
     size_t rows = (size_t)s->B * s->H * s->Q;
     uint16_t *o_data = arena_alloc(arena, rows * s->DV * 2 + 16);
-    *out = (uint16_t *)(((uintptr_t)o_data + 15) & ~(uintptr_t)15); /* cp.async: 16-byte aligned */
+    *out = (uint16_t *)(((uintptr_t)o_data + 15) & ~(uintptr_t)15);
     *lse = arena_alloc(arena, rows * sizeof(float) + 4);
+    t[0] = gpu_launch_tensor(c->q, s->dtype, 4, (int64_t[]){s->B, s->H, s->Q, s->D}, shape[0]);
+    t[1] = gpu_launch_tensor(c->k, s->dtype, 4, (int64_t[]){s->B, s->HKV, s->KV, s->D}, shape[1]);
+    t[2] = gpu_launch_tensor(c->v, s->dtype, 4, (int64_t[]){s->B, s->HKV, s->KV, s->DV}, shape[2]);
+    t[3] = gpu_launch_tensor(*out, s->dtype, 4, (int64_t[]){s->B, s->H, s->Q, s->DV}, shape[3]);
+    t[4] = gpu_launch_tensor(*lse, ATTN_F32, 3, (int64_t[]){s->B, s->H, s->Q}, shape[4]);
+}
+
+attn_status gpu_launch_run(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev,
+                           bool on_device, const GpuCase *c, const attn_launch_opts *opts,
+                           uint16_t **out, float **lse)
+{
+    DLTensor t[5];
     int64_t shape[5][4];
-    DLTensor q = gpu_launch_tensor(c->q, s->dtype, 4, (int64_t[]){s->B, s->H, s->Q, s->D}, shape[0]);
-    DLTensor k = gpu_launch_tensor(c->k, s->dtype, 4, (int64_t[]){s->B, s->HKV, s->KV, s->D}, shape[1]);
-    DLTensor v = gpu_launch_tensor(c->v, s->dtype, 4, (int64_t[]){s->B, s->HKV, s->KV, s->DV}, shape[2]);
-    DLTensor o = gpu_launch_tensor(*out, s->dtype, 4, (int64_t[]){s->B, s->H, s->Q, s->DV}, shape[3]);
-    DLTensor l = gpu_launch_tensor(*lse, ATTN_F32, 3, (int64_t[]){s->B, s->H, s->Q}, shape[4]);
+    gpu_launch_tensors(arena, c, out, lse, t, shape);
     attn_arg *args;
     int32_t nargs = gpu_launch_args(arena, gv->var, c, &args);
-    return on_device ? gpu_launch_on_device(gv, (DLTensor *const[5]){&q, &k, &v, &o, &l}, args, nargs)
-                     : attn_forward_gpu(gv, dev, &q, &k, &v, &o, &l, args, nargs, opts);
+    return on_device ? gpu_launch_on_device(gv, (DLTensor *const[5]){&t[0], &t[1], &t[2], &t[3], &t[4]},
+                                            args, nargs)
+                     : attn_forward_gpu(gv, dev, &t[0], &t[1], &t[2], &t[3], &t[4], args, nargs, opts);
+}
+
+attn_status gpu_launch_run_cpu(Arena *arena, const attn_variant *var, const GpuCase *c,
+                               const attn_launch_opts *opts, uint16_t **out, float **lse)
+{
+    DLTensor t[5];
+    int64_t shape[5][4];
+    gpu_launch_tensors(arena, c, out, lse, t, shape);
+    attn_arg *args;
+    int32_t nargs = gpu_launch_args(arena, var, c, &args);
+    return attn_forward(var, &t[0], &t[1], &t[2], &t[3], &t[4], args, nargs, opts);
 }
 
 bool gpu_launch_check(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev, bool on_device,

@@ -26,6 +26,11 @@ attn_status gpu_launch_run(Arena *arena, const attn_gpu_variant *gv, attn_gpu_de
                            bool on_device, const GpuCase *c, const attn_launch_opts *opts,
                            uint16_t **out, float **lse);
 
+/* c through the CPU kernel: attn_forward(var, ..., opts) on the tensors
+ * gpu_launch_run makes. */
+attn_status gpu_launch_run_cpu(Arena *arena, const attn_variant *var, const GpuCase *c,
+                               const attn_launch_opts *opts, uint16_t **out, float **lse);
+
 /* gpu_launch_run, then out and lse compared with the reference; prints
  * "ok   WHAT" or "FAIL WHAT: reason" and returns whether they match. */
 bool gpu_launch_check(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev, bool on_device,

@@ -7,14 +7,17 @@
  * FILE.attn is bench/variants.attn (the declarations the interpreter runs),
  * PTX_STEM names STEM.sm_80.ptx / STEM.sm_90a.ptx compiled from it. Per
  * variant: ragged shapes in f16 and bf16, GQA, D != DV, head dims 32 to
- * 256, from CPU tensors, and once from device tensors. Exit 77 (skipped)
- * when CUDA is unavailable. */
+ * 256, from CPU tensors, and once from device tensors; then BlockMask
+ * launches (gpu_bm_case.h: the variant's own BlockMask and random ones,
+ * one with enough key tiles to refill the kernel's tile ring) against the
+ * CPU kernel of the variant's header descriptor. Exit 77 (skipped) when
+ * CUDA is unavailable. */
 #include <stdio.h>
 #include <string.h>
 
 #include "attn_cuda.h"
 #include "gpu_bench_variants.h"
-#include "gpu_launch.h"
+#include "gpu_bm_case.h"
 
 static const GpuShape cuda_shapes[] = {
     {ATTN_BF16, 2, 4, 2, 300, 300, 128, 128}, {ATTN_F16, 1, 4, 4, 257, 190, 64, 64},
@@ -24,6 +27,13 @@ static const GpuShape cuda_shapes[] = {
     {ATTN_F16, 1, 1, 1, 70, 300, 256, 256},
 };
 enum { CUDA_NSHAPES = sizeof cuda_shapes / sizeof cuda_shapes[0] };
+
+/* About 375 tiles of 32 keys in the second: the ring is refilled. */
+static const GpuBmCase cuda_bm_cases[] = {
+    {{ATTN_BF16, 2, 4, 2, 300, 700, 128, 128}, 128, true},
+    {{ATTN_F16, 1, 1, 1, 16, 18000, 128, 128}, 64, false},
+};
+enum { CUDA_BM_NCASES = sizeof cuda_bm_cases / sizeof cuda_bm_cases[0] };
 
 /* Every shape of variant gv (declaration d), the first also on device tensors; failures. */
 static int cuda_variant(Compilation *c, const Decl *d, const attn_gpu_variant *gv, int i)
@@ -41,6 +51,9 @@ static int cuda_variant(Compilation *c, const Decl *d, const attn_gpu_variant *g
                                           on_device ? arena_printf(&c->arena, "%s (device tensors)", what)
                                                     : what);
     }
+    for (int j = 0; j < CUDA_BM_NCASES; j++)
+        failures += gpu_bm_case_run(&c->arena, d, gv, ATTN_GPU_CUDA, gv->var, &cuda_bm_cases[j],
+                                    NULL, 0, 577u * i + j, j == 0);
     return failures;
 }
 

@@ -1,0 +1,61 @@
+/* rt_launch_gpu_blockmask.c - the BlockMask of one GPU attention launch:
+ * the caller's (opts->block_mask), checked against the launch and the
+ * kernel's tiles, or, for a variant whose mask analysis is dense
+ * (needs_block_mask), one built for the launch by the variant's GPU builder
+ * on the same device; and the kernel's view of it, with the key-side tables
+ * copied to the device for a CUDA launch. */
+#include "rt_blockmask.h"
+#include "rt_launch_gpu.h"
+
+/* Keys per block of the BlockMasks built for GPU launches: a multiple of
+ * every ATTN_GPU_BLOCK_KV. */
+#define RT_GPU_BM_BLOCK_KV 64
+
+attn_status rt_gpu_block_mask_for_launch(const attn_gpu_variant *gv, attn_gpu_device dev,
+                                         const attn_gpu_kernel *kern, const int32_t *dims,
+                                         const attn_arg *args, int32_t nargs,
+                                         const attn_launch_opts *opts, attn_block_mask **owned,
+                                         const attn_block_mask **use) {
+    *owned = NULL;
+    *use = NULL;
+    const int32_t bq = ATTN_GPU_BLOCK_Q(kern->d, kern->dv), bkv = ATTN_GPU_BLOCK_KV(kern->d, kern->dv);
+    const attn_block_mask *m = opts->block_mask;
+    if (m) {
+        attn_status s = rt_bm_check_dims(m, dims);
+        if (s != ATTN_OK)
+            return s;
+        if (m->block_q <= 0 || m->block_q % bq || m->block_kv <= 0 || m->block_kv % bkv)
+            return rt_fail(ATTN_ERR_SHAPE, "block mask: blocks of %d x %d; the GPU kernel for "
+                           "D = %d, DV = %d needs block_q a multiple of %d and block_kv a "
+                           "multiple of %d", (int)m->block_q, (int)m->block_kv, (int)kern->d,
+                           (int)kern->dv, (int)bq, (int)bkv);
+        *use = m;
+        return ATTN_OK;
+    }
+    if (!gv->var->needs_block_mask)
+        return ATTN_OK;
+    const attn_block_mask_opts o = {.block_q = bq, .block_kv = RT_GPU_BM_BLOCK_KV,
+                                    .num_threads = opts->num_threads};
+    attn_status s = attn_block_mask_build_gpu(gv, dev, dims[ATTN_DIM_B], dims[ATTN_DIM_H],
+                                              dims[ATTN_DIM_Q], dims[ATTN_DIM_KV], args, nargs,
+                                              &o, owned);
+    *use = *owned;
+    return s;
+}
+
+attn_status rt_gpu_block_mask_to_device(const attn_block_mask *m, rt_gpu_buffers *b,
+                                        attn_block_mask_view *view) {
+    *view = attn_block_mask_view_of(m);
+    const size_t rows = (size_t)m->B * (size_t)m->H * (size_t)m->nqb;
+    const size_t bytes[4] = {rows * sizeof(int32_t), rows * m->nkvb * sizeof(int32_t),
+                             rows * sizeof(int32_t), rows * m->nkvb * sizeof(int32_t)};
+    const int32_t **table[4] = {&view->kv_num_blocks, &view->kv_indices,
+                                &view->full_kv_num_blocks, &view->full_kv_indices};
+    attn_status s = ATTN_OK;
+    for (int i = 0; i < 4 && s == ATTN_OK; i++) {
+        void *d = NULL;
+        s = rt_gpu_copy_in(b, *table[i], bytes[i], &d);
+        *table[i] = d;
+    }
+    return s;
+}
