@@ -12,7 +12,8 @@
  *               tensor, the index and the first (b, h, q, kv) (the compiled
  *               kernel clamps such indices; it has no trapping mode);
  *   --bench N   N timed launches after the first (warm-up) one: median time
- *               and TFLOP/s over the key ranges the kernel visits (cuda:
+ *               and TFLOP/s over the key ranges the kernel visits, or the
+ *               blocks of the BlockMask it builds when the analysis is dense (cuda:
  *               kernel time from CUDA events; emu: the time only, labelled
  *               as the emulator's). */
 #include <stdio.h>
@@ -93,6 +94,45 @@ static double run_attn_visited_pairs(const AttnRun *r, attn_kv_ranges_fn kv_rang
     return pairs;
 }
 
+/* Query-key pairs in the key blocks of the BlockMask a launch builds for a
+ * variant whose analysis is dense (query blocks of block_q rows, 64-key
+ * blocks: rt_block_mask_for_launch on the CPU, rt_gpu_block_mask_for_launch
+ * on a GPU); -1 with a message when it cannot be built. */
+static double run_attn_bm_pairs(const AttnRun *r, const attn_variant *var, int32_t block_q,
+                                const attn_ctx *ctx)
+{
+    const attn_block_mask_opts o = {.block_q = block_q, .block_kv = 64,
+                                    .independent_of_b = var->mask_independent_of_b,
+                                    .independent_of_h = var->mask_independent_of_h,
+                                    .kv_ranges = var->kv_ranges};
+    attn_block_mask *m;
+    if (attn_block_mask_build_ctx(var->mask_fn, ctx, &o, &m) != ATTN_OK) {
+        run_error("--bench: block mask: %s", attn_last_error());
+        return -1;
+    }
+    const attn_block_mask_view v = attn_block_mask_view_of(m);
+    const int32_t *dm = r->dims;
+    double pairs = 0;
+    for (int32_t b = 0; b < dm[ATTN_DIM_B]; b++)
+        for (int32_t h = 0; h < dm[ATTN_DIM_H]; h++)
+            for (int32_t qb = 0; qb < m->nqb; qb++) {
+                const int64_t row = b * v.row_stride_b + h * v.row_stride_h + qb;
+                const int32_t rows = dm[ATTN_DIM_Q] - qb * block_q < block_q
+                                         ? dm[ATTN_DIM_Q] - qb * block_q : block_q;
+                const int32_t n[2] = {v.kv_num_blocks[row], v.full_kv_num_blocks[row]};
+                const int32_t *idx[2] = {v.kv_indices + row * v.nkvb, v.full_kv_indices + row * v.nkvb};
+                for (int p = 0; p < 2; p++)
+                    for (int32_t i = 0; i < n[p]; i++) {
+                        const int32_t lo = idx[p][i] * v.block_kv;
+                        const int32_t keys = dm[ATTN_DIM_KV] - lo < v.block_kv ? dm[ATTN_DIM_KV] - lo
+                                                                               : v.block_kv;
+                        pairs += (double)rows * keys;
+                    }
+            }
+    attn_block_mask_free(m);
+    return pairs;
+}
+
 /* --bench N: N more launches; median time and achieved TFLOP/s (on the
  * emulator only the time, which says nothing about a GPU). */
 static int run_attn_bench(const AttnRun *r, const AttnTarget *t, AttnResult *res, const attn_ctx *ctx)
@@ -107,9 +147,15 @@ static int run_attn_bench(const AttnRun *r, const AttnTarget *t, AttnResult *res
         return 0;
     }
     const int32_t *dm = r->dims;
-    double pairs = run_attn_visited_pairs(r, t->host.var.kv_ranges, t->device == RUN_DEVICE_CUDA
-                                          ? ATTN_GPU_BLOCK_Q(dm[ATTN_DIM_D], dm[ATTN_DIM_DV])
-                                          : ATTN_CPU_BLOCK_Q, ctx);
+    const attn_variant *var = &t->host.var;
+    const int32_t block_q = t->device == RUN_DEVICE_CUDA
+                                ? ATTN_GPU_BLOCK_Q(dm[ATTN_DIM_D], dm[ATTN_DIM_DV])
+                                : ATTN_CPU_BLOCK_Q;
+    double pairs = var->needs_block_mask && var->mask_fn
+                       ? run_attn_bm_pairs(r, var, block_q, ctx)
+                       : run_attn_visited_pairs(r, var->kv_ranges, block_q, ctx);
+    if (pairs < 0)
+        return 1;
     double all = (double)dm[ATTN_DIM_B] * dm[ATTN_DIM_H] * dm[ATTN_DIM_Q] * dm[ATTN_DIM_KV];
     double flops = 2.0 * pairs * (dm[ATTN_DIM_D] + dm[ATTN_DIM_DV]);
     printf("bench: median %.3f ms over %d runs%s, %.3f TFLOP/s (4*B*H*Q*KV*D convention over the "
