@@ -3,10 +3,9 @@
  * header + object with host hooks, PTX files; gpu_bench_variants.h, no
  * LLVM needed) get their BlockMasks from attn_block_mask_build_gpu on
  * ATTN_GPU_CUDA, which must equal the CPU builder's for ragged shapes and
- * block sizes. Exits 77 (skipped) when no CUDA driver loads.
+ * block sizes. Exits 77 (skipped) when no CUDA driver or device loads.
  * usage: test_blockmask_cuda PTX_STEM (STEM.sm_80.ptx, STEM.sm_90a.ptx) */
 #include <stdio.h>
-#include <string.h>
 
 #include "attn_cuda.h"
 #include "bm_compare.h"
@@ -61,10 +60,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_blockmask_cuda PTX_STEM\n");
         return 2;
     }
-    if (attn_cuda_init() != ATTN_OK) {
-        printf("skipped: %s\n", attn_last_error());
-        return 77;
-    }
+    int no_cuda = gpu_bench_cuda_init("test_blockmask_cuda");
+    if (no_cuda)
+        return no_cuda;
     GpuBenchVariants bv;
     char err[512];
     if (!gpu_bench_variants_load(argv[1], &bv, err, sizeof err)) {

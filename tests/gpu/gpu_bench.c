@@ -145,10 +145,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: gpu_bench PTX_STEM < ROWS\n");
         return 2;
     }
-    if (attn_cuda_init() != ATTN_OK) {
-        fprintf(stderr, "gpu_bench: %s\n", attn_last_error());
-        return strncmp(attn_last_error(), "CUDA unavailable: ", 18) == 0 ? 77 : 1;
-    }
+    int no_cuda = gpu_bench_cuda_init("gpu_bench");
+    if (no_cuda)
+        return no_cuda;
     GpuBenchVariants b;
     char err[512];
     if (!gpu_bench_variants_load(argv[1], &b, err, sizeof err)) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attn_cuda.h"
 #include "attn_gpu_specs.h"
 #include "bench_variants.h"
 #include "gpu_bench_variants.h"
@@ -86,4 +87,13 @@ void gpu_bench_variants_free(GpuBenchVariants *b)
     for (int i = 0; i < ATTN_GPU_PTX_COUNT; i++)
         free(b->ptx[i]);
     memset(b, 0, sizeof *b);
+}
+
+int gpu_bench_cuda_init(const char *prog)
+{
+    if (attn_cuda_init() == ATTN_OK)
+        return 0;
+    const bool unavailable = strncmp(attn_last_error(), "CUDA unavailable: ", 18) == 0;
+    fprintf(stderr, "%s: %s%s\n", prog, unavailable ? "skipped: " : "", attn_last_error());
+    return unavailable ? 77 : 1;
 }

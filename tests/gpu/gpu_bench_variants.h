@@ -29,4 +29,10 @@ bool gpu_bench_variants_load(const char *ptx_stem, GpuBenchVariants *b, char *er
 const attn_gpu_variant *gpu_bench_variant(const GpuBenchVariants *b, const char *name);
 void gpu_bench_variants_free(GpuBenchVariants *b);
 
+/* attn_cuda_init for a program `prog` that runs these variants: 0 when the
+ * device is ready, else the message on stderr and the exit status to
+ * return: 77 (skipped) for "CUDA unavailable: ..." (no driver or no
+ * device), 1 for any other failure. */
+int gpu_bench_cuda_init(const char *prog);
+
 #endif

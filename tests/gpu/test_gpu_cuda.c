@@ -13,7 +13,6 @@
  * CPU kernel of the variant's header descriptor. Exit 77 (skipped) when
  * CUDA is unavailable. */
 #include <stdio.h>
-#include <string.h>
 
 #include "attn_cuda.h"
 #include "gpu_bench_variants.h"
@@ -30,7 +29,7 @@ enum { CUDA_NSHAPES = sizeof cuda_shapes / sizeof cuda_shapes[0] };
 
 /* About 375 tiles of 32 keys in the second: the ring is refilled. */
 static const GpuBmCase cuda_bm_cases[] = {
-    {{ATTN_BF16, 2, 4, 2, 300, 700, 128, 128}, 128, true},
+    {{ATTN_BF16, 2, 2, 1, 200, 300, 128, 128}, 128, true},
     {{ATTN_F16, 1, 1, 1, 16, 18000, 128, 128}, 64, false},
 };
 enum { CUDA_BM_NCASES = sizeof cuda_bm_cases / sizeof cuda_bm_cases[0] };
@@ -63,11 +62,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_gpu_cuda FILE.attn PTX_STEM\n");
         return 2;
     }
-    attn_status st = attn_cuda_init();
-    if (st != ATTN_OK) {
-        printf("skipped: %s\n", attn_last_error());
-        return strncmp(attn_last_error(), "CUDA unavailable: ", 18) == 0 ? 77 : 1;
-    }
+    int no_cuda = gpu_bench_cuda_init("test_gpu_cuda");
+    if (no_cuda)
+        return no_cuda;
     GpuBenchVariants b;
     char err[512];
     if (!gpu_bench_variants_load(argv[2], &b, err, sizeof err)) {
