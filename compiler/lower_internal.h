@@ -71,12 +71,12 @@ LLVMValueRef lower_ctx_dim(Lower *L, LLVMValueRef ctx, int dim);
 LLVMValueRef lower_ctx_param(Lower *L, LLVMValueRef ctx, int i);
 /* Reads scalar parameter slot `slot` (attn_param *) as `sk` (i1, i32 or f32). */
 LLVMValueRef lower_param_scalar(Lower *L, LLVMValueRef slot, ScalarKind sk);
-/* Loads field `field` (index `elem` for arrays, else -1) of the struct `ty` at `p`. */
 /* Marks every read of an attn_abi.h descriptor (ctx, tensor and pack
  * arguments) in fn as invariant: they do not change during a launch, so LLVM
  * may hoist them out of the loops even past stores (the outputs of a scan,
  * the score row of the CPU attention template) and vectorize those loops. */
 void lower_mark_invariant(Lower *L, LLVMValueRef fn);
+/* Loads field `field` (index `elem` for arrays, else -1) of the struct `ty` at `p`. */
 LLVMValueRef lower_load_field(Lower *L, LLVMTypeRef ty, LLVMValueRef p, int field, int elem,
                               LLVMTypeRef as);
 
