@@ -460,8 +460,7 @@ DEV_UNROLL
                     const int qc = q < Q ? q : Q - 1, kvc = kv < kv1 ? kv : kv1 - 1;
                     float x = attn_hook_score(s[NT_S * mt + j][e] * scale, b, h, qc, kvc, ctx) * LOG2E;
                     if (partial | ragged) {
-                        const int keep = (q < Q) & (kv < kv1) &
-                                         ((!partial) | attn_hook_mask(b, h, qc, kvc, ctx));
+                        const int keep = (kv < kv1) & ((!partial) | attn_hook_mask(b, h, qc, kvc, ctx));
                         x = keep ? x : -__builtin_inff();
                     }
                     s[NT_S * mt + j][e] = x;
