@@ -19,8 +19,13 @@ that for causal; sliding_window and document count 4*B*H*D per visible
 (q, kv) pair. The same count is used for every column, so the ratio
 attnc/flex is a ratio of times.
 
-Extra attnc-only rows (no flex column: outside the grid above) time the
-other head dims, D in {32, 96, 256}, at S = 4096.
+Extra attnc-only rows time the other head dims, D in {32, 96, 256}, at
+S = 4096 (no flex column: outside the grid above), and document_ids at
+D in {128, 64}, S in {4096, 16384}: the documents of the document rows given
+as an id per position (mask doc[q] == doc[kv]), which the analysis cannot
+bound, so the launch builds a BlockMask on the GPU (once, before the timed
+launches) and the kernel walks it; its flex column is the document row's
+(the same mask, also through a BlockMask).
 
 Usage: flex_peer.py --bench BIN --ptx STEM [--budget SECONDS] [--raw FILE]
        flex_peer.py --warm I/N      (compile flex for every N-th config from
@@ -46,7 +51,7 @@ WINDOW, CAP, TOKENS, HIDDEN = 1024, 50.0, 16384, 2048
 # The variants of bench/variants.attn.
 ATTNC = {"none": "plain", "causal": "causal_attention", "sliding_window": "sliding_window_causal",
          "document": "packed_documents", "softcap": "softcap_attention",
-         "alibi": "alibi_attention"}
+         "alibi": "alibi_attention", "document_ids": "document_ids"}
 
 def doc_lengths(S):
     """Random document lengths summing to S (seeded, same for every peer)."""
@@ -63,7 +68,7 @@ def visible_pairs(variant, S):
     if variant == "sliding_window":
         w = min(WINDOW, S)
         return w * (w + 1) / 2 + (S - w) * w
-    if variant == "document":
+    if variant in ("document", "document_ids"):
         return sum(n * n for n in doc_lengths(S))
     return S * S
 
@@ -93,6 +98,8 @@ def attnc_row(variant, D, S, B, H):
     param = {"sliding_window": "w=%d" % (WINDOW - 1),  # q - kv <= w
              "softcap": "cap=%g" % CAP,
              "document": "docs=" + ",".join(map(str, doc_lengths(S))),
+             "document_ids": "doc=" + ",".join(str(i) for i, n in enumerate(doc_lengths(S))
+                                               for _ in range(n)),
              "alibi": "slopes=" + ",".join("%.9g" % x for x in alibi_slopes(H))}.get(variant)
     return " ".join([ATTNC[variant], str(D), str(S), str(B), str(H)] + ([param] if param else []))
 
@@ -225,6 +232,7 @@ def main():
     args = ap.parse_args()
     configs = [(v, D, S) for D in (128, 64) for S in (4096, 1024, 16384) for v in VARIANTS]
     extra = [(v, D, 4096) for D in (256, 96, 32) for v in ("none", "causal")]
+    extra += [("document_ids", D, S) for D in (128, 64) for S in (4096, 16384)]
     if args.print_rows:
         print("\n".join(attnc_row(v, D, S, TOKENS // S, HIDDEN // D)
                         for v, D, S in configs + extra))
@@ -280,6 +288,9 @@ def main():
                 print("  flex %s D=%d S=%d: %s" % (v, D, S, e), file=sys.stderr)
         print("  measured:", r, file=sys.stderr, flush=True)
         del q, k, w
+    for v, D, S in extra:
+        if v == "document_ids":
+            rows[(v, D, S)]["flex"] = rows[("document", D, S)]["flex"]
     show(rows.values())
     return 0
 

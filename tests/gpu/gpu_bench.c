@@ -6,8 +6,8 @@
  *   gpu_bench PTX_STEM < ROWS
  * Each stdin line is a row "VARIANT D S B H [NAME=VALUE]...": bf16 random
  * q, k, v [B, H, S, D] (HKV = H, DV = D); a scalar parameter takes a
- * number, a pack comma-separated segment lengths, an f32 tensor parameter
- * comma-separated values (1-D). Prints per row, flushed,
+ * number, a pack comma-separated segment lengths, an f32 or i32 tensor
+ * parameter comma-separated values (1-D). Prints per row, flushed,
  *   attnc_ms VARIANT D S MEDIAN      (5 warm-up launches, median of 20)
  *   attnc_fail VARIANT D S MESSAGE
  * Exit 77 when CUDA is unavailable, 2 on usage errors, else 0. */
@@ -36,24 +36,30 @@ static void bench_args_free(BenchArgs *a)
         free(a->data[i]);
 }
 
-/* Parses "v1,v2,..." as floats (pack: the running sum of integer lengths
- * from 0, i.e. offsets) into a new buffer; returns the count, -1 if malformed. */
-static int64_t bench_list(const char *s, bool offsets, void **out)
+/* How bench_list stores its values. */
+typedef enum BenchList { BENCH_F32, BENCH_I32, BENCH_OFFSETS } BenchList;
+
+/* Parses "v1,v2,..." as f32 or i32 values, or (BENCH_OFFSETS: a pack) as
+ * integer lengths stored as their running sum from 0, i.e. offsets, into a
+ * new buffer; returns the count, -1 if malformed. */
+static int64_t bench_list(const char *s, BenchList as, void **out)
 {
-    float *f = offsets ? NULL : malloc(BENCH_MAX_LIST * sizeof *f);
-    int32_t *o = offsets ? malloc((BENCH_MAX_LIST + 1) * sizeof *o) : NULL;
+    float *f = as == BENCH_F32 ? malloc(BENCH_MAX_LIST * sizeof *f) : NULL;
+    int32_t *o = as == BENCH_F32 ? NULL : malloc((BENCH_MAX_LIST + 1) * sizeof *o);
     int64_t n = 0;
-    if (o)
+    if (o && as == BENCH_OFFSETS)
         o[n++] = 0;
     for (char *end; (f || o) && *s && n < BENCH_MAX_LIST; s = *end ? end + 1 : end) {
         double v = strtod(s, &end);
         if (end == s || (*end && *end != ','))
             break;
-        if (o) {
+        if (f) {
+            f[n++] = (float)v;
+        } else if (as == BENCH_OFFSETS) {
             o[n] = o[n - 1] + (int32_t)v;
             n++;
         } else {
-            f[n++] = (float)v;
+            o[n++] = (int32_t)v;
         }
     }
     *out = f ? (void *)f : (void *)o;
@@ -78,13 +84,20 @@ static bool bench_arg(const attn_variant *var, const char *text, BenchArgs *a, c
     attn_param_kind kind = var->params[p].kind;
     int32_t i = a->n;
     if (kind == ATTN_PARAM_TENSOR || kind == ATTN_PARAM_PACK) {
-        int64_t n = bench_list(eq + 1, kind == ATTN_PARAM_PACK, &a->data[i]);
+        const int32_t dtype = kind == ATTN_PARAM_PACK ? ATTN_I32 : var->params[p].dtype;
+        if (dtype != ATTN_F32 && dtype != ATTN_I32) {
+            snprintf(err, len, "%s: only f32 and i32 tensors are read from a row", name);
+            return false;
+        }
+        int64_t n = bench_list(eq + 1, kind == ATTN_PARAM_PACK ? BENCH_OFFSETS
+                                       : dtype == ATTN_I32     ? BENCH_I32
+                                                               : BENCH_F32,
+                               &a->data[i]);
         if (n < 0) {
             snprintf(err, len, "bad list for %s", name);
             return false;
         }
-        a->tensors[i] = gpu_launch_tensor(a->data[i], kind == ATTN_PARAM_PACK ? ATTN_I32 : ATTN_F32,
-                                          1, &n, a->shapes[i]);
+        a->tensors[i] = gpu_launch_tensor(a->data[i], dtype, 1, &n, a->shapes[i]);
         a->args[i] = kind == ATTN_PARAM_PACK ? attn_arg_pack(p, &a->tensors[i])
                                              : attn_arg_tensor(p, &a->tensors[i]);
     } else {

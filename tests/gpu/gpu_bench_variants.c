@@ -42,6 +42,7 @@ bool gpu_bench_variants_load(const char *ptx_stem, GpuBenchVariants *b, char *er
         bench_variants_causal_attention_variant(),
         bench_variants_sliding_window_causal_variant(),
         bench_variants_packed_documents_variant(),
+        bench_variants_document_ids_variant(),
         bench_variants_softcap_attention_variant(),
         bench_variants_alibi_attention_variant(),
     };

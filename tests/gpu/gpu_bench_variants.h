@@ -13,7 +13,7 @@
 
 #include "attn_gpu.h"
 
-enum { GPU_BENCH_NVARIANTS = 6, GPU_BENCH_MAX_SPECS = 16 };
+enum { GPU_BENCH_NVARIANTS = 7, GPU_BENCH_MAX_SPECS = 16 };
 
 typedef struct GpuBenchVariants {
     attn_gpu_variant v[GPU_BENCH_NVARIANTS];

@@ -29,9 +29,9 @@ attn_block_mask gpu_bm_random(Arena *arena, const GpuCase *c, int32_t block_kv, 
     uint32_t x = seed * 2654435761u + 1;
     for (size_t r = 0; r < rows; r++) {
         int32_t np = 0, nf = 0;
+        const int32_t gone = (int32_t)(r % (size_t)m.nkvb); /* empty, as is its mirror */
         for (int32_t j = 0; j < m.nkvb; j++) {
-            /* 0: empty, as is block r % nkvb, so that most rows lose keys */
-            switch (j == (int32_t)(r % (size_t)m.nkvb) ? 0 : gpu_bm_next(&x) % 3) {
+            switch (j == gone || j == m.nkvb - 1 - gone ? 0 : gpu_bm_next(&x) % 3) { /* 0: empty */
             case 1: m.kv_indices[r * m.nkvb + np++] = j; break;
             case 2: m.full_kv_indices[r * m.nkvb + nf++] = j; break;
             }
@@ -102,7 +102,7 @@ int gpu_bm_case_run(Arena *arena, const Decl *d, const attn_gpu_variant *gv, att
     GpuShape s = gpu_case_fit(d, &bc->s);
     GpuCase gc;
     if (s.Q != bc->s.Q)
-        return 0; /* a pack makes Q = KV */
+        return 0; /* a pack or a tensor over KV changed Q */
     if (!gpu_case_build(arena, d, &s, settings, nsettings, seed, &gc))
         return 1;
     const char *what = gpu_case_what(arena, d, &s);

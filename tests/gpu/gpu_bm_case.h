@@ -9,8 +9,10 @@
 
 /* A BlockMask for case c's B, H, Q and KV with blocks of ATTN_CPU_BLOCK_Q x
  * block_kv, stored for 1 x H heads when shared_b (else B x H), each block
- * empty, partial or full at random (seed), except that block r % nkvb of
- * stored row r is always empty; tables from `arena`, key side
+ * empty, partial or full at random (seed), except that blocks r % nkvb and
+ * nkvb - 1 - r % nkvb of stored row r are always empty (so that most rows
+ * lose keys, also under masks or score mods that favour early or late
+ * keys); tables from `arena`, key side
  * only (the q-side tables are NULL: no kernel reads them). */
 attn_block_mask gpu_bm_random(Arena *arena, const GpuCase *c, int32_t block_kv, bool shared_b,
                               uint32_t seed);
@@ -39,7 +41,8 @@ typedef struct GpuBmCase {
  * dense gets one built per launch) and with the variant's own BlockMask
  * (attn_block_mask_build; cpu must carry mask_fn), then with a random
  * BlockMask (must_differ).
- * Skipped when a pack of d changes the shape's Q. Returns the failures. */
+ * Skipped when gpu_case_fit changes the shape's Q (packs, tensors over KV).
+ * Returns the failures. */
 int gpu_bm_case_run(Arena *arena, const Decl *d, const attn_gpu_variant *gv, attn_gpu_device dev,
                     const attn_variant *cpu, const GpuBmCase *bc, const GpuSetting *settings,
                     int nsettings, uint32_t seed, bool own);

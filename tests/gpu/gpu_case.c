@@ -229,9 +229,14 @@ bool gpu_case_attentions(Compilation *c, const char *path, PtrVec *out)
 GpuShape gpu_case_fit(const Decl *d, const GpuShape *s)
 {
     GpuShape f = *s;
-    for (int i = 0; i < d->nparams; i++)
-        if (d->params[i]->type->kind == TY_PACK)
+    for (int i = 0; i < d->nparams; i++) {
+        const TypeRef *t = d->params[i]->type;
+        if (t->kind == TY_PACK)
             f.KV = f.Q;
+        for (int k = 0; t->kind == TY_TENSOR && k < t->ndims; k++)
+            if (t->dims[k].dim_id == DIM_KV && f.Q > f.KV)
+                f.Q = f.KV; /* a tensor over KV may be read at q (doc[q] == doc[kv]) */
+    }
     return f;
 }
 

@@ -38,7 +38,8 @@ bool gpu_case_parse_settings(Arena *a, int argc, char **argv, GpuSetting *settin
 bool gpu_case_attentions(Compilation *c, const char *path, PtrVec *out);
 
 /* s adapted to attention d: KV = Q when d has a pack (packs split the one
- * sequence axis). */
+ * sequence axis); Q at most KV when it has a tensor parameter over KV
+ * (masks such as doc[q] == doc[kv] read it at q). */
 GpuShape gpu_case_fit(const Decl *d, const GpuShape *s);
 /* "NAME DTYPE B=.. H=.. HKV=.. Q=.. KV=.. D=.. DV=.." (in `a`), naming a case. */
 const char *gpu_case_what(Arena *a, const Decl *d, const GpuShape *s);
