@@ -23,10 +23,11 @@
  *     fragment layout) at indices clamped into [0, Q) x [kv0, kv1), values
  *     outside being discarded: the hook runs unconditionally, so the
  *     compiler hoists its parameter loads out of the key loop. The mask only
- *     on tiles of partial ranges or blocks or ragged ends, branch-free. Rows past Q
- *     compute on the zero-filled Q tile and are not written. Online softmax
- *     in base 2 in registers, row max and sum reduced over the 4 lanes of a
- *     quad that share a row;
+ *     on tiles of partial ranges or blocks, the key bound only on short
+ *     tiles, branch-free. Rows past Q compute on the zero-filled Q tile and
+ *     are not written. Online softmax in base 2 in registers (exp2 of one
+ *     FFMA per score, the running max rescaled lazily), row max and sum
+ *     reduced over the 4 lanes of a quad that share a row;
  *   - the probabilities become A fragments directly (the C layout of two n8
  *     tiles is the A layout of one k16 step) and O += P V (V via ldmatrix.trans);
  *   - O / l is written, lse = ln(sum exp); rows with no visible key get
@@ -282,8 +283,9 @@ DEV_UNROLL
 }
 
 /* Online softmax of one row (this lane's elements e0, e0 + 1 of each n8 tile
- * of s, in log2 units): s replaced by the probabilities exp2(s - m), their
- * sum added to l. The running max m, l and the row's O accumulators are
+ * of s, the scores after the hook; m in log2 units): s replaced by the
+ * probabilities exp2(s log2(e) - m) (one FFMA and ex2 each), their sum added
+ * to l. The running max m, l and the row's O accumulators are
  * rescaled only when the tile's max exceeds m by more than
  * ATTN_GPU_MAX_SLACK: a stale m leaves o / l and m + log2(l) exact, and keeps
  * the probabilities below 2^ATTN_GPU_MAX_SLACK (finite in f16, bf16 and the
@@ -298,7 +300,7 @@ DEV_UNROLL
     for (int j = 0; j < NT_S; j++)
         mx = __builtin_fmaxf(mx, __builtin_fmaxf(s[j][e0], s[j][e0 + 1]));
     mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 1));
-    mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 2));
+    mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 2)) * LOG2E;
     if (mx > *m + ATTN_GPU_MAX_SLACK) { /* also the first finite max: m = -inf */
         const float corr = dev_exp2f(*m - mx);
         *m = mx;
@@ -314,7 +316,7 @@ DEV_UNROLL
     for (int j = 0; j < NT_S; j++)
 DEV_UNROLL
         for (int e = e0; e < e0 + 2; e++) {
-            s[j][e] = dev_exp2f(s[j][e] - base);
+            s[j][e] = dev_exp2f(s[j][e] * LOG2E - base);
             *l += s[j][e];
         }
 }
@@ -447,8 +449,8 @@ DEV_UNROLL
 
         /* Scale, score hook and mask per element; element e of n8 tile j of
          * m16 tile mt is (row0 + 16 mt + 8 (e / 2), kv0 + 8j + 2tq + e % 2).
-         * Log2 units after. The mask on partial tiles, the key bound on
-         * short ones. */
+         * The mask on partial tiles, the key bound on short ones. The
+         * softmax takes the scores to log2 units in its exp2's FFMA. */
         const int ragged = kv1 - kv0 < BKV;
 DEV_UNROLL
         for (int mt = 0; mt < MT; mt++)
@@ -458,7 +460,7 @@ DEV_UNROLL
                 for (int e = 0; e < 4; e++) {
                     const int q = row0 + 16 * mt + 8 * (e >> 1), kv = kv0 + 8 * j + 2 * tq + (e & 1);
                     const int qc = q < Q ? q : Q - 1, kvc = kv < kv1 ? kv : kv1 - 1;
-                    float x = attn_hook_score(s[NT_S * mt + j][e] * scale, b, h, qc, kvc, ctx) * LOG2E;
+                    float x = attn_hook_score(s[NT_S * mt + j][e] * scale, b, h, qc, kvc, ctx);
                     if (partial | ragged) {
                         const int keep = (kv < kv1) & ((!partial) | attn_hook_mask(b, h, qc, kvc, ctx));
                         x = keep ? x : -__builtin_inff();
