@@ -2,26 +2,33 @@
  * view (building: rt_blockmask_build.c). */
 #include <stdlib.h>
 
+#include "attn_cuda.h"
 #include "rt_blockmask.h"
 
 void attn_block_mask_free(attn_block_mask *m) {
-    if (m) {
-        free(m->kv_num_blocks); /* the one allocation holding every table */
-        free(m);
-    }
+    if (!m)
+        return;
+    /* kv_num_blocks: the one allocation holding every table */
+    if (m->device == ATTN_BLOCK_MASK_CUDA)
+        attn_cuda_free(m->kv_num_blocks);
+    else
+        free(m->kv_num_blocks);
+    free(m);
 }
 
 int64_t attn_block_mask_bytes(const attn_block_mask *m) {
     if (!m)
         return 0;
     int64_t bh = (int64_t)m->B * m->H;
-    int64_t ints = 2 * bh * m->nqb + 2 * bh * m->nkvb + 4 * bh * m->nqb * m->nkvb;
+    int64_t ints = 2 * bh * m->nqb + 2 * bh * m->nqb * m->nkvb; /* key side */
+    if (m->device != ATTN_BLOCK_MASK_CUDA)
+        ints += 2 * bh * m->nkvb + 2 * bh * m->nqb * m->nkvb;
     return ints * (int64_t)sizeof(int32_t) + (int64_t)sizeof *m;
 }
 
 attn_block_mask_stats attn_block_mask_sparsity(const attn_block_mask *m) {
     attn_block_mask_stats st = {0, 0, 0, 0.0};
-    if (!m)
+    if (!m || m->device == ATTN_BLOCK_MASK_CUDA)
         return st;
     int64_t rows = (int64_t)m->B * m->H * m->nqb;
     for (int64_t r = 0; r < rows; r++) {

@@ -49,7 +49,8 @@ attn_status rt_gpu_block_mask_for_launch(const attn_gpu_variant *gv, attn_gpu_de
                                          const attn_arg *args, int32_t nargs,
                                          const attn_launch_opts *opts, attn_block_mask **owned,
                                          const attn_block_mask **use);
-/* *view = m's kernel view with its four key-side tables copied into new
+/* *view = m's kernel view with its four key-side tables in device memory:
+ * m's own for a mask from attn_block_mask_to_cuda, else copies into new
  * device buffers owned by b. */
 attn_status rt_gpu_block_mask_to_device(const attn_block_mask *m, rt_gpu_buffers *b,
                                         attn_block_mask_view *view);

@@ -3,7 +3,8 @@
  * kernel's tiles, or, for a variant whose mask analysis is dense
  * (needs_block_mask), one built for the launch by the variant's GPU builder
  * on the same device; and the kernel's view of it, with the key-side tables
- * copied to the device for a CUDA launch. */
+ * copied to the device for a CUDA launch unless they are there already
+ * (attn_block_mask_to_cuda). */
 #include "rt_blockmask.h"
 #include "rt_launch_gpu.h"
 
@@ -24,6 +25,9 @@ attn_status rt_gpu_block_mask_for_launch(const attn_gpu_variant *gv, attn_gpu_de
         attn_status s = rt_bm_check_dims(m, dims);
         if (s != ATTN_OK)
             return s;
+        if (dev == ATTN_GPU_EMU && m->device != ATTN_BLOCK_MASK_HOST)
+            return rt_fail(ATTN_ERR_UNSUPPORTED, "block mask: in CUDA device memory "
+                           "(attn_block_mask_to_cuda); the emulator reads host BlockMasks");
         if (m->block_q <= 0 || m->block_q % bq || m->block_kv <= 0 || m->block_kv % bkv)
             return rt_fail(ATTN_ERR_SHAPE, "block mask: blocks of %d x %d; the GPU kernel for "
                            "D = %d, DV = %d needs block_q a multiple of %d and block_kv a "
@@ -46,6 +50,8 @@ attn_status rt_gpu_block_mask_for_launch(const attn_gpu_variant *gv, attn_gpu_de
 attn_status rt_gpu_block_mask_to_device(const attn_block_mask *m, rt_gpu_buffers *b,
                                         attn_block_mask_view *view) {
     *view = attn_block_mask_view_of(m);
+    if (m->device == ATTN_BLOCK_MASK_CUDA)
+        return ATTN_OK; /* read in place */
     const size_t rows = (size_t)m->B * (size_t)m->H * (size_t)m->nqb;
     const size_t bytes[4] = {rows * sizeof(int32_t), rows * m->nkvb * sizeof(int32_t),
                              rows * sizeof(int32_t), rows * m->nkvb * sizeof(int32_t)};

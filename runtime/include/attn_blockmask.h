@@ -38,6 +38,9 @@
 extern "C" {
 #endif
 
+/* Where a BlockMask's tables live (attn_block_mask.device). */
+enum { ATTN_BLOCK_MASK_HOST = 0, ATTN_BLOCK_MASK_CUDA = 1 };
+
 typedef struct attn_block_mask {
     int32_t B, H;             /* stored leading dims (1 when broadcast) */
     int32_t q_len, kv_len;
@@ -45,6 +48,11 @@ typedef struct attn_block_mask {
     int32_t nqb, nkvb;        /* ceil(q_len / block_q), ceil(kv_len / block_kv) */
     int32_t *kv_num_blocks, *kv_indices, *full_kv_num_blocks, *full_kv_indices;
     int32_t *q_num_blocks, *q_indices, *full_q_num_blocks, *full_q_indices;
+    /* ATTN_BLOCK_MASK_HOST (0: every builder's result), or
+     * ATTN_BLOCK_MASK_CUDA: the key-side tables in CUDA device memory and the
+     * q-side ones NULL (attn_block_mask_to_cuda, attn_gpu.h), which only
+     * CUDA launches read. */
+    int32_t device;
 } attn_block_mask;
 
 /* Build options; all-zero (or NULL) means: the CPU kernel's block sizes
@@ -79,11 +87,12 @@ attn_status attn_block_mask_build(const attn_variant *var, int64_t B, int64_t H,
 
 void attn_block_mask_free(attn_block_mask *m);
 
-/* Bytes held by m (its tables and the descriptor). */
+/* Bytes held by m (its tables, in host or device memory, and the descriptor). */
 int64_t attn_block_mask_bytes(const attn_block_mask *m);
 
 /* Sparsity of the stored rows: block counts by class and the fraction of
- * blocks (full or partial) the kernels visit. */
+ * blocks (full or partial) the kernels visit; all zero for a mask in device
+ * memory (its tables cannot be read here). */
 typedef struct attn_block_mask_stats {
     int64_t full, partial, empty;
     double visible_fraction;

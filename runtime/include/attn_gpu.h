@@ -71,8 +71,9 @@ typedef enum attn_gpu_device {
  * a multiple of ATTN_GPU_BLOCK_Q(D, DV) and block_kv of ATTN_GPU_BLOCK_KV(D,
  * DV): the defaults of attn_block_mask_build qualify; else ATTN_ERR_SHAPE),
  * or, when the variant's analysis is dense (needs_block_mask), one built for
- * the launch by attn_block_mask_build_gpu on the same device. On CUDA the
- * BlockMask's key-side tables are copied to the device per launch. */
+ * the launch by attn_block_mask_build_gpu on the same device. On CUDA a host
+ * BlockMask's key-side tables are copied to the device per launch; one from
+ * attn_block_mask_to_cuda is read in place (the emulator refuses it). */
 attn_status attn_forward_gpu(const attn_gpu_variant *gv, attn_gpu_device dev, const DLTensor *q,
                              const DLTensor *k, const DLTensor *v, DLTensor *out, DLTensor *lse,
                              const attn_arg *args, int32_t nargs, const attn_launch_opts *opts);
@@ -101,6 +102,16 @@ attn_status attn_block_mask_build_gpu(const attn_gpu_variant *gv, attn_gpu_devic
                                       int64_t H, int64_t Q, int64_t KV, const attn_arg *args,
                                       int32_t nargs, const attn_block_mask_opts *opts,
                                       attn_block_mask **out);
+
+/* A copy of BlockMask m (host memory) whose key-side tables, the ones the
+ * GPU attention kernel reads, are in the current CUDA device's memory:
+ * attn_forward_gpu(..., ATTN_GPU_CUDA, ...) with opts->block_mask = *out
+ * reads them in place, where a host BlockMask is copied to the device with
+ * each launch. *out has device = ATTN_BLOCK_MASK_CUDA and NULL q-side
+ * tables; CPU and emulator launches refuse it. Free with
+ * attn_block_mask_free. Without a driver: ATTN_ERR_UNSUPPORTED,
+ * "CUDA unavailable: ...". */
+attn_status attn_block_mask_to_cuda(const attn_block_mask *m, attn_block_mask **out);
 
 #ifdef __cplusplus
 }

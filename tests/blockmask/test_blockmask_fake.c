@@ -1,9 +1,14 @@
-/* test_blockmask_fake.c - the CUDA path of attn_block_mask_build_gpu
- * against the fake driver (tests/cuda/fake_cuda.c, via $ATTN_CUDA_DRIVER),
- * which records launches without running them: the builder's two entries
- * are looked up in the variant's PTX, launched in order with their
- * geometry, the result comes back, and nothing stays allocated; a PTX
- * without the entries is refused with the driver's message. */
+/* test_blockmask_fake.c - the CUDA paths of BlockMasks against the fake
+ * driver (tests/cuda/fake_cuda.c, via $ATTN_CUDA_DRIVER), which records
+ * launches without running them and whose device memory is host memory:
+ *   - attn_block_mask_build_gpu: the builder's two entries are looked up in
+ *     the variant's PTX, launched in order with their geometry, the result
+ *     comes back, and nothing stays allocated; a PTX without the entries is
+ *     refused with the driver's message;
+ *   - attn_block_mask_to_cuda: the key-side tables copied once into one
+ *     device buffer; a CUDA launch reads them in place (four table buffers
+ *     fewer than with the host mask), the CPU kernel and the emulator refuse
+ *     them; freed with attn_block_mask_free. */
 #include <string.h>
 
 #include "attn_cuda.h"
@@ -47,6 +52,87 @@ static void test_build(const fake_cuda_state *st, const char *ptx, int complete)
     attn_block_mask_free(m);
 }
 
+/* The fake's module for the attention launches below. */
+static const char fwd_ptx[] = ".version 8.0\n.target sm_90a\n"
+                              ".visible .entry doc_causal_attn_fwd_gpu_bf16_d64(\n";
+
+/* attn_forward_gpu on CUDA of doc_causal (bf16, 1 x 1 x 200 x 200, D = 64)
+ * with BlockMask m; *allocs: the device buffers it allocated. */
+static attn_status fwd_launch(const fake_cuda_state *st, const attn_block_mask *m, int *allocs) {
+    enum { N = 200, D = 64 };
+    static uint16_t q[N * D], k[N * D], v[N * D], o[N * D];
+    static int32_t doc[N];
+    static float lse[N];
+    int64_t shape[4] = {1, 1, N, D}, n = N;
+    DLTensor t[5], dt = {.data = doc, .device = {kDLCPU, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1},
+                         .shape = &n};
+    void *data[5] = {q, k, v, o, lse};
+    for (int i = 0; i < 5; i++)
+        t[i] = (DLTensor){.data = data[i], .device = {kDLCPU, 0}, .ndim = i < 4 ? 4 : 3,
+                          .dtype = i < 4 ? (DLDataType){kDLBfloat, 16, 1} : (DLDataType){kDLFloat, 32, 1},
+                          .shape = shape};
+    static const attn_gpu_kernel kern = {ATTN_BF16, D, D, "doc_causal_attn_fwd_gpu_bf16_d64", NULL};
+    attn_gpu_variant gv = {.var = bm_docs_variant(), .kernels = &kern, .nkernels = 1,
+                           .ptx = {fwd_ptx, fwd_ptx}};
+    attn_arg arg = attn_arg_tensor(0, &dt);
+    const attn_launch_opts opts = {.block_mask = m};
+    int before = st->allocs_total;
+    attn_status s = attn_forward_gpu(&gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1,
+                                     &opts);
+    *allocs = st->allocs_total - before;
+    return s;
+}
+
+static void test_to_cuda(const fake_cuda_state *st) {
+    /* 1 x 1 heads, 2 x 4 blocks of 128 x 64, over Q = KV = 200 */
+    int32_t counts[2] = {1, 2}, full_counts[2] = {2, 1};
+    int32_t idx[8] = {3, 0, 0, 0, 1, 2, 0, 0}, full_idx[8] = {0, 1, 0, 0, 3, 0, 0, 0};
+    attn_block_mask host = {.B = 1, .H = 1, .q_len = 200, .kv_len = 200, .block_q = 128,
+                            .block_kv = 64, .nqb = 2, .nkvb = 4, .kv_num_blocks = counts,
+                            .kv_indices = idx, .full_kv_num_blocks = full_counts,
+                            .full_kv_indices = full_idx};
+    attn_block_mask *d = NULL;
+    CHECK(attn_block_mask_to_cuda(&host, &d) == ATTN_OK && d && st->allocs == 1, "copied");
+    if (!d)
+        return;
+    CHECK(d->device == ATTN_BLOCK_MASK_CUDA && !d->q_num_blocks && !d->q_indices &&
+              memcmp(d->kv_num_blocks, counts, sizeof counts) == 0 &&
+              memcmp(d->full_kv_num_blocks, full_counts, sizeof full_counts) == 0 &&
+              memcmp(d->kv_indices, idx, sizeof idx) == 0 &&
+              memcmp(d->full_kv_indices, full_idx, sizeof full_idx) == 0,
+          "key-side tables on the device, q side NULL");
+    CHECK(attn_block_mask_bytes(d) == 20 * 4 + (int64_t)sizeof *d &&
+              attn_block_mask_sparsity(d).visible_fraction == 0.0,
+          "device tables: counted, not read");
+    attn_block_mask *again = NULL;
+    CHECK(attn_block_mask_to_cuda(d, &again) == ATTN_ERR_INVALID_ARG && !again, "not twice");
+
+    int host_allocs = 0, dev_allocs = 0, launches = st->launches;
+    CHECK(fwd_launch(st, &host, &host_allocs) == ATTN_OK, "launch with the host mask");
+    CHECK(fwd_launch(st, d, &dev_allocs) == ATTN_OK, "launch with the device mask");
+    CHECK(st->launches == launches + 2 && host_allocs == dev_allocs + 4,
+          "the device mask is read in place, the host one copied (four tables)");
+    CHECK(st->allocs == 1, "launch buffers freed");
+
+    static float f[200 * 64], l[200];
+    static int32_t doc[200];
+    int64_t shape[4] = {1, 1, 200, 64}, n = 200;
+    DLTensor t = {.data = f, .device = {kDLCPU, 0}, .ndim = 4, .dtype = {kDLFloat, 32, 1},
+                  .shape = shape};
+    DLTensor lt = {.data = l, .device = {kDLCPU, 0}, .ndim = 3, .dtype = {kDLFloat, 32, 1},
+                   .shape = shape};
+    DLTensor dt = {.data = doc, .device = {kDLCPU, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1},
+                   .shape = &n};
+    attn_arg arg = attn_arg_tensor(0, &dt);
+    attn_launch_opts opts = {.block_mask = d};
+    CHECK(attn_forward(bm_docs_variant(), &t, &t, &t, &t, &lt, &arg, 1, &opts) ==
+                  ATTN_ERR_UNSUPPORTED &&
+              strncmp(attn_last_error(), "block mask: in CUDA device memory", 33) == 0,
+          "the CPU kernel refuses a device mask");
+    attn_block_mask_free(d);
+    CHECK(st->allocs == 0, "freed with attn_block_mask_free");
+}
+
 int main(void) {
     void *lib;
     const fake_cuda_state *st = fake_cuda_attach(&lib);
@@ -54,5 +140,6 @@ int main(void) {
         return 2;
     test_build(st, bm_ptx, 1);
     test_build(st, bm_ptx_old, 0);
+    test_to_cuda(st);
     return fake_cuda_finish(lib, st);
 }

@@ -67,6 +67,7 @@ int cuMemAlloc_v2(unsigned long long *p, size_t n) {
     void *m = malloc(n);
     *p = (uintptr_t)m;
     fake.allocs += m != NULL;
+    fake.allocs_total += m != NULL;
     return m ? 0 : 2;
 }
 int cuMemFree_v2(unsigned long long p) { free((void *)(uintptr_t)p); fake.allocs--; return 0; }

@@ -6,6 +6,7 @@
 
 typedef struct fake_cuda_state {
     int retained, loads, allocs, launches; /* live counts / launches */
+    int allocs_total;                      /* cuMemAlloc calls that succeeded */
     unsigned grid[3], block[3], smem;     /* the last launch */
     void *param0;                          /* its first parameter pointer */
 } fake_cuda_state;

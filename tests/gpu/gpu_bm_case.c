@@ -1,6 +1,7 @@
 /* gpu_bm_case.c - BlockMask launches of GpuCases (gpu_bm_case.h). */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "gpu_bm_case.h"
 
@@ -59,6 +60,31 @@ static bool gpu_bm_differs(const GpuCase *c, const float *lse)
     return false;
 }
 
+/* c launched on CUDA with bm copied to the device (attn_block_mask_to_cuda,
+ * read in place) must give exactly out and lse, as with the host mask. */
+static bool gpu_bm_in_place(Arena *arena, const attn_gpu_variant *gv, const GpuCase *c,
+                            const attn_block_mask *bm, const uint16_t *out, const float *lse,
+                            const char *what)
+{
+    attn_block_mask *on_dev = NULL;
+    uint16_t *out2 = NULL;
+    float *lse2 = NULL;
+    attn_status st = attn_block_mask_to_cuda(bm, &on_dev);
+    if (st == ATTN_OK) {
+        const attn_launch_opts opts = {.block_mask = on_dev};
+        st = gpu_launch_run(arena, gv, ATTN_GPU_CUDA, false, c, &opts, &out2, &lse2);
+    }
+    attn_block_mask_free(on_dev);
+    const size_t rows = (size_t)c->s.B * c->s.H * c->s.Q;
+    if (st != ATTN_OK || memcmp(out2, out, rows * c->s.DV * sizeof *out) != 0 ||
+        memcmp(lse2, lse, rows * sizeof *lse) != 0) {
+        printf("FAIL %s: with attn_block_mask_to_cuda: %s\n", what,
+               st != ATTN_OK ? attn_last_error() : "results differ from the host mask's");
+        return false;
+    }
+    return true;
+}
+
 bool gpu_bm_check(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev,
                   const attn_variant *cpu, const GpuCase *c, const attn_block_mask *bm,
                   bool must_differ, const char *what)
@@ -79,6 +105,8 @@ bool gpu_bm_check(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev,
         printf("FAIL %s: %s: %s\n", what, attn_status_name(st), attn_last_error());
         return false;
     }
+    if (dev == ATTN_GPU_CUDA && !gpu_bm_in_place(arena, gv, c, bm, out, lse, what))
+        return false;
     /* The CPU result as the reference of a copy of c. */
     GpuCase oracle = *c;
     const size_t rows = (size_t)c->s.B * c->s.H * c->s.Q;

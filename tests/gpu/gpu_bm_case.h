@@ -22,6 +22,8 @@ attn_block_mask gpu_bm_random(Arena *arena, const GpuCase *c, int32_t block_kv, 
  * parameters, and compares them as gpu_case_compare does. With
  * must_differ, the CPU result must also differ from c's dense reference
  * (the BlockMask hides visible keys), so that a launch ignoring bm fails.
+ * On CUDA, the launch with bm copied to the device (attn_block_mask_to_cuda)
+ * must also give the same bits.
  * Prints "ok   WHAT" or "FAIL WHAT: ..."; returns whether all held. */
 bool gpu_bm_check(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev,
                   const attn_variant *cpu, const GpuCase *c, const attn_block_mask *bm,

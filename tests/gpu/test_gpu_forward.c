@@ -114,14 +114,20 @@ static int fwd_bm_refusals(Compilation *c, const Decl *d, const attn_gpu_variant
 {
     attn_block_mask fine = {.B = 1, .H = 1, .q_len = 4, .kv_len = 4, .block_q = 32, .block_kv = 64};
     attn_block_mask other_q = {.B = 1, .H = 1, .q_len = 5, .kv_len = 4, .block_q = 128, .block_kv = 64};
-    const attn_launch_opts fine_opts = {.block_mask = &fine}, other_opts = {.block_mask = &other_q};
+    attn_block_mask on_cuda = {.B = 1, .H = 1, .q_len = 4, .kv_len = 4, .block_q = 128,
+                               .block_kv = 64, .device = ATTN_BLOCK_MASK_CUDA};
+    const attn_launch_opts fine_opts = {.block_mask = &fine}, other_opts = {.block_mask = &other_q},
+                           cuda_opts = {.block_mask = &on_cuda};
     return !fwd_refused(c, d, gv, 64, &fine_opts, 6, settings, nsettings, ATTN_ERR_SHAPE,
                         "block mask: blocks of 32 x 64; the GPU kernel for D = 64, DV = 64 "
                         "needs block_q a multiple of 64 and block_kv a multiple of 64",
                         "a BlockMask of 32-row query blocks") +
            !fwd_refused(c, d, gv, 64, &other_opts, 7, settings, nsettings, ATTN_ERR_SHAPE,
                         "block mask: built for Q=5 KV=4, launch has Q=4 KV=4",
-                        "a BlockMask of another length");
+                        "a BlockMask of another length") +
+           !fwd_refused(c, d, gv, 64, &cuda_opts, 8, settings, nsettings, ATTN_ERR_UNSUPPORTED,
+                        "block mask: in CUDA device memory (attn_block_mask_to_cuda); the "
+                        "emulator reads host BlockMasks", "a BlockMask in device memory");
 }
 
 /* The BlockMask cases of variant number i: no BlockMask (one is built for a

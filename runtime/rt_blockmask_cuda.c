@@ -1,0 +1,54 @@
+/* rt_blockmask_cuda.c - attn_block_mask_to_cuda (attn_gpu.h): a BlockMask's
+ * key-side tables copied into CUDA device memory once, so that GPU launches
+ * reusing it read them in place instead of copying them per launch. */
+#include <stdlib.h>
+
+#include "attn_cuda.h"
+#include "attn_gpu.h"
+#include "rt_internal.h"
+
+attn_status attn_block_mask_to_cuda(const attn_block_mask *m, attn_block_mask **out) {
+    if (!out)
+        return rt_fail(ATTN_ERR_INVALID_ARG, "attn_block_mask_to_cuda: out is NULL");
+    *out = NULL;
+    if (!m)
+        return rt_fail(ATTN_ERR_INVALID_ARG, "attn_block_mask_to_cuda: the BlockMask is NULL");
+    if (m->device != ATTN_BLOCK_MASK_HOST)
+        return rt_fail(ATTN_ERR_INVALID_ARG,
+                       "attn_block_mask_to_cuda: the BlockMask is in device memory already");
+    int64_t rows, cells, bytes;
+    if (m->B < 0 || m->H < 0 || m->nqb < 0 || m->nkvb < 0 ||
+        __builtin_mul_overflow((int64_t)m->B * m->H, (int64_t)m->nqb, &rows) ||
+        __builtin_mul_overflow(rows, (int64_t)m->nkvb, &cells) ||
+        __builtin_mul_overflow(2 * (rows + cells), (int64_t)sizeof(int32_t), &bytes))
+        return rt_fail(ATTN_ERR_SHAPE, "attn_block_mask_to_cuda: %d x %d heads of %d x %d blocks "
+                       "is not a valid BlockMask", (int)m->B, (int)m->H, (int)m->nqb, (int)m->nkvb);
+    attn_block_mask *d = malloc(sizeof *d);
+    if (!d)
+        return rt_fail(ATTN_ERR_NO_MEMORY, "attn_block_mask_to_cuda: out of memory");
+    void *t = NULL;
+    attn_status s = attn_cuda_malloc(bytes > 0 ? (size_t)bytes : sizeof(int32_t), &t);
+    /* one allocation, owned through kv_num_blocks as on the host */
+    int32_t *base = t;
+    *d = *m;
+    d->device = ATTN_BLOCK_MASK_CUDA;
+    d->kv_num_blocks = base;
+    d->full_kv_num_blocks = base + rows;
+    d->kv_indices = base + 2 * rows;
+    d->full_kv_indices = base + 2 * rows + cells;
+    d->q_num_blocks = d->q_indices = d->full_q_num_blocks = d->full_q_indices = NULL;
+    const int32_t *src[4] = {m->kv_num_blocks, m->full_kv_num_blocks, m->kv_indices,
+                             m->full_kv_indices};
+    int32_t *dst[4] = {d->kv_num_blocks, d->full_kv_num_blocks, d->kv_indices, d->full_kv_indices};
+    const int64_t n[4] = {rows, rows, cells, cells};
+    for (int i = 0; i < 4 && s == ATTN_OK; i++)
+        if (n[i] > 0)
+            s = attn_cuda_memcpy_htod(dst[i], src[i], (size_t)n[i] * sizeof(int32_t));
+    if (s != ATTN_OK) {
+        attn_cuda_free(t);
+        free(d);
+        return s;
+    }
+    *out = d;
+    return ATTN_OK;
+}
