@@ -35,7 +35,8 @@ Usage: flex_peer.py --bench BIN --ptx STEM [--budget SECONDS] [--raw FILE]
                                      timed run's compilation)
        flex_peer.py --print-rows    (the attnc rows, as gpu_bench reads them)
 --raw FILE keeps gpu_bench's own output. Prints ONE table at the end (also
-on SIGTERM, with what was measured).
+on SIGTERM, with what was measured), then the attnc kernels' registers,
+local memory and CTAs per SM as the driver compiled them.
 """
 import argparse
 import collections
@@ -105,8 +106,9 @@ def attnc_row(variant, D, S, B, H):
 
 
 def run_attnc(args, configs, timeout):
-    """{(variant, D, S): ms or reason} for all configs, one gpu_bench process
-    (its output also to args.raw when given)."""
+    """({(variant, D, S): ms or reason} for all configs, {(variant, D): (registers,
+    local bytes, CTAs per SM)} of the kernels as the driver compiled them), one
+    gpu_bench process (its output also to args.raw when given)."""
     rows = {attnc_row(v, D, S, TOKENS // S, HIDDEN // D): (v, D, S) for v, D, S in configs}
     cmd = [args.bench, args.ptx]
     try:
@@ -117,14 +119,17 @@ def run_attnc(args, configs, timeout):
         out, rc, err = e.stdout or "", "timeout", ""
         out = out.decode() if isinstance(out, bytes) else out
     except OSError as e:
-        return {c: "fail (%s)" % type(e).__name__ for c in rows.values()}
+        return {c: "fail (%s)" % type(e).__name__ for c in rows.values()}, {}
     if args.raw:
         with open(args.raw, "w") as f:
             f.write("rc %s\n-- stdin\n%s\n-- stdout\n%s-- stderr\n%s" % (rc, "\n".join(rows), out, err))
     name = {ATTNC[v]: v for v in ATTNC}
-    got = {}
+    got, kernels = {}, {}
     for line in out.splitlines():
         w = line.split(None, 4)
+        if len(w) == 5 and w[0] == "attnc_kernel" and w[1] in name:
+            kernels[(name[w[1]], int(w[2]))] = tuple(map(int, line.split()[3:6]))
+            continue
         if len(w) >= 4 and w[0] in ("attnc_ms", "attnc_fail") and w[1] in name:
             key = (name[w[1]], int(w[2]), int(w[3]))
             got[key] = float(w[4]) if w[0] == "attnc_ms" else "fail"
@@ -134,7 +139,16 @@ def run_attnc(args, configs, timeout):
     if err.strip():
         print("  gpu_bench: rc %s %s" % (rc, err.strip()), file=sys.stderr)
     missing = "skip (no GPU)" if rc == 77 else "skip (time)" if rc == "timeout" else "fail (rc %s)" % rc
-    return {c: got.get(c, missing) for c in rows.values()}
+    return {c: got.get(c, missing) for c in rows.values()}, kernels
+
+
+def show_kernels(kernels):
+    """The attnc kernels as the driver compiled them for this GPU."""
+    if not kernels:
+        return
+    print("\nattnc kernels on this device (bf16): registers / local bytes per thread, CTAs per SM")
+    for (v, D), (regs, local, ctas) in sorted(kernels.items()):
+        print("  %-15s D=%-4d %4d regs %5d B local %3d CTAs/SM" % (v, D, regs, local, ctas))
 
 
 def time_ms(torch, fn, warmup=3, iters=10):
@@ -254,7 +268,8 @@ def main():
         rows[(v, D, S)] = {"variant": v, "D": D, "S": S, "attnc": "skip (time)",
                            "flex": "skip (time)" if (v, D, S) in configs else "-", "sdpa": "-"}
     # attnc first: one process (one PTX JIT), and it must not wait behind flex compilation.
-    for (v, D, S), ms in run_attnc(args, configs + extra, 0.35 * args.budget).items():
+    times, kernels = run_attnc(args, configs + extra, 0.35 * args.budget)
+    for (v, D, S), ms in times.items():
         B, H = TOKENS // S, HIDDEN // D
         flops = 4.0 * B * H * D * visible_pairs(v, S)
         rows[(v, D, S)]["attnc"] = flops / ms / 1e9 if isinstance(ms, float) else ms
@@ -267,6 +282,7 @@ def main():
                 "no torch" if isinstance(e, ImportError) else "no GPU")
         print("torch unavailable: %s" % e, file=sys.stderr)
         show(rows.values())
+        show_kernels(kernels)
         return 0
 
     torch, F = peer.torch, peer.F
@@ -292,6 +308,7 @@ def main():
         if v == "document_ids":
             rows[(v, D, S)]["flex"] = rows[("document", D, S)]["flex"]
     show(rows.values())
+    show_kernels(kernels)
     return 0
 
 

@@ -40,6 +40,8 @@ enum {
     RT_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76,
     RT_CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97,
     RT_CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8,
+    RT_CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES = 3,
+    RT_CU_FUNC_ATTRIBUTE_NUM_REGS = 4,
 };
 /* Dynamic shared memory a kernel may use without the opt-in attribute. */
 #define RT_CUDA_DEFAULT_SMEM_LIMIT (48 * 1024)
@@ -61,6 +63,9 @@ typedef struct rt_cuda_api {
     CUresult (*ModuleGetFunction)(CUfunction *fn, CUmodule mod, const char *name);
     CUresult (*ModuleUnload)(CUmodule mod);
     CUresult (*FuncSetAttribute)(CUfunction fn, int attrib, int value);
+    CUresult (*FuncGetAttribute)(int *value, int attrib, CUfunction fn);
+    CUresult (*OccupancyMaxActiveBlocksPerMultiprocessor)(int *blocks, CUfunction fn, int threads,
+                                                          size_t smem);
     CUresult (*LaunchKernel)(CUfunction fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
                              unsigned by, unsigned bz, unsigned smem, CUstream stream,
                              void **params, void **extra);

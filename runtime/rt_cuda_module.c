@@ -149,3 +149,26 @@ void rt_cuda_modules_release(const rt_cuda_api *api) {
     }
     pthread_mutex_unlock(&rt_cuda_modules_lock);
 }
+
+attn_status attn_cuda_kernel_resources_get(const attn_cuda_kernel *k, int32_t threads,
+                                           attn_cuda_kernel_resources *out) {
+    if (!k || !k->fn || !out || threads <= 0)
+        return rt_fail(ATTN_ERR_INVALID_ARG, "attn_cuda_kernel_resources_get: %s",
+                       !k || !k->fn ? "no kernel" : !out ? "out is NULL" : "threads must be > 0");
+    const rt_cuda_api *api;
+    attn_status s = rt_cuda_api_get(&api);
+    if (s != ATTN_OK)
+        return s;
+    CUfunction fn = (CUfunction)k->fn;
+    int regs = 0, local = 0, ctas = 0;
+    CUresult r = api->FuncGetAttribute(&regs, RT_CU_FUNC_ATTRIBUTE_NUM_REGS, fn);
+    if (r == RT_CUDA_SUCCESS)
+        r = api->FuncGetAttribute(&local, RT_CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, fn);
+    if (r != RT_CUDA_SUCCESS)
+        return rt_cuda_fail(r, "cuFuncGetAttribute");
+    r = api->OccupancyMaxActiveBlocksPerMultiprocessor(&ctas, fn, threads, (size_t)k->smem_bytes);
+    if (r != RT_CUDA_SUCCESS)
+        return rt_cuda_fail(r, "cuOccupancyMaxActiveBlocksPerMultiprocessor");
+    *out = (attn_cuda_kernel_resources){regs, local, ctas};
+    return ATTN_OK;
+}

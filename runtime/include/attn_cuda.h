@@ -69,6 +69,15 @@ typedef struct attn_cuda_kernel {
 attn_status attn_cuda_kernel_get(attn_cuda_module *m, const char *entry, int32_t smem_bytes,
                                  attn_cuda_kernel *out);
 
+/* A kernel as the driver compiled it for this device: registers and local
+ * memory (spills, stack) per thread, and how many CTAs of `threads` threads
+ * with its dynamic shared memory one SM holds at once. */
+typedef struct attn_cuda_kernel_resources {
+    int32_t registers, local_bytes, ctas_per_sm;
+} attn_cuda_kernel_resources;
+attn_status attn_cuda_kernel_resources_get(const attn_cuda_kernel *k, int32_t threads,
+                                           attn_cuda_kernel_resources *out);
+
 /* Unloads all modules and releases the primary context the runtime
  * retained (also done at exit). Kernels and modules obtained before are
  * invalid afterwards; the next call starts afresh. Device buffers must have

@@ -53,6 +53,16 @@ int cuModuleGetFunction(void **fn, void *mod, const char *name) {
 }
 int cuModuleUnload(void *mod) { free(mod); fake.loads--; return 0; }
 int cuFuncSetAttribute(void *fn, int attrib, int value) { return value > FAKE_SMEM_OPTIN ? 1 : 0; }
+/* Every kernel: FAKE_KERNEL_REGS registers, no local memory; as many CTAs
+ * per SM as FAKE_SMEM_OPTIN bytes of shared memory hold (4 without any). */
+int cuFuncGetAttribute(int *v, int attrib, void *fn) {
+    *v = attrib == 4 ? FAKE_KERNEL_REGS : 0;
+    return attrib == 3 || attrib == 4 ? 0 : 1;
+}
+int cuOccupancyMaxActiveBlocksPerMultiprocessor(int *blocks, void *fn, int threads, size_t smem) {
+    *blocks = smem ? (int)(FAKE_SMEM_OPTIN / smem) : 4;
+    return threads > 0 ? 0 : 1;
+}
 int cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                    unsigned bz, unsigned smem, void *stream, void **params, void **extra) {
     unsigned g[3] = {gx, gy, gz}, b[3] = {bx, by, bz};

@@ -3,6 +3,7 @@
 #define FAKE_CUDA_H
 
 #define FAKE_SMEM_OPTIN 232448
+#define FAKE_KERNEL_REGS 168
 
 typedef struct fake_cuda_state {
     int retained, loads, allocs, launches; /* live counts / launches */

@@ -1,8 +1,9 @@
 /* test_cuda_fake.c - the runtime's driver paths against the fake driver
  * (fake_cuda.c, via $ATTN_CUDA_DRIVER): primary context retained once and
  * released, the module cache, JIT error logs in messages, kernel lookup and
- * the shared memory opt-in, the attention launch geometry and argument
- * checks, timing, tensors, and nothing left allocated. */
+ * the shared memory opt-in, a kernel's resources (registers, local memory,
+ * CTAs per SM), the attention launch geometry and argument checks, timing,
+ * tensors, and nothing left allocated. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,12 @@ static void test_attn_launch(const fake_cuda_state *st) {
     attn_cuda_kernel k;
     CHECK(attn_cuda_attn_fwd_kernel(ptx, "x_attn_fwd_gpu", 128, 128, &k) == ATTN_OK &&
               k.smem_bytes == ATTN_GPU_SMEM_BYTES(128, 128), "attention kernel");
+    attn_cuda_kernel_resources res;
+    CHECK(attn_cuda_kernel_resources_get(&k, ATTN_GPU_THREADS, &res) == ATTN_OK &&
+              res.registers == FAKE_KERNEL_REGS && res.local_bytes == 0 &&
+              res.ctas_per_sm == FAKE_SMEM_OPTIN / ATTN_GPU_SMEM_BYTES(128, 128),
+          "resources: the driver's registers, local memory and CTAs per SM");
+    CHECK(attn_cuda_kernel_resources_get(&k, 0, &res) == ATTN_ERR_INVALID_ARG, "threads > 0");
     CHECK(attn_cuda_attn_fwd_kernel(ptx, "x_attn_fwd_gpu", 80, 128, &k) == ATTN_ERR_SHAPE,
           "D = 80 refused (not a multiple of 32)");
     attn_fwd_gpu_args a;

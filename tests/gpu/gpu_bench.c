@@ -10,6 +10,8 @@
  * parameter comma-separated values (1-D). Prints per row, flushed,
  *   attnc_ms VARIANT D S MEDIAN      (5 warm-up launches, median of 20)
  *   attnc_fail VARIANT D S MESSAGE
+ * and after a timed row, the kernel as the driver compiled it:
+ *   attnc_kernel VARIANT D REGISTERS LOCAL_BYTES CTAS_PER_SM
  * Exit 77 when CUDA is unavailable, 2 on usage errors, else 0. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +154,27 @@ static attn_status bench_row(const attn_gpu_variant *gv, int D, int S, int B, in
     return s;
 }
 
+/* Prints the attnc_kernel line of gv's bf16 kernel at D = DV = d (nothing
+ * when it cannot be looked up: the row's timing already reported why). */
+static void bench_kernel_line(const attn_gpu_variant *gv, int d)
+{
+    attn_cuda_info info;
+    if (attn_cuda_device_info(&info) != ATTN_OK)
+        return;
+    const int hopper = info.cc_major == 9 && info.cc_minor == 0 && gv->ptx[ATTN_GPU_PTX_SM90A];
+    const char *ptx = gv->ptx[hopper ? ATTN_GPU_PTX_SM90A : ATTN_GPU_PTX_SM80];
+    for (int32_t i = 0; ptx && i < gv->nkernels; i++) {
+        const attn_gpu_kernel *kern = &gv->kernels[i];
+        attn_cuda_kernel k;
+        attn_cuda_kernel_resources r;
+        if (kern->dtype == ATTN_BF16 && kern->d == d && kern->dv == d &&
+            attn_cuda_attn_fwd_kernel(ptx, kern->entry, d, d, &k) == ATTN_OK &&
+            attn_cuda_kernel_resources_get(&k, ATTN_GPU_THREADS, &r) == ATTN_OK)
+            printf("attnc_kernel %s %d %d %d %d\n", gv->var->name, d, (int)r.registers,
+                   (int)r.local_bytes, (int)r.ctas_per_sm);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -184,8 +207,10 @@ int main(int argc, char **argv)
             printf("attnc_fail %s %d %d bad row (VARIANT D S B H [NAME=VALUE]...)\n", words[0], D, S);
         else if (bench_row(gv, D, S, B, H, words + 5, n - 5, &ms, err, sizeof err) != ATTN_OK)
             printf("attnc_fail %s %d %d %s\n", words[0], D, S, err);
-        else
+        else {
             printf("attnc_ms %s %d %d %.4f\n", words[0], D, S, ms);
+            bench_kernel_line(gv, D);
+        }
         fflush(stdout);
     }
     gpu_bench_variants_free(&b);
