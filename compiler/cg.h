@@ -97,6 +97,10 @@ bool cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err);
 /* Writes m to `path` as kind (asm = PTX for nvptx machines). */
 bool cg_emit_file(LLVMModuleRef m, LLVMTargetMachineRef tm, CgEmit kind, const char *path,
                   char *err);
+/* Renames every symbol m defines for other objects (functions and globals
+ * with a body or initializer, not internal) to PREFIX_NAME, so that objects
+ * of several attnc outputs holding same-named variants link together. */
+void cg_prefix_symbols(LLVMModuleRef m, const char *prefix);
 
 /* cg_gpu.c: the GPU attention template's specialisations and PTX. */
 /* One specialisation (kernels/attn_gpu_specs.h): dtype ATTN_F16 or ATTN_BF16

@@ -102,7 +102,8 @@ static void cg_header_tables(FILE *f, const attn_variant *v)
 void cg_header_args(FILE *f, const char *prefix, const attn_variant *v)
 {
     const char *n = v->name;
-    fprintf(f, "    attn_arg args[%d];\n    int32_t n = 0;\n", (int)v->nparams + 1);
+    /* zeroed: with no parameters args is passed untouched (n = 0) */
+    fprintf(f, "    attn_arg args[%d] = {0};\n    int32_t n = 0;\n", (int)v->nparams + 1);
     if (v->nparams)
         fprintf(f, "    const %s_%s_params d = %s_%s_default_params();\n    if (!p)\n        p = &d;\n", prefix,
                 n, prefix, n);
@@ -118,7 +119,7 @@ void cg_header_args(FILE *f, const char *prefix, const attn_variant *v)
     }
 }
 
-void cg_header_descriptor(FILE *f, const attn_variant *v, bool hooks)
+void cg_header_descriptor(FILE *f, const attn_variant *v, const char *hooks)
 {
     const char *n = v->name;
     fprintf(f, "    static const char *const dims[%d] = {", (int)v->ndims);
@@ -130,8 +131,8 @@ void cg_header_descriptor(FILE *f, const attn_variant *v, bool hooks)
             n, (int)v->ndims, v->nparams ? "params" : "NULL", (int)v->nparams,
             v->npreconds ? "preconds" : "NULL", (int)v->npreconds);
     if (hooks)
-        fprintf(f, "        %s_attn_fwd_cpu, %s_attn_hook_scale, %s_attn_hook_kv_ranges, NULL,\n"
-                   "        %s_attn_hook_mask,", n, n, n, n);
+        fprintf(f, "        %s_%s_attn_fwd_cpu, %s_%s_attn_hook_scale, %s_%s_attn_hook_kv_ranges, NULL,\n"
+                   "        %s_%s_attn_hook_mask,", hooks, n, hooks, n, hooks, n, hooks, n);
     else
         fprintf(f, "        NULL, NULL, NULL, NULL, NULL,");
     fprintf(f, " %d, %d, %d};\n", (int)v->needs_block_mask, (int)v->mask_independent_of_b,
@@ -143,13 +144,13 @@ static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v
 {
     const char *n = v->name;
     fprintf(f, "\n/* ---- attention %s */\n\n", n);
-    fprintf(f, "void %s_attn_fwd_cpu(const attn_fwd_args *args, const attn_ctx *ctx, int32_t b, int32_t h,\n"
-               "    int32_t qblock);\n", n);
-    fprintf(f, "float %s_attn_hook_scale(const attn_ctx *ctx);\n", n);
-    fprintf(f, "int32_t %s_attn_hook_kv_ranges(int32_t b, int32_t h, int32_t q0, int32_t q1,\n"
-               "    const attn_ctx *ctx, attn_kv_range *out);\n", n);
-    fprintf(f, "int32_t %s_attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv,\n"
-               "    const attn_ctx *ctx);\n\n", n);
+    fprintf(f, "void %s_%s_attn_fwd_cpu(const attn_fwd_args *args, const attn_ctx *ctx, int32_t b,\n"
+               "    int32_t h, int32_t qblock);\n", prefix, n);
+    fprintf(f, "float %s_%s_attn_hook_scale(const attn_ctx *ctx);\n", prefix, n);
+    fprintf(f, "int32_t %s_%s_attn_hook_kv_ranges(int32_t b, int32_t h, int32_t q0, int32_t q1,\n"
+               "    const attn_ctx *ctx, attn_kv_range *out);\n", prefix, n);
+    fprintf(f, "int32_t %s_%s_attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv,\n"
+               "    const attn_ctx *ctx);\n\n", prefix, n);
     fprintf(f, "/* %s's parameters: scalars by value, tensors as DLTensors, packs as their\n"
                " * int32 offsets (cu_seqlens). A NULL tensor or pack is reported as missing. */\n", n);
     fprintf(f, "typedef struct %s_%s_params {\n", prefix, n);
@@ -161,7 +162,7 @@ static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v
     fprintf(f, "} %s_%s_params;\n\n", prefix, n);
 
     fprintf(f, "static inline const attn_variant *%s_%s_variant(void)\n{\n", prefix, n);
-    cg_header_descriptor(f, v, true);
+    cg_header_descriptor(f, v, prefix);
     fprintf(f, "    return &var;\n}\n\n");
 
     fprintf(f, "/* The declared defaults; parameters without one are zero, tensors NULL. */\n");

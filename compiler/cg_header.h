@@ -2,9 +2,11 @@
  * linking compiled variants into applications (cg_header.c).
  *
  * The object NAME.o holds the kernels (per attention variant V the symbols
- * V_attn_fwd_cpu, V_attn_hook_scale, V_attn_hook_kv_ranges); NAME.h
- * declares them and adds, as static inline C (no C compiler is needed at
- * attnc run time, and nothing else has to be linked but libattn):
+ * NAME_V_attn_fwd_cpu, NAME_V_attn_hook_scale, NAME_V_attn_hook_kv_ranges,
+ * NAME_V_attn_hook_mask: every symbol it defines starts with NAME_, so the
+ * objects of several outputs link together even with same-named variants);
+ * NAME.h declares them and adds, as static inline C (no C compiler is
+ * needed at attnc run time, and nothing else has to be linked but libattn):
  *   typedef struct NAME_V_params { ... } NAME_V_params;  one field per parameter
  *   NAME_V_params NAME_V_default_params(void);          defaults, tensors NULL
  *   const attn_variant *NAME_V_variant(void);           the runtime descriptor
@@ -35,9 +37,10 @@ const char *cg_header_prefix(Arena *arena, const char *stem);
  * into `attn_arg args[]` and `int32_t n` for variant v (as in P_V_forward). */
 void cg_header_args(FILE *f, const char *prefix, const attn_variant *v);
 /* Prints the body lines defining `static const attn_variant var` for v
- * (and the tables it points to); hooks: with V_attn_fwd_cpu and the hooks
- * of NAME.o, else with every function pointer NULL (no host object). */
-void cg_header_descriptor(FILE *f, const attn_variant *v, bool hooks);
+ * (and the tables it points to); hooks: the prefix P of NAME.o's symbols,
+ * whose P_V_attn_fwd_cpu and hooks it points to, or NULL: every function
+ * pointer NULL (no host object). */
+void cg_header_descriptor(FILE *f, const attn_variant *v, const char *hooks);
 /* Called after each attention variant's declarations in STEM.h. */
 typedef void (*CgHeaderExtra)(FILE *f, const char *prefix, const attn_variant *v);
 /* cg_header_write, with `include` (NULL: "attn.h") as the runtime header

@@ -95,7 +95,7 @@ static void cg_stub_variant(FILE *f, Arena *arena, const char *prefix, const att
                 specs[i].d, specs[i].dv, n, cg_gpu_entry(arena, &specs[i]));
     fprintf(f, "};\n\n");
     fprintf(f, "attn_gpu_variant %s_%s_gpu_variant(void)\n{\n", prefix, n);
-    cg_header_descriptor(f, v, false);
+    cg_header_descriptor(f, v, NULL);
     fprintf(f, "    attn_gpu_variant gv = {&var, %s_%s_kernels, %d, {", prefix, n, nspecs);
     for (int s = 0; s < ATTN_GPU_PTX_COUNT; s++)
         fprintf(f, "%s%s", s ? ", " : "", ptx_names[s] ? ptx_names[s] : "NULL");

@@ -126,7 +126,7 @@ static const char *emit_output_path(Arena *a, const char *out, const char *targe
 
 /* Compiles the variants for one target into `path`. */
 static bool emit_target(Compilation *c, CgTarget t, CgEmit kind, bool portable, Decl **decls,
-                        int n, const char *path)
+                        int n, const char *symbol_prefix, const char *path)
 {
     char err[CG_ERR_LEN];
     LLVMTargetMachineRef tm = cg_target_machine(t, !portable, err);
@@ -134,6 +134,8 @@ static bool emit_target(Compilation *c, CgTarget t, CgEmit kind, bool portable, 
     if (ok) {
         LLVMContextRef ctx = LLVMContextCreate();
         LLVMModuleRef m = cg_build(ctx, tm, t, &c->arena, decls, n, cg_attention_template(t), true, err);
+        if (m && symbol_prefix)
+            cg_prefix_symbols(m, symbol_prefix);
         ok = m && cg_emit_file(m, tm, kind, path, err);
         if (m)
             LLVMDisposeModule(m);
@@ -223,7 +225,8 @@ static bool emit_run(const EmitOptions *o, Compilation *c)
     for (int i = 0; ok && i < ntargets; i++) {
         const char *path = ntargets == 1 ? output
                                          : emit_output_path(&c->arena, output, cg_target_name(targets[i]));
-        ok = emit_target(c, targets[i], emit_kinds[kind].kind, o->portable, decls, n, path);
+        ok = emit_target(c, targets[i], emit_kinds[kind].kind, o->portable, decls, n,
+                         header ? cg_header_prefix(&c->arena, stem) : NULL, path);
     }
     if (ok && header && !cg_header_write(&c->arena, decls, n, stem, o->front.files[0], err))
         return emit_fail("%s", err);
