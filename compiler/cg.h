@@ -99,8 +99,9 @@ bool cg_emit_file(LLVMModuleRef m, LLVMTargetMachineRef tm, CgEmit kind, const c
                   char *err);
 /* Renames every symbol m defines for other objects (functions and globals
  * with a body or initializer, not internal) to PREFIX_NAME, so that objects
- * of several attnc outputs holding same-named variants link together. */
-void cg_prefix_symbols(LLVMModuleRef m, const char *prefix);
+ * of several attnc outputs holding same-named variants link together.
+ * false + err when a name would exceed 1 KiB. */
+bool cg_prefix_symbols(LLVMModuleRef m, const char *prefix, char *err);
 
 /* cg_gpu.c: the GPU attention template's specialisations and PTX. */
 /* One specialisation (kernels/attn_gpu_specs.h): dtype ATTN_F16 or ATTN_BF16

@@ -38,27 +38,31 @@ static bool cg_exported(LLVMValueRef v)
     return !LLVMIsDeclaration(v) && l != LLVMInternalLinkage && l != LLVMPrivateLinkage;
 }
 
-/* Renames v to prefix_<its name>. */
-static void cg_prefix_one(LLVMValueRef v, const char *prefix)
+/* Renames v to prefix_<its name> (`buf` holds the prefix and '_' and has
+ * room for `room` name bytes; false when the name is longer). */
+static bool cg_prefix_one(LLVMValueRef v, char *buf, size_t plen, size_t room)
 {
     size_t len;
     const char *name = LLVMGetValueName2(v, &len);
-    size_t plen = strlen(prefix), n = plen + 1 + len;
-    char buf[512];
-    if (n >= sizeof buf)
-        return; /* names are variant names plus an entry suffix: far shorter */
-    memcpy(buf, prefix, plen);
-    buf[plen] = '_';
-    memcpy(buf + plen + 1, name, len);
-    LLVMSetValueName2(v, buf, n);
+    if (len > room)
+        return false;
+    memcpy(buf + plen, name, len);
+    LLVMSetValueName2(v, buf, plen + len);
+    return true;
 }
 
-void cg_prefix_symbols(LLVMModuleRef m, const char *prefix)
+bool cg_prefix_symbols(LLVMModuleRef m, const char *prefix, char *err)
 {
-    for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f))
-        if (cg_exported(f))
-            cg_prefix_one(f, prefix);
-    for (LLVMValueRef g = LLVMGetFirstGlobal(m); g; g = LLVMGetNextGlobal(g))
-        if (cg_exported(g))
-            cg_prefix_one(g, prefix);
+    char buf[1024];
+    size_t plen = strlen(prefix) + 1, room = plen < sizeof buf ? sizeof buf - plen : 0;
+    snprintf(buf, sizeof buf, "%s_", prefix);
+    bool ok = true;
+    for (LLVMValueRef f = LLVMGetFirstFunction(m); ok && f; f = LLVMGetNextFunction(f))
+        ok = !cg_exported(f) || cg_prefix_one(f, buf, plen, room);
+    for (LLVMValueRef g = LLVMGetFirstGlobal(m); ok && g; g = LLVMGetNextGlobal(g))
+        ok = !cg_exported(g) || cg_prefix_one(g, buf, plen, room);
+    if (!ok)
+        snprintf(err, CG_ERR_LEN, "output name '%.200s' and a variant name make a symbol longer "
+                 "than %d bytes", prefix, (int)sizeof buf);
+    return ok;
 }

@@ -134,9 +134,8 @@ static bool emit_target(Compilation *c, CgTarget t, CgEmit kind, bool portable, 
     if (ok) {
         LLVMContextRef ctx = LLVMContextCreate();
         LLVMModuleRef m = cg_build(ctx, tm, t, &c->arena, decls, n, cg_attention_template(t), true, err);
-        if (m && symbol_prefix)
-            cg_prefix_symbols(m, symbol_prefix);
-        ok = m && cg_emit_file(m, tm, kind, path, err);
+        ok = m && (!symbol_prefix || cg_prefix_symbols(m, symbol_prefix, err)) &&
+             cg_emit_file(m, tm, kind, path, err);
         if (m)
             LLVMDisposeModule(m);
         LLVMContextDispose(ctx);

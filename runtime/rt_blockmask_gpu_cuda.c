@@ -22,7 +22,7 @@ attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
     const char *ptx;
     attn_cuda_module *mod;
     attn_cuda_kernel k[ATTN_GPU_BM_KERNELS];
-    attn_status s = rt_gpu_ptx(gv, &ptx);
+    attn_status s = attn_gpu_variant_ptx(gv, &ptx);
     if (s == ATTN_OK)
         s = attn_cuda_module_load(ptx, &mod);
     for (int i = 0; i < ATTN_GPU_BM_KERNELS && s == ATTN_OK; i++)

@@ -143,21 +143,22 @@ static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device de
     a.ctx.params = bound.slots;
     a.scale = gv->var->hook_scale ? gv->var->hook_scale(&a.ctx) : ATTN_GPU_SCALE_ON_DEVICE;
     const int32_t *dims = a.ctx.dims;
+    if (dims[ATTN_DIM_B] <= 0 || dims[ATTN_DIM_H] <= 0 || dims[ATTN_DIM_Q] <= 0) {
+        if (timing) /* nothing to compute */
+            *timing->median_ms = 0.0f;
+        rt_bound_free(&bound);
+        return ATTN_OK;
+    }
     attn_block_mask *owned_bm = NULL;
     const attn_block_mask *bm = NULL;
-    if (dims[ATTN_DIM_B] > 0 && dims[ATTN_DIM_H] > 0 && dims[ATTN_DIM_Q] > 0)
-        s = rt_gpu_block_mask_for_launch(gv, dev, kern, dims, args, nargs, opts, &owned_bm, &bm);
-    else if (timing)
-        *timing->median_ms = 0.0f;
-    if (s == ATTN_OK && dims[ATTN_DIM_B] > 0 && dims[ATTN_DIM_H] > 0 && dims[ATTN_DIM_Q] > 0) {
-        if (dev == ATTN_GPU_EMU) {
-            rt_gpu_fill_args(&a, q, k, v, out, lse);
-            if (bm)
-                a.block_mask = attn_block_mask_view_of(bm);
-            s = rt_gpu_run_emu(gv, kern, &a, rt_pool_default_threads(opts->num_threads));
-        } else {
-            s = rt_gpu_run_cuda(gv, kern, &a, t, on_device, bm, opts->stream, timing);
-        }
+    s = rt_gpu_block_mask_for_launch(gv, dev, kern, dims, args, nargs, opts, &owned_bm, &bm);
+    if (s == ATTN_OK && dev == ATTN_GPU_EMU) {
+        rt_gpu_fill_args(&a, q, k, v, out, lse);
+        if (bm)
+            a.block_mask = attn_block_mask_view_of(bm);
+        s = rt_gpu_run_emu(gv, kern, &a, rt_pool_default_threads(opts->num_threads));
+    } else if (s == ATTN_OK) {
+        s = rt_gpu_run_cuda(gv, kern, &a, t, on_device, bm, opts->stream, timing);
     }
     attn_block_mask_free(owned_bm);
     rt_bound_free(&bound);

@@ -34,9 +34,6 @@ attn_status rt_gpu_copy_in(rt_gpu_buffers *b, const void *src, size_t bytes, voi
  * points at them): tensor data (the span its strides reach) and pack tables
  * uploaded, the slot array itself uploaded; owned by b. */
 attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, rt_gpu_buffers *b);
-/* The PTX of gv for the current device: sm_90a code on compute capability
- * 9.0, sm_80 code on any other 8.0+ device. */
-attn_status rt_gpu_ptx(const attn_gpu_variant *gv, const char **ptx);
 
 /* rt_launch_gpu_blockmask.c: the BlockMask a launch of kernel `kern` of gv
  * on dev reads (*use; NULL: the variant's key ranges): opts->block_mask,

@@ -62,7 +62,7 @@ attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, rt_g
     return s;
 }
 
-attn_status rt_gpu_ptx(const attn_gpu_variant *gv, const char **ptx) {
+attn_status attn_gpu_variant_ptx(const attn_gpu_variant *gv, const char **ptx) {
     attn_cuda_info info;
     attn_status s = attn_cuda_device_info(&info);
     if (s != ATTN_OK)
@@ -84,7 +84,7 @@ attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *k
                             const attn_block_mask *bm, void *stream, const rt_gpu_timing *timing) {
     const char *ptx;
     attn_cuda_kernel k;
-    attn_status s = rt_gpu_ptx(gv, &ptx);
+    attn_status s = attn_gpu_variant_ptx(gv, &ptx);
     if (s == ATTN_OK)
         s = attn_cuda_attn_fwd_kernel(ptx, kern->entry, kern->d, kern->dv, &k);
     if (s != ATTN_OK)

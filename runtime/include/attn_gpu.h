@@ -103,6 +103,11 @@ attn_status attn_block_mask_build_gpu(const attn_gpu_variant *gv, attn_gpu_devic
                                       int32_t nargs, const attn_block_mask_opts *opts,
                                       attn_block_mask **out);
 
+/* The PTX of gv that the current CUDA device loads: gv->ptx[ATTN_GPU_PTX_SM90A]
+ * on compute capability 9.0 when present, else gv->ptx[ATTN_GPU_PTX_SM80];
+ * ATTN_ERR_UNSUPPORTED below 8.0 or when that PTX is missing. */
+attn_status attn_gpu_variant_ptx(const attn_gpu_variant *gv, const char **ptx);
+
 /* A copy of BlockMask m (host memory) whose key-side tables, the ones the
  * GPU attention kernel reads, are in the current CUDA device's memory:
  * attn_forward_gpu(..., ATTN_GPU_CUDA, ...) with opts->block_mask = *out

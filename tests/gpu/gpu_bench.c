@@ -158,12 +158,10 @@ static attn_status bench_row(const attn_gpu_variant *gv, int D, int S, int B, in
  * when it cannot be looked up: the row's timing already reported why). */
 static void bench_kernel_line(const attn_gpu_variant *gv, int d)
 {
-    attn_cuda_info info;
-    if (attn_cuda_device_info(&info) != ATTN_OK)
+    const char *ptx;
+    if (attn_gpu_variant_ptx(gv, &ptx) != ATTN_OK)
         return;
-    const int hopper = info.cc_major == 9 && info.cc_minor == 0 && gv->ptx[ATTN_GPU_PTX_SM90A];
-    const char *ptx = gv->ptx[hopper ? ATTN_GPU_PTX_SM90A : ATTN_GPU_PTX_SM80];
-    for (int32_t i = 0; ptx && i < gv->nkernels; i++) {
+    for (int32_t i = 0; i < gv->nkernels; i++) {
         const attn_gpu_kernel *kern = &gv->kernels[i];
         attn_cuda_kernel k;
         attn_cuda_kernel_resources r;
