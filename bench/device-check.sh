@@ -3,12 +3,12 @@
 # a copied tree on the GPU machine (H200; cmake/ctest, python3 with torch +
 # Triton; no LLVM, no network), in under 6 minutes (15 s + 150 s + 200 s):
 #   1. nvidia-smi: the device, driver, clocks;
-#   2. the gpu-labelled tests: ctest --test-dir build-device -L gpu
+#   2. the gpu-labelled tests, 4 at a time: ctest --test-dir build-device -L gpu -j4
 #      (cuda.basic: hand-written PTX, launch, shared memory opt-in, module
 #      cache, JIT log; gpu.cuda: the attnc-compiled variants of
 #      bench/variants.attn through attn_forward_gpu against the reference
-#      interpreter; blockmask.gpu.cuda; cuda.unavailable: the message
-#      without a driver). Meanwhile, in the background, WARM_SHARDS
+#      interpreter, and BlockMask launches against the CPU kernel;
+#      blockmask.gpu.cuda; cuda.unavailable: the message without a driver). Meanwhile, in the background, WARM_SHARDS
 #      processes of `flex_peer.py --warm` compile FlexAttention for every
 #      row, filling the on-disk Inductor/Triton caches (they use the GPU
 #      only for one call per row, and stop before the benchmark starts);
@@ -102,7 +102,7 @@ else
       warm_pids+=($!)
     done
   fi
-  step 110 ctest --test-dir $dev -L gpu --output-on-failure 2>&1 | tee "$logs/ctest.log"
+  step 110 ctest --test-dir $dev -L gpu -j4 --output-on-failure 2>&1 | tee "$logs/ctest.log"
   ((${#warm_pids[@]})) && wait "${warm_pids[@]}"
   grep -c '^warm .*: [0-9.]* s$' "$logs/warm.log" 2>/dev/null | sed 's/$/ rows warmed/'
 fi
