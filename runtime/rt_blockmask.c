@@ -1,5 +1,6 @@
 /* rt_blockmask.c - BlockMask ownership, size, sparsity and the kernels'
  * view (building: rt_blockmask_build.c). */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "attn_cuda.h"
@@ -46,6 +47,13 @@ attn_block_mask_view attn_block_mask_view_of(const attn_block_mask *m) {
                               m->full_kv_indices, m->B > 1 ? (int64_t)m->H * m->nqb : 0,
                               m->H > 1 ? m->nqb : 0, m->nkvb, m->block_q, m->block_kv};
     return v;
+}
+
+bool rt_bm_kv_sizes(const attn_block_mask *m, int64_t *rows, int64_t *cells) {
+    return m->B >= 0 && m->H >= 0 && m->nqb >= 0 && m->nkvb >= 0 &&
+           !__builtin_mul_overflow((int64_t)m->B * m->H, (int64_t)m->nqb, rows) &&
+           !__builtin_mul_overflow(*rows, (int64_t)m->nkvb, cells) &&
+           *cells <= INT64_MAX / 8 - *rows;
 }
 
 int64_t rt_block_mask_row_keys(const attn_block_mask_view *v, int32_t b, int32_t h, int32_t qb) {

@@ -3,6 +3,8 @@
 #ifndef ATTN_RT_BLOCKMASK_H
 #define ATTN_RT_BLOCKMASK_H
 
+#include <stdbool.h>
+
 #include "attn_blockmask.h"
 #include "rt_internal.h"
 
@@ -37,6 +39,11 @@ attn_block_mask_opts rt_bm_variant_opts(const attn_variant *var, const attn_bloc
 attn_status rt_bm_variant_ctx(const attn_variant *var, int64_t B, int64_t H, int64_t Q,
                               int64_t KV, const attn_arg *args, int32_t nargs, attn_ctx *ctx,
                               rt_bound *bound);
+
+/* The lengths in int32s of m's key-side tables: *rows for kv_num_blocks and
+ * full_kv_num_blocks (B * H * nqb), *cells for kv_indices and
+ * full_kv_indices (rows * nkvb); false when a size is negative or overflows. */
+bool rt_bm_kv_sizes(const attn_block_mask *m, int64_t *rows, int64_t *cells);
 
 /* Key positions the blocks of row (b, h, qb) of view cover (an upper bound
  * on the work of that CPU work item). */

@@ -5,7 +5,7 @@
 
 #include "attn_cuda.h"
 #include "attn_gpu.h"
-#include "rt_internal.h"
+#include "rt_blockmask.h"
 
 attn_status attn_block_mask_to_cuda(const attn_block_mask *m, attn_block_mask **out) {
     if (!out)
@@ -16,18 +16,19 @@ attn_status attn_block_mask_to_cuda(const attn_block_mask *m, attn_block_mask **
     if (m->device != ATTN_BLOCK_MASK_HOST)
         return rt_fail(ATTN_ERR_INVALID_ARG,
                        "attn_block_mask_to_cuda: the BlockMask is in device memory already");
-    int64_t rows, cells, bytes;
-    if (m->B < 0 || m->H < 0 || m->nqb < 0 || m->nkvb < 0 ||
-        __builtin_mul_overflow((int64_t)m->B * m->H, (int64_t)m->nqb, &rows) ||
-        __builtin_mul_overflow(rows, (int64_t)m->nkvb, &cells) ||
-        __builtin_mul_overflow(2 * (rows + cells), (int64_t)sizeof(int32_t), &bytes))
+    int64_t rows, cells;
+    if (!rt_bm_kv_sizes(m, &rows, &cells))
         return rt_fail(ATTN_ERR_SHAPE, "attn_block_mask_to_cuda: %d x %d heads of %d x %d blocks "
                        "is not a valid BlockMask", (int)m->B, (int)m->H, (int)m->nqb, (int)m->nkvb);
+    const size_t bytes = (size_t)(2 * (rows + cells)) * sizeof(int32_t);
     attn_block_mask *d = malloc(sizeof *d);
-    if (!d)
-        return rt_fail(ATTN_ERR_NO_MEMORY, "attn_block_mask_to_cuda: out of memory");
     void *t = NULL;
-    attn_status s = attn_cuda_malloc(bytes > 0 ? (size_t)bytes : sizeof(int32_t), &t);
+    attn_status s = d ? attn_cuda_malloc(bytes > 0 ? bytes : sizeof(int32_t), &t)
+                      : rt_fail(ATTN_ERR_NO_MEMORY, "attn_block_mask_to_cuda: out of memory");
+    if (s != ATTN_OK) {
+        free(d);
+        return s;
+    }
     /* one allocation, owned through kv_num_blocks as on the host */
     int32_t *base = t;
     *d = *m;

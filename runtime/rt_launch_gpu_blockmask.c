@@ -52,9 +52,12 @@ attn_status rt_gpu_block_mask_to_device(const attn_block_mask *m, rt_gpu_buffers
     *view = attn_block_mask_view_of(m);
     if (m->device == ATTN_BLOCK_MASK_CUDA)
         return ATTN_OK; /* read in place */
-    const size_t rows = (size_t)m->B * (size_t)m->H * (size_t)m->nqb;
-    const size_t bytes[4] = {rows * sizeof(int32_t), rows * m->nkvb * sizeof(int32_t),
-                             rows * sizeof(int32_t), rows * m->nkvb * sizeof(int32_t)};
+    int64_t rows, cells;
+    if (!rt_bm_kv_sizes(m, &rows, &cells))
+        return rt_fail(ATTN_ERR_SHAPE, "block mask: %d x %d heads of %d x %d blocks is not a "
+                       "valid BlockMask", (int)m->B, (int)m->H, (int)m->nqb, (int)m->nkvb);
+    const size_t bytes[4] = {(size_t)rows * sizeof(int32_t), (size_t)cells * sizeof(int32_t),
+                             (size_t)rows * sizeof(int32_t), (size_t)cells * sizeof(int32_t)};
     const int32_t **table[4] = {&view->kv_num_blocks, &view->kv_indices,
                                 &view->full_kv_num_blocks, &view->full_kv_indices};
     attn_status s = ATTN_OK;
