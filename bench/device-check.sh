@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # device-check.sh - the one-call GPU check, run from the repository root of
 # a copied tree on the GPU machine (H200; cmake/ctest, python3 with torch +
-# Triton; no LLVM, no network), in under 6 minutes (15 s + 150 s + 200 s):
+# Triton; no LLVM, no network), in under 6 minutes (15 s + 110 s + 230 s):
 #   1. nvidia-smi: the device, driver, clocks;
 #   2. the gpu-labelled tests, 4 at a time: ctest --test-dir build-device -L gpu -j4
 #      (cuda.basic: hand-written PTX, launch, shared memory opt-in, module
@@ -14,7 +14,10 @@
 #      only for one call per row, and stop before the benchmark starts);
 #   3. bench/flex_peer.py: attnc (gpu_bench: attnc PTX through attn_time_gpu)
 #      vs FlexAttention (torch.compile) vs SDPA, bf16, B*S = 16k,
-#      H*D = 2048, D in {64, 128}, S in {1k, 4k, 16k}: ONE table.
+#      H*D = 2048, D in {64, 128}, S in {1k, 4k, 16k}: ONE table; then the
+#      attnc rows at S 4k and 16k again with each alternate tile shape that
+#      device-prep.sh built (build-device/alt/NAME: gpu_bench and gzip'ed
+#      PTX), timed right after the default, next to it.
 #
 # Prebuilt on the dev machine by bench/device-prep.sh and carried
 # (git-ignored): build-device/ (bin/, ptx/, attn/, CTestTestfile.cmake.in). So,
@@ -68,6 +71,19 @@ for f in $dev/CTestTestfile.cmake.in $dev/bin/test_gpu_cuda $dev/bin/gpu_bench \
 done
 ((missing)) && echo "missing files: run bench/device-prep.sh on the dev machine and carry $dev/"
 ((missing)) || sed "s|@DEV@|$PWD/$dev|g" $dev/CTestTestfile.cmake.in >$dev/CTestTestfile.cmake
+# The alternate tile shapes: optional (their rows are left out when absent).
+alts=()
+for a in $dev/alt/*/; do
+  a=${a%/} ok=1
+  for f in $a/gpu_bench $a/bench_variants.sm_80.ptx.gz $a/bench_variants.sm_90a.ptx.gz; do
+    [[ -e $f ]] || { echo "MISSING  $f (alternate ${a##*/} left out)"; ok=0; }
+  done
+  ((ok)) || continue
+  # unpacked only for the GPU run: the dry run leaves the carried tree small
+  if ((dry)); then gzip -t $a/*.ptx.gz; else gzip -dkf $a/*.ptx.gz; fi &&
+    alts+=(--alt "${a##*/}=$a/gpu_bench:$a/bench_variants") &&
+    echo "ok       $a (alternate tile shape: $(cat $a/tile 2>/dev/null))"
+done
 
 say "python"
 if python3 -m py_compile bench/flex_peer.py; then echo "ok       bench/flex_peer.py compiles"
@@ -111,8 +127,9 @@ say "benchmark (table at the end)"
 if ((missing)); then
   echo "skipped: carried files missing"
 else
-  step 200 python3 bench/flex_peer.py --bench $dev/bin/gpu_bench \
-    --ptx $dev/ptx/bench_variants --budget 185 --raw "$logs/gpu_bench.txt" 2>&1 | tee "$logs/bench.log"
+  step 230 python3 bench/flex_peer.py --bench $dev/bin/gpu_bench \
+    --ptx $dev/ptx/bench_variants "${alts[@]}" --budget 215 --raw "$logs/gpu_bench.txt" 2>&1 |
+    tee "$logs/bench.log"
 fi
 ((dry)) && say "dry run done"
 exit 0

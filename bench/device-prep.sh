@@ -16,6 +16,12 @@
 #                       (every variant x specialisation, entries
 #                       V_attn_fwd_gpu_<f16|bf16>_d<D>[_dv<DV>])
 #   build-device/attn/  bench/variants.attn and stdlib/std (the interpreter's input)
+#   build-device/alt/NAME/   gpu_bench, bench_variants.{sm_80,sm_90a}.ptx.gz and
+#                       tile (its ATTN_GPU_TILE definitions) of a build with
+#                       another tile shape (kernels/attn_abi.h, "Tile shapes";
+#                       `alts` below), which device-check.sh times next to the
+#                       default; each is first checked on the SIMT emulator
+#                       (gpu.forward.*) in its build tree build-device-work-NAME
 #   build-device/CTestTestfile.cmake.in   the gpu-labelled tests, paths under
 #                       @DEV@, which device-check.sh replaces by the absolute
 #                       path of build-device/ where it runs (ctest leaves
@@ -29,6 +35,11 @@ out=$root/build-device
 bins_gpu=(test_gpu_cuda gpu_bench)
 bins_cuda=(test_cuda_basic test_cuda_unavailable)
 bins_bm=(test_blockmask_cuda)
+# NAME:ATTN_GPU_TILE of each alternate tile shape: 32 query rows per warp
+# (two m16 tiles, 128-row CTAs, 32-key tiles) at D = 64 and 128; 64-key
+# tiles at D = 128.
+alts=("rows32:ATTN_GPU_MT_D64=2;ATTN_GPU_BKV_D64=32;ATTN_GPU_MT_D128=2;ATTN_GPU_BKV_D128=32"
+      "kv64:ATTN_GPU_BKV_D128=64")
 
 echo "== building attnc and the GPU programs in $work"
 cmake -S "$root" -B "$work" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -42,10 +53,25 @@ cp "$work"/tests/gpu/bench_variants.sm_80.ptx "$work"/tests/gpu/bench_variants.s
 cp "$root/bench/variants.attn" "$out/attn/"
 cp -r "$root/stdlib" "$out/attn/"
 
+for alt in "${alts[@]}"; do
+  name=${alt%%:*} awork=$work-${alt%%:*}
+  echo "== alternate tile shape $name (${alt#*:}) in $awork"
+  cmake -S "$root" -B "$awork" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DATTN_GPU_TILE=${alt#*:}" >/dev/null
+  ninja -C "$awork" attnc test_gpu_forward gpu_bench gpu_bench_ptx
+  echo "== $name on the SIMT emulator"
+  ctest --test-dir "$awork" -R '^gpu\.forward\.' -j2 --output-on-failure | tail -n 3
+  mkdir -p "$out/alt/$name"
+  cp "$awork/tests/gpu/gpu_bench" "$out/alt/$name/"
+  echo "${alt#*:}" >"$out/alt/$name/tile"
+  for arch in sm_80 sm_90a; do
+    gzip -c "$awork/tests/gpu/bench_variants.$arch.ptx" >"$out/alt/$name/bench_variants.$arch.ptx.gz"
+  done
+done
+
 echo "== shared libraries of the carried programs (must be libc/libm only)"
-for b in "$out"/bin/*; do
+for b in "$out"/bin/* "$out"/alt/*/gpu_bench; do
   libs=$(ldd "$b" | awk '/=>/ {print $1}' | sort | tr '\n' ' ')
-  echo "   $(basename "$b"): $libs"
+  echo "   ${b#"$out"/}: $libs"
   if grep -qiE 'llvm|clang' <<<"$libs"; then echo "error: $b needs LLVM" >&2; exit 1; fi
 done
 

@@ -27,14 +27,20 @@ bound, so the launch builds a BlockMask on the GPU (once, before the timed
 launches) and the kernel walks it; its flex column is the document row's
 (the same mask, also through a BlockMask).
 
-Usage: flex_peer.py --bench BIN --ptx STEM [--budget SECONDS] [--raw FILE]
+Alternate tile shapes (--alt NAME=BIN:STEM, repeatable: gpu_bench and PTX of
+a build with other tile shapes, bench/device-prep.sh): right after the
+default attnc rows, the rows at D in {128, 64} and S in {4096, 16384} are
+timed again with each, and a second table puts them next to the default.
+
+Usage: flex_peer.py --bench BIN --ptx STEM [--alt NAME=BIN:STEM]...
+                    [--budget SECONDS] [--raw FILE]
        flex_peer.py --warm I/N      (compile flex for every N-th config from
                                      the I-th and run it once: fills the
                                      Inductor/Triton caches on disk, so that
                                      N such processes in parallel shorten the
                                      timed run's compilation)
        flex_peer.py --print-rows    (the attnc rows, as gpu_bench reads them)
---raw FILE keeps gpu_bench's own output. Prints ONE table at the end (also
+--raw FILE keeps gpu_bench's own output (FILE.NAME an alternate's). Prints ONE table at the end (also
 on SIGTERM, with what was measured), then the attnc kernels' registers,
 local memory and CTAs per SM as the driver compiled them.
 """
@@ -105,12 +111,12 @@ def attnc_row(variant, D, S, B, H):
     return " ".join([ATTNC[variant], str(D), str(S), str(B), str(H)] + ([param] if param else []))
 
 
-def run_attnc(args, configs, timeout):
+def run_attnc(bench, ptx, raw, configs, timeout):
     """({(variant, D, S): ms or reason} for all configs, {(variant, D): (registers,
     local bytes, CTAs per SM)} of the kernels as the driver compiled them), one
-    gpu_bench process (its output also to args.raw when given)."""
+    gpu_bench process: BENCH PTX_STEM (its output also to RAW when given)."""
     rows = {attnc_row(v, D, S, TOKENS // S, HIDDEN // D): (v, D, S) for v, D, S in configs}
-    cmd = [args.bench, args.ptx]
+    cmd = [bench, ptx]
     try:
         p = subprocess.run(cmd, input="\n".join(rows) + "\n", capture_output=True, text=True,
                            timeout=timeout)
@@ -120,8 +126,8 @@ def run_attnc(args, configs, timeout):
         out = out.decode() if isinstance(out, bytes) else out
     except OSError as e:
         return {c: "fail (%s)" % type(e).__name__ for c in rows.values()}, {}
-    if args.raw:
-        with open(args.raw, "w") as f:
+    if raw:
+        with open(raw, "w") as f:
             f.write("rc %s\n-- stdin\n%s\n-- stdout\n%s-- stderr\n%s" % (rc, "\n".join(rows), out, err))
     name = {ATTNC[v]: v for v in ATTNC}
     got, kernels = {}, {}
@@ -142,13 +148,34 @@ def run_attnc(args, configs, timeout):
     return {c: got.get(c, missing) for c in rows.values()}, kernels
 
 
-def show_kernels(kernels):
-    """The attnc kernels as the driver compiled them for this GPU."""
+def show_kernels(kernels, shape="default"):
+    """The attnc kernels (of tile shape SHAPE) as the driver compiled them for this GPU."""
     if not kernels:
         return
-    print("\nattnc kernels on this device (bf16): registers / local bytes per thread, CTAs per SM")
+    print("\nattnc kernels on this device (bf16, %s tile shape): registers / local bytes per"
+          " thread, CTAs per SM" % shape)
     for (v, D), (regs, local, ctas) in sorted(kernels.items()):
         print("  %-15s D=%-4d %4d regs %5d B local %3d CTAs/SM" % (v, D, regs, local, ctas))
+
+
+def show_shapes(rows, alts):
+    """The attnc rows timed with every tile shape: TF/s, and each alternate's
+    ratio to the default."""
+    if not alts:
+        return
+    names = [a[0] for a in alts]
+    print("\n%-15s %4s %6s %12s" % ("variant", "D", "S", "default") +
+          "".join(" %12s %8s" % (n, n + "/def") for n in names))
+    for r in rows:
+        cells = [r["attnc"]] + [r["alt"][n] for n in names]
+        line = "%-15s %4d %6d" % (r["variant"], r["D"], r["S"])
+        line += " %12s" % (("%.1f" % cells[0]) if isinstance(cells[0], float) else cells[0])
+        for c in cells[1:]:
+            ratio = "%.2f" % (c / cells[0]) if isinstance(c, float) and isinstance(cells[0], float) else "-"
+            line += " %12s %8s" % (("%.1f" % c) if isinstance(c, float) else c, ratio)
+        print(line)
+    print("TF/s of the attnc kernels by tile shape (kernels/attn_abi.h, \"Tile shapes\");"
+          " alternates: " + ", ".join("%s = %s" % (a[0], a[1]) for a in alts), flush=True)
 
 
 def time_ms(torch, fn, warmup=3, iters=10):
@@ -243,7 +270,16 @@ def main():
     ap.add_argument("--print-rows", action="store_true", help="print the attnc rows and exit")
     ap.add_argument("--warm", metavar="I/N", help="compile and run flex for configs[I::N], then exit")
     ap.add_argument("--raw", metavar="FILE", help="write gpu_bench's output to FILE")
+    ap.add_argument("--alt", action="append", default=[], metavar="NAME=BIN:STEM",
+                    help="an alternate tile shape's gpu_bench and PTX stem")
     args = ap.parse_args()
+    alts = []
+    for a in args.alt:
+        name, _, rest = a.partition("=")
+        bench, _, stem = rest.partition(":")
+        if not name or not bench or not stem:
+            ap.error("--alt %r: expected NAME=BIN:STEM" % a)
+        alts.append((name, bench, stem))
     configs = [(v, D, S) for D in (128, 64) for S in (4096, 1024, 16384) for v in VARIANTS]
     extra = [(v, D, 4096) for D in (256, 96, 32) for v in ("none", "causal")]
     extra += [("document_ids", D, S) for D in (128, 64) for S in (4096, 16384)]
@@ -261,18 +297,33 @@ def main():
 
     def on_term(signum, frame):
         show(rows.values())
+        show_shapes([r for r in rows.values() if "alt" in r], alts)
         sys.exit(124)
     signal.signal(signal.SIGTERM, on_term)
 
     for v, D, S in configs + extra:
         rows[(v, D, S)] = {"variant": v, "D": D, "S": S, "attnc": "skip (time)",
                            "flex": "skip (time)" if (v, D, S) in configs else "-", "sdpa": "-"}
-    # attnc first: one process (one PTX JIT), and it must not wait behind flex compilation.
-    times, kernels = run_attnc(args, configs + extra, 0.35 * args.budget)
-    for (v, D, S), ms in times.items():
+    def tflops(v, D, S, ms):
+        """TF/s of a row timed at MS milliseconds (else the reason it was not)."""
         B, H = TOKENS // S, HIDDEN // D
-        flops = 4.0 * B * H * D * visible_pairs(v, S)
-        rows[(v, D, S)]["attnc"] = flops / ms / 1e9 if isinstance(ms, float) else ms
+        return 4.0 * B * H * D * visible_pairs(v, S) / ms / 1e9 if isinstance(ms, float) else ms
+
+    # attnc first: one process (one PTX JIT), and it must not wait behind flex compilation.
+    times, kernels = run_attnc(args.bench, args.ptx, args.raw, configs + extra, 0.35 * args.budget)
+    for (v, D, S), ms in times.items():
+        rows[(v, D, S)]["attnc"] = tflops(v, D, S, ms)
+    # The alternate tile shapes right after, on the same warm GPU.
+    shape_rows = [c for c in configs + extra if c[1] in (128, 64) and c[2] in (4096, 16384)]
+    alt_kernels = {}
+    for name, bench, stem in alts:
+        timeout = min(0.12 * args.budget, deadline - time.time() - 0.4 * args.budget)
+        got = {c: "skip (time)" for c in shape_rows}
+        if timeout > 5:
+            got, alt_kernels[name] = run_attnc(bench, stem, args.raw and args.raw + "." + name,
+                                               shape_rows, timeout)
+        for (v, D, S), ms in got.items():
+            rows[(v, D, S)].setdefault("alt", {})[name] = tflops(v, D, S, ms)
 
     try:
         peer = load_torch()
@@ -282,23 +333,23 @@ def main():
                 "no torch" if isinstance(e, ImportError) else "no GPU")
         print("torch unavailable: %s" % e, file=sys.stderr)
         show(rows.values())
+        show_shapes([r for r in rows.values() if "alt" in r], alts)
         show_kernels(kernels)
         return 0
 
     torch, F = peer.torch, peer.F
     for v, D, S in configs:
         r = rows[(v, D, S)]
-        B, H = TOKENS // S, HIDDEN // D
-        flops = 4.0 * B * H * D * visible_pairs(v, S)
+        H = HIDDEN // D
         q, k, w = random_qkv(torch, D, S)
         if v in ("none", "causal") and time.time() < deadline:
             ms = time_ms(torch, lambda: F.scaled_dot_product_attention(q, k, w,
                                                                       is_causal=v == "causal"))
-            r["sdpa"] = flops / ms / 1e9
+            r["sdpa"] = tflops(v, D, S, ms)
         if time.time() < deadline - 10:
             try:
                 ms = time_ms(torch, flex_call(peer, v, S, H, q, k, w))
-                r["flex"] = flops / ms / 1e9
+                r["flex"] = tflops(v, D, S, ms)
             except Exception as e:
                 r["flex"] = "fail (%s)" % type(e).__name__
                 print("  flex %s D=%d S=%d: %s" % (v, D, S, e), file=sys.stderr)
@@ -308,7 +359,10 @@ def main():
         if v == "document_ids":
             rows[(v, D, S)]["flex"] = rows[("document", D, S)]["flex"]
     show(rows.values())
+    show_shapes([r for r in rows.values() if "alt" in r], alts)
     show_kernels(kernels)
+    for name, k in alt_kernels.items():
+        show_kernels(k, name)
     return 0
 
 

@@ -8,7 +8,7 @@
 #
 #   attn_kernel_bitcode(NAME SRC TARGET OUTVAR [DEFINE...])
 #       TARGET: x86 | sm_80 | sm_90a | emu (x86 code for the SIMT emulator);
-#       NAME names the output file; DEFINEs become -D flags
+#       NAME names the output file; DEFINEs (and ATTN_GPU_TILE's) become -D flags
 #   attn_embed_bitcode(OUT_C ENTRIES...)           ENTRIES: name;target;file triples
 
 set(ATTN_KERNEL_FLAGS_x86 --target=x86_64-unknown-linux-gnu -fno-math-errno)
@@ -29,7 +29,8 @@ set(ATTN_KERNEL_PREOPTIMIZED_x86 ON)
 
 function(attn_kernel_bitcode name src target outvar)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}.${target}.bc)
-  list(TRANSFORM ARGN PREPEND -D OUTPUT_VARIABLE defines)
+  set(defines ${ARGN} ${ATTN_GPU_TILE})
+  list(TRANSFORM defines PREPEND -D)
   set(noopt -Xclang -disable-llvm-optzns)
   if(ATTN_KERNEL_PREOPTIMIZED_${target})
     set(noopt "")

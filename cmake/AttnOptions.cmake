@@ -26,3 +26,14 @@ endif()
 function(attn_project_target tgt)
   target_compile_options(${tgt} PRIVATE ${ATTN_WARNINGS})
 endfunction()
+
+# Tile-shape overrides for benchmarks (kernels/attn_abi.h, "Tile shapes"):
+# NAME=VALUE definitions seen by the kernel templates and all C code alike,
+# e.g. -DATTN_GPU_TILE="ATTN_GPU_MT_D128=2;ATTN_GPU_BKV_D128=32".
+set(ATTN_GPU_TILE "" CACHE STRING "GPU tile-shape overrides (attn_abi.h), for benchmarks")
+foreach(def ${ATTN_GPU_TILE})
+  if(NOT def MATCHES "^ATTN_GPU_(MT|BKV)_D(64|128)=[0-9]+$")
+    message(FATAL_ERROR "ATTN_GPU_TILE: '${def}' is not ATTN_GPU_{MT,BKV}_D{64,128}=N")
+  endif()
+endforeach()
+add_compile_definitions(${ATTN_GPU_TILE})

@@ -157,19 +157,48 @@ typedef struct attn_fwd_gpu_args {
 #define ATTN_GPU_SCALE_ON_DEVICE __builtin_nanf("")
 
 #define ATTN_GPU_THREADS 128
-/* m16 tiles of query rows per warp: 2 (32 rows: each K or V fragment read
- * from shared memory feeds two mma, as in FlashAttention-2) at D = DV = 32;
- * 1 beyond, where two tiles' accumulators and fragments made ptxas spill
- * with the heavier masks (packed documents at D = 64, 128). */
-#define ATTN_GPU_MTILES(d, dv) ((d) <= 32 && (dv) <= 32 ? 2 : 1)
+/* Tile shapes by head-dim class, the larger of D and DV:
+ *   class     m16 tiles per warp         keys per K/V tile
+ *   <= 32     2                          32
+ *   <= 64     ATTN_GPU_MT_D64 (1)        ATTN_GPU_BKV_D64 (64)
+ *   <= 128    ATTN_GPU_MT_D128 (1)       ATTN_GPU_BKV_D128 (32)
+ *   <= 192    1                          32
+ *   beyond    1                          16
+ * Two m16 tiles (32 rows) per warp let each K and V fragment read from
+ * shared memory feed two mma, as in FlashAttention-2; at D = 64 that measured
+ * no faster on the H200 than one tile and 64-key tiles (bench/README.md), at
+ * D = 128 it takes 246-255 registers and spills with the heavier masks. 64-key
+ * tiles at D = 128 take ~220 registers (2 CTAs per SM instead of 3). The
+ * classes 64 and 128 (the benchmarked head dims) can be set at build time,
+ * for the device check's comparison of tile shapes (cmake -DATTN_GPU_TILE=
+ * "ATTN_GPU_MT_D128=2;ATTN_GPU_BKV_D128=32", bench/device-prep.sh): the
+ * kernels and the runtime read the same macros. Tiles of 16, 32 or 64 keys;
+ * 1 or 2 m16 tiles. */
+#ifndef ATTN_GPU_MT_D64
+#define ATTN_GPU_MT_D64 1
+#endif
+#ifndef ATTN_GPU_BKV_D64
+#define ATTN_GPU_BKV_D64 64
+#endif
+#ifndef ATTN_GPU_MT_D128
+#define ATTN_GPU_MT_D128 1
+#endif
+#ifndef ATTN_GPU_BKV_D128
+#define ATTN_GPU_BKV_D128 32
+#endif
+#define ATTN_GPU_DMAX(d, dv) ((d) > (dv) ? (d) : (dv))
+#define ATTN_GPU_MTILES(d, dv)                       \
+    (ATTN_GPU_DMAX(d, dv) <= 32    ? 2               \
+     : ATTN_GPU_DMAX(d, dv) <= 64  ? ATTN_GPU_MT_D64 \
+     : ATTN_GPU_DMAX(d, dv) <= 128 ? ATTN_GPU_MT_D128 \
+                                   : 1)
 #define ATTN_GPU_BLOCK_Q(d, dv) (16 * ATTN_GPU_MTILES(d, dv) * (ATTN_GPU_THREADS / 32))
-/* Keys per K/V tile: 64; 32 with two m16 tiles per warp or when D or DV
- * exceeds 64 (with 64, ptxas spilled at D = 128); 16 when D or DV exceeds 192
- * (no spills at D = DV = 256, where Q is not held in registers either). */
-#define ATTN_GPU_BLOCK_KV(d, dv)                                                  \
-    ((d) > 192 || (dv) > 192                                ? 16                  \
-     : (d) > 64 || (dv) > 64 || ATTN_GPU_MTILES(d, dv) == 2 ? 32                  \
-                                                            : 64)
+#define ATTN_GPU_BLOCK_KV(d, dv)                       \
+    (ATTN_GPU_DMAX(d, dv) <= 32    ? 32                \
+     : ATTN_GPU_DMAX(d, dv) <= 64  ? ATTN_GPU_BKV_D64  \
+     : ATTN_GPU_DMAX(d, dv) <= 128 ? ATTN_GPU_BKV_D128 \
+     : ATTN_GPU_DMAX(d, dv) <= 192 ? 32                \
+                                   : 16)
 /* A CTA's key tiles are listed in shared memory: a ring of
  * ATTN_GPU_TILE_RING 8-byte tile descriptors, refilled half at a time from
  * the CTA's walk (its key ranges or BlockMask row, ATTN_GPU_WALK_BYTES). */

@@ -75,6 +75,8 @@
 
 _Static_assert(D % 32 == 0 && DV % 32 == 0, "head dims must be multiples of 32");
 _Static_assert(BQ == 16 * MT * (ATTN_GPU_THREADS / 32), "MT m16 tiles per warp");
+_Static_assert((MT == 1 || MT == 2) && (BKV == 16 || BKV == 32 || BKV == 64),
+               "tile shapes: 1 or 2 m16 tiles per warp, 16, 32 or 64 keys (attn_abi.h)");
 
 #ifdef ATTN_DTYPE_BF16
 #define attn_gpu_mma dev_mma_m16n8k16_bf16

@@ -153,9 +153,10 @@ static int run_case(const test_case *tc)
         }
     if (!bad && (max_out > TEST_TOL_OUT || max_lse > TEST_TOL_LSE))
         bad = 1;
-    printf("%-10s %s D=%d B=%d H=%d HKV=%d Q=%d KV=%d: max |out err| %.2e, max |lse err| %.2e %s\n",
-           tc->name, TEST_DTYPE, D, tc->B, tc->H, tc->HKV, tc->Q, tc->KV, max_out, max_lse,
-           bad ? "FAIL" : "ok");
+    printf("%-10s %s D=%d tiles %dx%d B=%d H=%d HKV=%d Q=%d KV=%d: max |out err| %.2e, "
+           "max |lse err| %.2e %s\n",
+           tc->name, TEST_DTYPE, D, BQ, BKV, tc->B, tc->H, tc->HKV, tc->Q, tc->KV, max_out,
+           max_lse, bad ? "FAIL" : "ok");
     free(p);
     free(q);
     free(k);

@@ -118,10 +118,12 @@ static int fwd_bm_refusals(Compilation *c, const Decl *d, const attn_gpu_variant
                                .block_kv = 64, .device = ATTN_BLOCK_MASK_CUDA};
     const attn_launch_opts fine_opts = {.block_mask = &fine}, other_opts = {.block_mask = &other_q},
                            cuda_opts = {.block_mask = &on_cuda};
+    const char *fine_error = arena_printf(
+        &c->arena, "block mask: blocks of 32 x 64; the GPU kernel for D = 64, DV = 64 needs "
+                   "block_q a multiple of %d and block_kv a multiple of %d",
+        ATTN_GPU_BLOCK_Q(64, 64), ATTN_GPU_BLOCK_KV(64, 64));
     return !fwd_refused(c, d, gv, 64, &fine_opts, 6, settings, nsettings, ATTN_ERR_SHAPE,
-                        "block mask: blocks of 32 x 64; the GPU kernel for D = 64, DV = 64 "
-                        "needs block_q a multiple of 64 and block_kv a multiple of 64",
-                        "a BlockMask of 32-row query blocks") +
+                        fine_error, "a BlockMask of 32-row query blocks") +
            !fwd_refused(c, d, gv, 64, &other_opts, 7, settings, nsettings, ATTN_ERR_SHAPE,
                         "block mask: built for Q=5 KV=4, launch has Q=4 KV=4",
                         "a BlockMask of another length") +
