@@ -451,9 +451,10 @@ DEV_UNROLL
 
         /* Scale, score hook and mask per element; element e of n8 tile j of
          * m16 tile mt is (row0 + 16 mt + 8 (e / 2), kv0 + 8j + 2tq + e % 2).
-         * The mask on partial tiles, the key bound on short ones. The
-         * softmax takes the scores to log2 units in its exp2's FFMA. */
-        const int ragged = kv1 - kv0 < BKV;
+         * The mask on partial tiles, the key bound on short ones, in one
+         * branch per tile: within it the mask's parameter loads and its
+         * per-row terms are computed once, not per element. The softmax
+         * takes the scores to log2 units in its exp2's FFMA. */
 DEV_UNROLL
         for (int mt = 0; mt < MT; mt++)
 DEV_UNROLL
@@ -462,13 +463,21 @@ DEV_UNROLL
                 for (int e = 0; e < 4; e++) {
                     const int q = row0 + 16 * mt + 8 * (e >> 1), kv = kv0 + 8 * j + 2 * tq + (e & 1);
                     const int qc = q < Q ? q : Q - 1, kvc = kv < kv1 ? kv : kv1 - 1;
-                    float x = attn_hook_score(s[NT_S * mt + j][e] * scale, b, h, qc, kvc, ctx);
-                    if (partial | ragged) {
-                        const int keep = (kv < kv1) & ((!partial) | attn_hook_mask(b, h, qc, kvc, ctx));
-                        x = keep ? x : -__builtin_inff();
-                    }
-                    s[NT_S * mt + j][e] = x;
+                    s[NT_S * mt + j][e] = attn_hook_score(s[NT_S * mt + j][e] * scale, b, h, qc, kvc, ctx);
                 }
+        if (partial | (kv1 - kv0 < BKV)) {
+DEV_UNROLL
+            for (int mt = 0; mt < MT; mt++)
+DEV_UNROLL
+                for (int j = 0; j < NT_S; j++)
+DEV_UNROLL
+                    for (int e = 0; e < 4; e++) {
+                        const int q = row0 + 16 * mt + 8 * (e >> 1), kv = kv0 + 8 * j + 2 * tq + (e & 1);
+                        const int qc = q < Q ? q : Q - 1, kvc = kv < kv1 ? kv : kv1 - 1;
+                        const int keep = (kv < kv1) & ((!partial) | attn_hook_mask(b, h, qc, kvc, ctx));
+                        s[NT_S * mt + j][e] = keep ? s[NT_S * mt + j][e] : -__builtin_inff();
+                    }
+        }
 
 DEV_UNROLL
         for (int mt = 0; mt < MT; mt++)
