@@ -17,7 +17,8 @@
  * attn_bm_gpu_lists: one thread per row compacts its key blocks' classes
  * into the kv-side count and index lists, one thread per (b, h, key block)
  * its query blocks' classes into the q-side ones (attn_bm_compact, shared
- * with the CPU builder). */
+ * with the CPU builder), unless the q-side tables are NULL (a BlockMask
+ * built for CUDA launches, which read the key side only). */
 #include "blockmask_class.h"
 #include "blockmask_gpu.h"
 #include "gpu_dev.h"
@@ -94,7 +95,7 @@ DEV_BODY void attn_bm_gpu_lists_body(const attn_bm_gpu_args *a)
         attn_bm_compact(a->cls + i * a->nkvb, 1, a->nkvb, a->kv_indices + i * a->nkvb,
                         a->full_kv_indices + i * a->nkvb, &a->kv_num_blocks[i],
                         &a->full_kv_num_blocks[i]);
-    } else if (i < rows + bh * a->nkvb) {
+    } else if (a->q_num_blocks && i < rows + bh * a->nkvb) {
         const int64_t col = i - rows, kb = col % a->nkvb;
         attn_bm_compact(a->cls + col / a->nkvb * a->nqb * a->nkvb + kb, a->nkvb, a->nqb,
                         a->q_indices + col * a->nqb, a->full_q_indices + col * a->nqb,

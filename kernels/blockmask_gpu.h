@@ -23,7 +23,8 @@
 #define ATTN_BM_GPU_SMEM_BYTES (2 * ATTN_BM_GPU_WARPS * 4)
 
 typedef struct attn_bm_gpu_args {
-    /* The eight tables of attn_block_mask, same shapes and order. */
+    /* The eight tables of attn_block_mask, same shapes and order; the four
+     * q-side ones may all be NULL (not built). */
     int32_t *kv_num_blocks, *kv_indices, *full_kv_num_blocks, *full_kv_indices;
     int32_t *q_num_blocks, *q_indices, *full_q_num_blocks, *full_q_indices;
     uint8_t *cls;             /* [rows][nkvb] block classes (ATTN_BM_*) */

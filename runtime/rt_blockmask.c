@@ -56,6 +56,15 @@ bool rt_bm_kv_sizes(const attn_block_mask *m, int64_t *rows, int64_t *cells) {
            *cells <= INT64_MAX / 8 - *rows;
 }
 
+void rt_bm_device_layout(attn_block_mask *m, int32_t *base, int64_t rows, int64_t cells) {
+    m->device = ATTN_BLOCK_MASK_CUDA;
+    m->kv_num_blocks = base;
+    m->full_kv_num_blocks = base + rows;
+    m->kv_indices = base + 2 * rows;
+    m->full_kv_indices = base + 2 * rows + cells;
+    m->q_num_blocks = m->q_indices = m->full_q_num_blocks = m->full_q_indices = NULL;
+}
+
 int64_t rt_block_mask_row_keys(const attn_block_mask_view *v, int32_t b, int32_t h, int32_t qb) {
     int64_t row = b * v->row_stride_b + h * v->row_stride_h + qb;
     return ((int64_t)v->kv_num_blocks[row] + v->full_kv_num_blocks[row]) * v->block_kv;

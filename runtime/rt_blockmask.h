@@ -45,6 +45,12 @@ attn_status rt_bm_variant_ctx(const attn_variant *var, int64_t B, int64_t H, int
  * full_kv_indices (rows * nkvb); false when a size is negative or overflows. */
 bool rt_bm_kv_sizes(const attn_block_mask *m, int64_t *rows, int64_t *cells);
 
+/* Makes m a CUDA BlockMask whose key-side tables lie in the one device
+ * allocation base, in the host order (kv_num_blocks, full_kv_num_blocks,
+ * kv_indices, full_kv_indices; rows and cells as rt_bm_kv_sizes), the
+ * query side NULL: attn_block_mask_free frees base. */
+void rt_bm_device_layout(attn_block_mask *m, int32_t *base, int64_t rows, int64_t cells);
+
 /* Key positions the blocks of row (b, h, qb) of view cover (an upper bound
  * on the work of that CPU work item). */
 int64_t rt_block_mask_row_keys(const attn_block_mask_view *view, int32_t b, int32_t h, int32_t qb);

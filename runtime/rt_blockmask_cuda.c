@@ -29,15 +29,8 @@ attn_status attn_block_mask_to_cuda(const attn_block_mask *m, attn_block_mask **
         free(d);
         return s;
     }
-    /* one allocation, owned through kv_num_blocks as on the host */
-    int32_t *base = t;
     *d = *m;
-    d->device = ATTN_BLOCK_MASK_CUDA;
-    d->kv_num_blocks = base;
-    d->full_kv_num_blocks = base + rows;
-    d->kv_indices = base + 2 * rows;
-    d->full_kv_indices = base + 2 * rows + cells;
-    d->q_num_blocks = d->q_indices = d->full_q_num_blocks = d->full_q_indices = NULL;
+    rt_bm_device_layout(d, t, rows, cells);
     const int32_t *src[4] = {m->kv_num_blocks, m->full_kv_num_blocks, m->kv_indices,
                              m->full_kv_indices};
     int32_t *dst[4] = {d->kv_num_blocks, d->full_kv_num_blocks, d->kv_indices, d->full_kv_indices};

@@ -63,18 +63,27 @@ static attn_status rt_bm_gpu_run_emu(const attn_gpu_variant *gv, attn_bm_gpu_arg
     return s;
 }
 
-/* A new BlockMask of the shape ctx and o give, zeroed tables, with a's shape
- * and ctx set to match; NULL with the error set on failure. */
+/* A new BlockMask of the shape ctx and o give, with a's shape and ctx set to
+ * match: in host memory with zeroed tables, or, for device CUDA, without
+ * tables yet (rt_bm_gpu_run_cuda allocates them); NULL with the error set on
+ * failure. */
 static attn_block_mask *rt_bm_gpu_new(const attn_ctx *ctx, const attn_block_mask_opts *o,
-                                      attn_bm_gpu_args *a, attn_status *s) {
+                                      int32_t device, attn_bm_gpu_args *a,
+                                      attn_status *s) {
     attn_block_mask *m = calloc(1, sizeof *m);
     if (!m) {
         *s = rt_fail(ATTN_ERR_NO_MEMORY, "block mask: out of memory");
         return NULL;
     }
+    int64_t rows, cells;
     *s = rt_bm_shape(ctx, o, m);
-    if (*s == ATTN_OK)
+    if (*s == ATTN_OK && device == ATTN_BLOCK_MASK_HOST)
         *s = rt_bm_alloc_tables(m);
+    else if (*s == ATTN_OK && (!rt_bm_kv_sizes(m, &rows, &cells) ||
+                               (uint64_t)(rows + cells) > SIZE_MAX / 8))
+        *s = rt_fail(ATTN_ERR_NO_MEMORY, "block mask: %d x %d heads of %d x %d blocks is too large",
+                     (int)m->B, (int)m->H, (int)m->nqb, (int)m->nkvb);
+    m->device = device;
     *a = (attn_bm_gpu_args){.B = m->B, .H = m->H, .q_len = m->q_len, .kv_len = m->kv_len,
                             .block_q = m->block_q, .block_kv = m->block_kv, .nqb = m->nqb,
                             .nkvb = m->nkvb, .ctx = *ctx};
@@ -88,15 +97,17 @@ static attn_block_mask *rt_bm_gpu_new(const attn_ctx *ctx, const attn_block_mask
     return m;
 }
 
-attn_status attn_block_mask_build_gpu(const attn_gpu_variant *gv, attn_gpu_device dev, int64_t B,
-                                      int64_t H, int64_t Q, int64_t KV, const attn_arg *args,
-                                      int32_t nargs, const attn_block_mask_opts *opts,
-                                      attn_block_mask **out) {
+/* attn_block_mask_build_gpu, or attn_block_mask_build_cuda (`fn`) when
+ * the result is to stay on the device (dev CUDA). */
+static attn_status rt_bm_gpu_build(const char *fn, const attn_gpu_variant *gv, attn_gpu_device dev,
+                                   int32_t result, int64_t B, int64_t H, int64_t Q,
+                                   int64_t KV, const attn_arg *args, int32_t nargs,
+                                   const attn_block_mask_opts *opts, attn_block_mask **out) {
     if (!out)
-        return rt_fail(ATTN_ERR_INVALID_ARG, "attn_block_mask_build_gpu: out is NULL");
+        return rt_fail(ATTN_ERR_INVALID_ARG, "%s: out is NULL", fn);
     *out = NULL;
     if (!gv || !gv->var)
-        return rt_fail(ATTN_ERR_INVALID_ARG, "attn_block_mask_build_gpu: GPU variant is NULL");
+        return rt_fail(ATTN_ERR_INVALID_ARG, "%s: GPU variant is NULL", fn);
     if (dev != ATTN_GPU_EMU && dev != ATTN_GPU_CUDA)
         return rt_fail(ATTN_ERR_INVALID_ARG, "unknown GPU device %d", (int)dev);
     attn_ctx ctx;
@@ -106,14 +117,13 @@ attn_status attn_block_mask_build_gpu(const attn_gpu_variant *gv, attn_gpu_devic
         return s;
     attn_block_mask_opts o = rt_bm_variant_opts(gv->var, opts);
     attn_bm_gpu_args a;
-    attn_block_mask *m = rt_bm_gpu_new(&ctx, &o, &a, &s);
-    if (m && rt_bm_gpu_classify_blocks(&a) > 0 && a.nkvb > 0) {
-        if (dev == ATTN_GPU_EMU) {
-            rt_bm_gpu_tables(&a, m, m->kv_num_blocks);
-            s = rt_bm_gpu_run_emu(gv, &a, rt_pool_default_threads(o.num_threads));
-        } else {
-            s = rt_bm_gpu_run_cuda(gv, &a, m);
-        }
+    attn_block_mask *m = rt_bm_gpu_new(&ctx, &o, result, &a, &s);
+    const bool work = m && rt_bm_gpu_classify_blocks(&a) > 0 && a.nkvb > 0;
+    if (work && dev == ATTN_GPU_EMU) {
+        rt_bm_gpu_tables(&a, m, m->kv_num_blocks);
+        s = rt_bm_gpu_run_emu(gv, &a, rt_pool_default_threads(o.num_threads));
+    } else if (m && (work || result == ATTN_BLOCK_MASK_CUDA)) { /* a device result needs tables */
+        s = rt_bm_gpu_run_cuda(gv, &a, m);
     }
     rt_bound_free(&bound);
     if (s != ATTN_OK) {
@@ -122,4 +132,19 @@ attn_status attn_block_mask_build_gpu(const attn_gpu_variant *gv, attn_gpu_devic
     }
     *out = m;
     return ATTN_OK;
+}
+
+attn_status attn_block_mask_build_gpu(const attn_gpu_variant *gv, attn_gpu_device dev, int64_t B,
+                                      int64_t H, int64_t Q, int64_t KV, const attn_arg *args,
+                                      int32_t nargs, const attn_block_mask_opts *opts,
+                                      attn_block_mask **out) {
+    return rt_bm_gpu_build("attn_block_mask_build_gpu", gv, dev, ATTN_BLOCK_MASK_HOST, B, H, Q,
+                           KV, args, nargs, opts, out);
+}
+
+attn_status attn_block_mask_build_cuda(const attn_gpu_variant *gv, int64_t B, int64_t H, int64_t Q,
+                                       int64_t KV, const attn_arg *args, int32_t nargs,
+                                       const attn_block_mask_opts *opts, attn_block_mask **out) {
+    return rt_bm_gpu_build("attn_block_mask_build_cuda", gv, ATTN_GPU_CUDA, ATTN_BLOCK_MASK_CUDA,
+                           B, H, Q, KV, args, nargs, opts, out);
 }

@@ -1,9 +1,11 @@
-/* rt_blockmask_gpu_cuda.c - the CUDA half of attn_block_mask_build_gpu:
- * the variant's PTX for the device, parameters copied to the device, the
- * tables and the class scratch in device memory, both builder kernels
- * launched, the tables copied back. */
+/* rt_blockmask_gpu_cuda.c - the CUDA half of attn_block_mask_build_gpu and
+ * attn_block_mask_build_cuda: the variant's PTX for the device, parameters
+ * copied to the device, the tables (zeroed) and the class scratch in device
+ * memory, both builder kernels launched, then the tables copied back into a
+ * host BlockMask or handed to a CUDA one. */
 #include <stdio.h>
 
+#include "rt_blockmask.h"
 #include "rt_blockmask_gpu.h"
 #include "rt_launch_gpu.h"
 
@@ -17,8 +19,25 @@ static attn_status rt_bm_gpu_kernel(const attn_gpu_variant *gv, attn_cuda_module
                                 k);
 }
 
-attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
-                               attn_block_mask *m) {
+/* Points a's tables into the device allocation `tables`: laid out as m's
+ * host tables, or, for a CUDA m, made m's key-side tables (the query side
+ * NULL: not built). */
+static void rt_bm_gpu_device_tables(attn_bm_gpu_args *a, attn_block_mask *m, void *tables,
+                                    int64_t rows, int64_t kv_cells) {
+    if (m->device == ATTN_BLOCK_MASK_HOST) {
+        rt_bm_gpu_tables(a, m, tables);
+        return;
+    }
+    rt_bm_device_layout(m, tables, rows, kv_cells);
+    a->kv_num_blocks = m->kv_num_blocks;
+    a->full_kv_num_blocks = m->full_kv_num_blocks;
+    a->kv_indices = m->kv_indices;
+    a->full_kv_indices = m->full_kv_indices;
+    a->q_num_blocks = a->q_indices = a->full_q_num_blocks = a->full_q_indices = NULL;
+}
+
+/* Both builder kernels of gv on a (rows, nkvb > 0), tables in place. */
+static attn_status rt_bm_gpu_launch(const attn_gpu_variant *gv, attn_bm_gpu_args *a) {
     const char *ptx;
     attn_cuda_module *mod;
     attn_cuda_kernel k[ATTN_GPU_BM_KERNELS];
@@ -27,34 +46,47 @@ attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
         s = attn_cuda_module_load(ptx, &mod);
     for (int i = 0; i < ATTN_GPU_BM_KERNELS && s == ATTN_OK; i++)
         s = rt_bm_gpu_kernel(gv, mod, i, &k[i]);
-    if (s != ATTN_OK)
-        return s;
-    /* m's tables are zero: uploading them zeroes the device copy. */
-    const size_t table_bytes = (size_t)(attn_block_mask_bytes(m) - (int64_t)sizeof *m);
+    void *params[] = {a};
+    const uint32_t block[3] = {ATTN_BM_GPU_THREADS, 1, 1};
+    const uint32_t grid[ATTN_GPU_BM_KERNELS][3] = {{(uint32_t)rt_bm_gpu_classify_blocks(a), 1, 1},
+                                                   {(uint32_t)rt_bm_gpu_lists_blocks(a), 1, 1}};
+    for (int i = 0; i < ATTN_GPU_BM_KERNELS && s == ATTN_OK; i++)
+        s = attn_cuda_launch(&k[i], grid[i], block, params, NULL);
+    return s;
+}
+
+attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
+                               attn_block_mask *m) {
+    const bool to_host = m->device == ATTN_BLOCK_MASK_HOST;
+    int64_t rows = 0, kv_cells = 0;
+    rt_bm_kv_sizes(m, &rows, &kv_cells); /* checked when m was shaped */
+    const size_t table_bytes = to_host ? (size_t)(attn_block_mask_bytes(m) - (int64_t)sizeof *m)
+                                       : (size_t)(2 * (rows + kv_cells)) * sizeof(int32_t);
     const size_t cells = (size_t)(rt_bm_gpu_classify_blocks(a) * a->nkvb);
     rt_gpu_buffers b = {.n = 0};
     void *tables = NULL, *cls = NULL;
-    s = rt_gpu_copy_in(&b, m->kv_num_blocks, table_bytes, &tables);
+    attn_status s = attn_cuda_malloc(table_bytes > 0 ? table_bytes : sizeof(int32_t), &tables);
     if (s == ATTN_OK)
+        s = attn_cuda_memset(tables, 0, table_bytes);
+    if (s == ATTN_OK && cells > 0)
         s = attn_cuda_malloc(cells, &cls);
-    if (s == ATTN_OK)
+    if (s == ATTN_OK && cells > 0)
         s = rt_gpu_params_to_device(gv->var, &a->ctx, &b);
     if (s == ATTN_OK) {
-        rt_bm_gpu_tables(a, m, tables);
+        rt_bm_gpu_device_tables(a, m, tables, rows, kv_cells);
         a->cls = cls;
-        void *params[] = {a};
-        const uint32_t block[3] = {ATTN_BM_GPU_THREADS, 1, 1};
-        const uint32_t grid[ATTN_GPU_BM_KERNELS][3] = {
-            {(uint32_t)rt_bm_gpu_classify_blocks(a), 1, 1},
-            {(uint32_t)rt_bm_gpu_lists_blocks(a), 1, 1}};
-        for (int i = 0; i < ATTN_GPU_BM_KERNELS && s == ATTN_OK; i++)
-            s = attn_cuda_launch(&k[i], grid[i], block, params, NULL);
+        if (cells > 0)
+            s = rt_bm_gpu_launch(gv, a);
     }
     /* The buffers are freed below: wait for the kernels. */
     attn_status sync = attn_cuda_synchronize(NULL);
     s = s != ATTN_OK ? s : sync;
-    if (s == ATTN_OK)
+    if (s == ATTN_OK && to_host)
         s = attn_cuda_memcpy_dtoh(m->kv_num_blocks, tables, table_bytes);
+    if (to_host || s != ATTN_OK)
+        attn_cuda_free(tables);
+    if (!to_host && s != ATTN_OK) /* m owns no tables */
+        m->kv_num_blocks = m->full_kv_num_blocks = m->kv_indices = m->full_kv_indices = NULL;
     attn_cuda_free(cls);
     rt_gpu_buffers_free(&b);
     return s;

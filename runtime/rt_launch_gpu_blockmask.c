@@ -2,7 +2,7 @@
  * the caller's (opts->block_mask), checked against the launch and the
  * kernel's tiles, or, for a variant whose mask analysis is dense
  * (needs_block_mask), one built for the launch by the variant's GPU builder
- * on the same device; and the kernel's view of it, with the key-side tables
+ * on the same device (left in device memory on CUDA); and the kernel's view of it, with the key-side tables
  * copied to the device for a CUDA launch unless they are there already
  * (attn_block_mask_to_cuda). */
 #include "rt_blockmask.h"
@@ -40,9 +40,12 @@ attn_status rt_gpu_block_mask_for_launch(const attn_gpu_variant *gv, attn_gpu_de
         return ATTN_OK;
     const attn_block_mask_opts o = {.block_q = bq, .block_kv = RT_GPU_BM_BLOCK_KV,
                                     .num_threads = opts->num_threads};
-    attn_status s = attn_block_mask_build_gpu(gv, dev, dims[ATTN_DIM_B], dims[ATTN_DIM_H],
-                                              dims[ATTN_DIM_Q], dims[ATTN_DIM_KV], args, nargs,
-                                              &o, owned);
+    attn_status s =
+        dev == ATTN_GPU_CUDA
+            ? attn_block_mask_build_cuda(gv, dims[ATTN_DIM_B], dims[ATTN_DIM_H], dims[ATTN_DIM_Q],
+                                         dims[ATTN_DIM_KV], args, nargs, &o, owned)
+            : attn_block_mask_build_gpu(gv, dev, dims[ATTN_DIM_B], dims[ATTN_DIM_H],
+                                        dims[ATTN_DIM_Q], dims[ATTN_DIM_KV], args, nargs, &o, owned);
     *use = *owned;
     return s;
 }

@@ -71,9 +71,11 @@ typedef enum attn_gpu_device {
  * a multiple of ATTN_GPU_BLOCK_Q(D, DV) and block_kv of ATTN_GPU_BLOCK_KV(D,
  * DV): the defaults of attn_block_mask_build qualify; else ATTN_ERR_SHAPE),
  * or, when the variant's analysis is dense (needs_block_mask), one built for
- * the launch by attn_block_mask_build_gpu on the same device. On CUDA a host
- * BlockMask's key-side tables are copied to the device per launch; one from
- * attn_block_mask_to_cuda is read in place (the emulator refuses it). */
+ * the launch on the same device (attn_block_mask_build_gpu on the emulator,
+ * attn_block_mask_build_cuda on CUDA). On CUDA a host BlockMask's key-side
+ * tables are copied to the device per launch; one from
+ * attn_block_mask_to_cuda or attn_block_mask_build_cuda is read in place
+ * (the emulator refuses it). */
 attn_status attn_forward_gpu(const attn_gpu_variant *gv, attn_gpu_device dev, const DLTensor *q,
                              const DLTensor *k, const DLTensor *v, DLTensor *out, DLTensor *lse,
                              const attn_arg *args, int32_t nargs, const attn_launch_opts *opts);
@@ -102,6 +104,17 @@ attn_status attn_block_mask_build_gpu(const attn_gpu_variant *gv, attn_gpu_devic
                                       int64_t H, int64_t Q, int64_t KV, const attn_arg *args,
                                       int32_t nargs, const attn_block_mask_opts *opts,
                                       attn_block_mask **out);
+
+/* attn_block_mask_build_gpu on the CUDA device, the result left in device
+ * memory for CUDA launches: what attn_block_mask_to_cuda makes of
+ * attn_block_mask_build_gpu's mask (device ATTN_BLOCK_MASK_CUDA, the
+ * key-side tables in one device allocation, the query side NULL and not
+ * built), without the copies through the host. Free with
+ * attn_block_mask_free. attn_forward_gpu builds its per-launch BlockMask on
+ * CUDA this way. */
+attn_status attn_block_mask_build_cuda(const attn_gpu_variant *gv, int64_t B, int64_t H, int64_t Q,
+                                       int64_t KV, const attn_arg *args, int32_t nargs,
+                                       const attn_block_mask_opts *opts, attn_block_mask **out);
 
 /* The PTX of gv that the current CUDA device loads: gv->ptx[ATTN_GPU_PTX_SM90A]
  * on compute capability 9.0 when present, else gv->ptx[ATTN_GPU_PTX_SM80];

@@ -5,10 +5,15 @@
  *     the variant's PTX, launched in order with their geometry, the result
  *     comes back, and nothing stays allocated; a PTX without the entries is
  *     refused with the driver's message;
+ *   - attn_block_mask_build_cuda: the same launches, the key-side tables
+ *     left in one device buffer that the mask owns, the query side NULL;
+ *     tables even when there is nothing to classify;
  *   - attn_block_mask_to_cuda: the key-side tables copied once into one
  *     device buffer; a CUDA launch reads them in place (four table buffers
  *     fewer than with the host mask), the CPU kernel and the emulator refuse
- *     them; freed with attn_block_mask_free. */
+ *     them; freed with attn_block_mask_free;
+ *   - a CUDA launch of a variant that needs a BlockMask, given none: built
+ *     on the device and read in place (no table copies). */
 #include <string.h>
 
 #include "attn_cuda.h"
@@ -52,12 +57,43 @@ static void test_build(const fake_cuda_state *st, const char *ptx, int complete)
     attn_block_mask_free(m);
 }
 
-/* The fake's module for the attention launches below. */
+/* attn_block_mask_build_cuda of doc_causal for Q = 300 and KV keys. */
+static void test_build_cuda(const fake_cuda_state *st, int64_t KV) {
+    static int32_t doc[300];
+    int64_t n = 300;
+    DLTensor t = {.data = doc, .device = {kDLCPU, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1},
+                  .shape = &n};
+    attn_arg arg = attn_arg_tensor(0, &t);
+    attn_gpu_variant gv = {.var = bm_docs_variant(), .ptx = {bm_ptx, bm_ptx}};
+    attn_block_mask *m = NULL;
+    int launches = st->launches;
+    attn_status s = attn_block_mask_build_cuda(&gv, 2, 3, 300, KV, &arg, 1, NULL, &m);
+    /* one stored head, 3 query blocks of 128, ceil(KV / 64) key blocks */
+    const int nkvb = (int)((KV + 63) / 64), ints = 2 * (3 + 3 * nkvb);
+    CHECK(s == ATTN_OK && m && m->device == ATTN_BLOCK_MASK_CUDA && m->nqb == 3 &&
+              m->nkvb == nkvb && !m->q_num_blocks && !m->q_indices && !m->full_q_num_blocks &&
+              !m->full_q_indices && attn_block_mask_bytes(m) == ints * 4 + (int64_t)sizeof *m,
+          "built into device memory: the key side only");
+    CHECK(st->launches == launches + (nkvb > 0 ? 2 : 0), "the builder's two launches");
+    CHECK(st->allocs == 1 && m && m->kv_num_blocks && m->full_kv_indices == m->kv_num_blocks + ints - 3 * nkvb &&
+              m->kv_num_blocks[0] == 0 && m->full_kv_num_blocks[2] == 0,
+          "one device buffer kept, zeroed (the fake runs no kernel)");
+    attn_block_mask_free(m);
+    CHECK(st->allocs == 0, "freed with attn_block_mask_free");
+}
+
+/* The fake's modules for the attention launches below: the kernel, and the
+ * kernel with the BlockMask builder. */
 static const char fwd_ptx[] = ".version 8.0\n.target sm_90a\n"
                               ".visible .entry doc_causal_attn_fwd_gpu_bf16_d64(\n";
+static const char fwd_bm_ptx[] = ".version 8.0\n.target sm_90a\n"
+                                 ".visible .entry doc_causal_attn_fwd_gpu_bf16_d64(\n"
+                                 ".visible .entry doc_causal_attn_bm_gpu_classify(\n"
+                                 ".visible .entry doc_causal_attn_bm_gpu_lists(\n";
 
 /* attn_forward_gpu on CUDA of doc_causal (bf16, 1 x 1 x 200 x 200, D = 64)
- * with BlockMask m; *allocs: the device buffers it allocated. */
+ * with BlockMask m, or, m NULL, as a variant that needs a BlockMask (built
+ * for the launch); *allocs: the device buffers it allocated. */
 static attn_status fwd_launch(const fake_cuda_state *st, const attn_block_mask *m, int *allocs) {
     enum { N = 200, D = 64 };
     static uint16_t q[N * D], k[N * D], v[N * D], o[N * D];
@@ -72,8 +108,10 @@ static attn_status fwd_launch(const fake_cuda_state *st, const attn_block_mask *
                           .dtype = i < 4 ? (DLDataType){kDLBfloat, 16, 1} : (DLDataType){kDLFloat, 32, 1},
                           .shape = shape};
     static const attn_gpu_kernel kern = {ATTN_BF16, D, D, "doc_causal_attn_fwd_gpu_bf16_d64", NULL};
-    attn_gpu_variant gv = {.var = bm_docs_variant(), .kernels = &kern, .nkernels = 1,
-                           .ptx = {fwd_ptx, fwd_ptx}};
+    attn_variant needs = *bm_docs_variant();
+    needs.needs_block_mask = 1;
+    attn_gpu_variant gv = {.var = m ? bm_docs_variant() : &needs, .kernels = &kern, .nkernels = 1,
+                           .ptx = {m ? fwd_ptx : fwd_bm_ptx, m ? fwd_ptx : fwd_bm_ptx}};
     attn_arg arg = attn_arg_tensor(0, &dt);
     const attn_launch_opts opts = {.block_mask = m};
     int before = st->allocs_total;
@@ -113,6 +151,13 @@ static void test_to_cuda(const fake_cuda_state *st) {
     CHECK(st->launches == launches + 2 && host_allocs == dev_allocs + 4,
           "the device mask is read in place, the host one copied (four tables)");
     CHECK(st->allocs == 1, "launch buffers freed");
+    int built_allocs = 0;
+    launches = st->launches;
+    CHECK(fwd_launch(st, NULL, &built_allocs) == ATTN_OK && st->launches == launches + 3,
+          "launch that builds its BlockMask: the builder's two kernels, then the attention");
+    CHECK(built_allocs == dev_allocs + 4 && st->allocs == 1,
+          "built on the device (tables, classes, the builder's copy of doc: 4 buffers) and "
+          "read in place, not copied through the host (that took 8), all freed");
 
     static float f[200 * 64], l[200];
     static int32_t doc[200];
@@ -140,6 +185,8 @@ int main(void) {
         return 2;
     test_build(st, bm_ptx, 1);
     test_build(st, bm_ptx_old, 0);
+    test_build_cuda(st, 300);
+    test_build_cuda(st, 0);
     test_to_cuda(st);
     return fake_cuda_finish(lib, st);
 }

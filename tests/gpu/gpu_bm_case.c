@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attn_cuda.h"
 #include "gpu_bm_case.h"
 
 /* xorshift32 */
@@ -85,6 +86,30 @@ static bool gpu_bm_in_place(Arena *arena, const attn_gpu_variant *gv, const GpuC
     return true;
 }
 
+/* attn_block_mask_build_cuda of gv for the case's shape and args must hold
+ * the key-side tables of bm (the CPU builder's, same default blocks), bit
+ * for bit, in device memory. */
+static bool gpu_bm_built_on_device(Arena *arena, const attn_gpu_variant *gv, const GpuShape *s,
+                                   const attn_arg *args, int32_t nargs, const attn_block_mask *bm,
+                                   const char *what)
+{
+    attn_block_mask *d = NULL;
+    attn_status st = attn_block_mask_build_cuda(gv, s->B, s->H, s->Q, s->KV, args, nargs, NULL, &d);
+    const size_t ints = 2 * (size_t)bm->B * bm->H * bm->nqb * (1 + (size_t)bm->nkvb);
+    int32_t *got = arena_alloc(arena, ints * sizeof *got + 1);
+    if (st == ATTN_OK && (d->B != bm->B || d->H != bm->H || d->nqb != bm->nqb || d->nkvb != bm->nkvb))
+        st = ATTN_ERR_SHAPE;
+    else if (st == ATTN_OK)
+        st = attn_cuda_memcpy_dtoh(got, d->kv_num_blocks, ints * sizeof *got);
+    attn_block_mask_free(d);
+    if (st != ATTN_OK || memcmp(got, bm->kv_num_blocks, ints * sizeof *got) != 0) {
+        printf("FAIL %s: attn_block_mask_build_cuda: %s\n", what,
+               st != ATTN_OK ? attn_last_error() : "key-side tables differ from the CPU builder's");
+        return false;
+    }
+    return true;
+}
+
 bool gpu_bm_check(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev,
                   const attn_variant *cpu, const GpuCase *c, const attn_block_mask *bm,
                   bool must_differ, const char *what)
@@ -147,6 +172,8 @@ int gpu_bm_case_run(Arena *arena, const Decl *d, const attn_gpu_variant *gv, att
             printf("FAIL %s: attn_block_mask_build: %s\n", what, attn_last_error());
             failures++;
         } else {
+            if (dev == ATTN_GPU_CUDA)
+                failures += !gpu_bm_built_on_device(arena, gv, &s, args, nargs, bm, what);
             failures += !gpu_bm_check(arena, gv, dev, cpu, &gc, bm, false,
                                       arena_printf(arena, "%s, its own BlockMask", what));
         }
