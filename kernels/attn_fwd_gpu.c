@@ -284,6 +284,33 @@ DEV_UNROLL
     }
 }
 
+/* The hooks on every element of a lane's score fragment s (element e of
+ * n8 tile j of m16 tile mt is (row0 + 16 mt + 8 (e / 2), kv0 + 8j + 2tq +
+ * e % 2), the hooks seeing it clamped into [0, Q) x [kv0, kv1)): with
+ * masking 0 the scale and the score hook; with masking 1 the key bound kv1
+ * and, on a partial tile, the mask (-inf where either hides the element). */
+static inline void attn_gpu_hooks(float s[MT * NT_S][4], int masking, int partial, int row0,
+                                  int kv0, int kv1, int tq, int Q, float scale, int b, int h,
+                                  const attn_ctx *ctx)
+{
+DEV_UNROLL
+    for (int mt = 0; mt < MT; mt++)
+DEV_UNROLL
+        for (int j = 0; j < NT_S; j++)
+DEV_UNROLL
+            for (int e = 0; e < 4; e++) {
+                const int q = row0 + 16 * mt + 8 * (e >> 1), kv = kv0 + 8 * j + 2 * tq + (e & 1);
+                const int qc = q < Q ? q : Q - 1, kvc = kv < kv1 ? kv : kv1 - 1;
+                float *x = &s[NT_S * mt + j][e];
+                if (!masking) {
+                    *x = attn_hook_score(*x * scale, b, h, qc, kvc, ctx);
+                } else {
+                    const int keep = (kv < kv1) & ((!partial) | attn_hook_mask(b, h, qc, kvc, ctx));
+                    *x = keep ? *x : -__builtin_inff();
+                }
+            }
+}
+
 /* Online softmax of one row (this lane's elements e0, e0 + 1 of each n8 tile
  * of s, the scores after the hook; m in log2 units): s replaced by the
  * probabilities exp2(s log2(e) - m) (one FFMA and ex2 each), their sum added
@@ -449,35 +476,14 @@ DEV_UNROLL
         float s[MT * NT_S][4] = {{0}}; /* n8 tile j of m16 tile mt: s[NT_S mt + j] */
         attn_gpu_qk(s, qa, sq, sk + buf * BKV * D, q_off, k_off, warp);
 
-        /* Scale, score hook and mask per element; element e of n8 tile j of
-         * m16 tile mt is (row0 + 16 mt + 8 (e / 2), kv0 + 8j + 2tq + e % 2).
-         * The mask on partial tiles, the key bound on short ones, in one
-         * branch per tile: within it the mask's parameter loads and its
-         * per-row terms are computed once, not per element. The softmax
-         * takes the scores to log2 units in its exp2's FFMA. */
-DEV_UNROLL
-        for (int mt = 0; mt < MT; mt++)
-DEV_UNROLL
-            for (int j = 0; j < NT_S; j++)
-DEV_UNROLL
-                for (int e = 0; e < 4; e++) {
-                    const int q = row0 + 16 * mt + 8 * (e >> 1), kv = kv0 + 8 * j + 2 * tq + (e & 1);
-                    const int qc = q < Q ? q : Q - 1, kvc = kv < kv1 ? kv : kv1 - 1;
-                    s[NT_S * mt + j][e] = attn_hook_score(s[NT_S * mt + j][e] * scale, b, h, qc, kvc, ctx);
-                }
-        if (partial | (kv1 - kv0 < BKV)) {
-DEV_UNROLL
-            for (int mt = 0; mt < MT; mt++)
-DEV_UNROLL
-                for (int j = 0; j < NT_S; j++)
-DEV_UNROLL
-                    for (int e = 0; e < 4; e++) {
-                        const int q = row0 + 16 * mt + 8 * (e >> 1), kv = kv0 + 8 * j + 2 * tq + (e & 1);
-                        const int qc = q < Q ? q : Q - 1, kvc = kv < kv1 ? kv : kv1 - 1;
-                        const int keep = (kv < kv1) & ((!partial) | attn_hook_mask(b, h, qc, kvc, ctx));
-                        s[NT_S * mt + j][e] = keep ? s[NT_S * mt + j][e] : -__builtin_inff();
-                    }
-        }
+        /* Scale, score hook and mask per element. The mask on partial
+         * tiles, the key bound on short ones, in one branch per tile: within
+         * it the mask's parameter loads and its per-row terms are computed
+         * once, not per element. The softmax takes the scores to log2 units
+         * in its exp2's FFMA. */
+        attn_gpu_hooks(s, 0, partial, row0, kv0, kv1, tq, Q, scale, b, h, ctx);
+        if (partial | (kv1 - kv0 < BKV))
+            attn_gpu_hooks(s, 1, partial, row0, kv0, kv1, tq, Q, scale, b, h, ctx);
 
 DEV_UNROLL
         for (int mt = 0; mt < MT; mt++)

@@ -28,16 +28,24 @@ static const char bm_ptx[] = ".version 8.0\n.target sm_90a\n"
 static const char bm_ptx_old[] = ".version 8.0\n.target sm_90a\n"
                                  ".visible .entry doc_causal_attn_bm_gpu_classify(\n";
 
-static void test_build(const fake_cuda_state *st, const char *ptx, int complete) {
+/* doc_causal's BlockMask for B = 2, H = 3, Q = 300 and KV keys with the
+ * builder of module ptx: attn_block_mask_build_cuda when on_device, else
+ * attn_block_mask_build_gpu on CUDA. */
+static attn_status build(const char *ptx, int on_device, int64_t KV, attn_block_mask **m) {
     static int32_t doc[300];
-    int64_t n = 300;
+    static int64_t n = 300;
     DLTensor t = {.data = doc, .device = {kDLCPU, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1},
                   .shape = &n};
     attn_arg arg = attn_arg_tensor(0, &t);
     attn_gpu_variant gv = {.var = bm_docs_variant(), .ptx = {ptx, ptx}};
+    return on_device ? attn_block_mask_build_cuda(&gv, 2, 3, 300, KV, &arg, 1, NULL, m)
+                     : attn_block_mask_build_gpu(&gv, ATTN_GPU_CUDA, 2, 3, 300, KV, &arg, 1, NULL, m);
+}
+
+static void test_build(const fake_cuda_state *st, const char *ptx, int complete) {
     attn_block_mask *m = NULL;
     int launches = st->launches;
-    attn_status s = attn_block_mask_build_gpu(&gv, ATTN_GPU_CUDA, 2, 3, 300, 300, &arg, 1, NULL, &m);
+    attn_status s = build(ptx, 0, 300, &m);
     if (complete) {
         /* Independent of b and h: one stored head, 3 x 5 blocks of 128 x 64;
          * the lists kernel covers 3 rows + 5 columns with one CTA. */
@@ -59,15 +67,9 @@ static void test_build(const fake_cuda_state *st, const char *ptx, int complete)
 
 /* attn_block_mask_build_cuda of doc_causal for Q = 300 and KV keys. */
 static void test_build_cuda(const fake_cuda_state *st, int64_t KV) {
-    static int32_t doc[300];
-    int64_t n = 300;
-    DLTensor t = {.data = doc, .device = {kDLCPU, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1},
-                  .shape = &n};
-    attn_arg arg = attn_arg_tensor(0, &t);
-    attn_gpu_variant gv = {.var = bm_docs_variant(), .ptx = {bm_ptx, bm_ptx}};
     attn_block_mask *m = NULL;
     int launches = st->launches;
-    attn_status s = attn_block_mask_build_cuda(&gv, 2, 3, 300, KV, &arg, 1, NULL, &m);
+    attn_status s = build(bm_ptx, 1, KV, &m);
     /* one stored head, 3 query blocks of 128, ceil(KV / 64) key blocks */
     const int nkvb = (int)((KV + 63) / 64), ints = 2 * (3 + 3 * nkvb);
     CHECK(s == ATTN_OK && m && m->device == ATTN_BLOCK_MASK_CUDA && m->nqb == 3 &&
