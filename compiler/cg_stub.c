@@ -43,6 +43,9 @@ static const struct {
     {"attn_status %1$s_%2$s_block_mask_gpu(int64_t B, int64_t H, int64_t Q, int64_t KV,\n"
      "    const %1$s_%2$s_params *p, const attn_block_mask_opts *opts, attn_block_mask **out)",
      "attn_block_mask_build_gpu(&gv, ATTN_GPU_CUDA, B, H, Q, KV, args, n, opts, out)"},
+    {"attn_status %1$s_%2$s_block_mask_cuda(int64_t B, int64_t H, int64_t Q, int64_t KV,\n"
+     "    const %1$s_%2$s_params *p, const attn_block_mask_opts *opts, attn_block_mask **out)",
+     "attn_block_mask_build_cuda(&gv, B, H, Q, KV, args, n, opts, out)"},
 };
 
 /* The GPU declarations of variant v in STEM.h (a CgHeaderExtra). */
@@ -60,6 +63,9 @@ static void cg_stub_declare(FILE *f, const char *prefix, const attn_variant *v)
     fprintf(f, ";\n/* attn_block_mask_build_gpu (attn_gpu.h) of %s's mask on the CUDA device for\n"
                " * B x H heads of Q queries and KV keys with parameters p (NULL: all defaults). */\n", n);
     fprintf(f, cg_stub_funcs[1].proto, prefix, n);
+    fprintf(f, ";\n/* The same BlockMask left in CUDA device memory for CUDA launches\n"
+               " * (attn_block_mask_build_cuda, attn_gpu.h). */\n");
+    fprintf(f, cg_stub_funcs[2].proto, prefix, n);
     fprintf(f, ";\n");
 }
 

@@ -9,8 +9,10 @@
  * packed_softcap (two documents) on random bf16 inputs on the GPU
  * (softcap_gpu_V_forward_gpu: CPU tensors are uploaded, computed and
  * downloaded by the runtime) and compares them with the naive reference
- * below. Exit status 0 when they agree, 77 when there is no usable CUDA
- * driver or device. */
+ * below; packed_softcap once more with its BlockMask built in device memory
+ * (softcap_gpu_packed_softcap_block_mask_cuda) and passed to the launch.
+ * Exit status 0 when they agree, 77 when there is no usable CUDA driver or
+ * device. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +142,23 @@ int main(void)
     double e2 = rel_error(out_gpu, out_ref, lse_gpu, lse_ref);
     printf("packed_softcap: GPU vs reference max rel error %.3g\n", e2);
     failures += !(e2 < 3e-2);
+
+    attn_block_mask *m = NULL;
+    if (softcap_gpu_packed_softcap_block_mask_cuda(B, H, Q, Q, &pp, NULL, &m) != ATTN_OK) {
+        fprintf(stderr, "packed_softcap BlockMask: %s\n", attn_last_error());
+        return 1;
+    }
+    memset(out_gpu, 0, nq * sizeof *out_gpu);
+    const attn_launch_opts with_mask = {.block_mask = m};
+    attn_status st = softcap_gpu_packed_softcap_forward_gpu(&tq, &tk, &tv, &og, &lg, &pp, &with_mask);
+    attn_block_mask_free(m);
+    if (st != ATTN_OK) {
+        fprintf(stderr, "packed_softcap with its BlockMask: %s\n", attn_last_error());
+        return 1;
+    }
+    double e3 = rel_error(out_gpu, out_ref, lse_gpu, lse_ref);
+    printf("packed_softcap, BlockMask in device memory: max rel error %.3g\n", e3);
+    failures += !(e3 < 3e-2);
 
     free(q);
     free(k);
