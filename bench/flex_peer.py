@@ -325,6 +325,14 @@ def main():
         for (v, D, S), ms in got.items():
             rows[(v, D, S)].setdefault("alt", {})[name] = tflops(v, D, S, ms)
 
+    def report():
+        """The tables and the kernels of every tile shape."""
+        show(rows.values())
+        show_shapes([r for r in rows.values() if "alt" in r], alts)
+        show_kernels(kernels)
+        for name, k in alt_kernels.items():
+            show_kernels(k, name)
+
     try:
         peer = load_torch()
     except Exception as e:  # no torch / no GPU: the attnc columns still print
@@ -332,9 +340,7 @@ def main():
             r["flex"] = r["sdpa"] = "n/a (%s)" % (
                 "no torch" if isinstance(e, ImportError) else "no GPU")
         print("torch unavailable: %s" % e, file=sys.stderr)
-        show(rows.values())
-        show_shapes([r for r in rows.values() if "alt" in r], alts)
-        show_kernels(kernels)
+        report()
         return 0
 
     torch, F = peer.torch, peer.F
@@ -358,11 +364,7 @@ def main():
     for v, D, S in extra:
         if v == "document_ids":
             rows[(v, D, S)]["flex"] = rows[("document", D, S)]["flex"]
-    show(rows.values())
-    show_shapes([r for r in rows.values() if "alt" in r], alts)
-    show_kernels(kernels)
-    for name, k in alt_kernels.items():
-        show_kernels(k, name)
+    report()
     return 0
 
 
