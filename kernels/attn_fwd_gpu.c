@@ -24,7 +24,9 @@
  *     outside being discarded: the hook runs unconditionally, so the
  *     compiler hoists its parameter loads out of the key loop. The mask only
  *     on tiles of partial ranges or blocks, the key bound only on short
- *     tiles, branch-free. Rows past Q compute on the zero-filled Q tile and
+ *     tiles: one branch per tile, branch-free inside it, so the mask's
+ *     parameter loads and per-row terms are computed once per tile (not per
+ *     element). Rows past Q compute on the zero-filled Q tile and
  *     are not written. Online softmax in base 2 in registers (exp2 of one
  *     FFMA per score, the running max rescaled lazily), row max and sum
  *     reduced over the 4 lanes of a quad that share a row;
