@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # device-check.sh - the one-call GPU check, run from the repository root of
 # a copied tree on the GPU machine (H200; cmake/ctest, python3 with torch +
-# Triton; no LLVM, no network), in under 6 minutes (15 s + 110 s + 230 s):
+# Triton; no LLVM, no network), in under 6 minutes (15 s + 150 s + 200 s):
 #   1. nvidia-smi: the device, driver, clocks;
 #   2. the gpu-labelled tests, 4 at a time: ctest --test-dir build-device -L gpu -j4
 #      (cuda.basic: hand-written PTX, launch, shared memory opt-in, module
@@ -15,7 +15,7 @@
 #   3. bench/flex_peer.py: attnc (gpu_bench: attnc PTX through attn_time_gpu)
 #      vs FlexAttention (torch.compile) vs SDPA, bf16, B*S = 16k,
 #      H*D = 2048, D in {64, 128}, S in {1k, 4k, 16k}: ONE table; then the
-#      attnc rows at S 4k and 16k again with each alternate tile shape that
+#      attnc rows at S 16k again with each alternate tile shape that
 #      device-prep.sh built (build-device/alt/NAME: gpu_bench and gzip'ed
 #      PTX), timed right after the default, next to it.
 #
@@ -127,8 +127,8 @@ say "benchmark (table at the end)"
 if ((missing)); then
   echo "skipped: carried files missing"
 else
-  step 230 python3 bench/flex_peer.py --bench $dev/bin/gpu_bench \
-    --ptx $dev/ptx/bench_variants "${alts[@]}" --budget 215 --raw "$logs/gpu_bench.txt" 2>&1 |
+  step 200 python3 bench/flex_peer.py --bench $dev/bin/gpu_bench \
+    --ptx $dev/ptx/bench_variants "${alts[@]}" --budget 185 --raw "$logs/gpu_bench.txt" 2>&1 |
     tee "$logs/bench.log"
 fi
 ((dry)) && say "dry run done"
