@@ -20,10 +20,11 @@ void rt_bm_gpu_tables(attn_bm_gpu_args *a, const attn_block_mask *m, int32_t *ba
     a->full_kv_num_blocks = base + (m->full_kv_num_blocks - t);
     a->kv_indices = base + (m->kv_indices - t);
     a->full_kv_indices = base + (m->full_kv_indices - t);
-    a->q_num_blocks = base + (m->q_num_blocks - t);
-    a->full_q_num_blocks = base + (m->full_q_num_blocks - t);
-    a->q_indices = base + (m->q_indices - t);
-    a->full_q_indices = base + (m->full_q_indices - t);
+    const bool q_side = m->q_num_blocks != NULL;
+    a->q_num_blocks = q_side ? base + (m->q_num_blocks - t) : NULL;
+    a->full_q_num_blocks = q_side ? base + (m->full_q_num_blocks - t) : NULL;
+    a->q_indices = q_side ? base + (m->q_indices - t) : NULL;
+    a->full_q_indices = q_side ? base + (m->full_q_indices - t) : NULL;
 }
 
 int64_t rt_bm_gpu_classify_blocks(const attn_bm_gpu_args *a) {
@@ -79,8 +80,7 @@ static attn_block_mask *rt_bm_gpu_new(const attn_ctx *ctx, const attn_block_mask
     *s = rt_bm_shape(ctx, o, m);
     if (*s == ATTN_OK && device == ATTN_BLOCK_MASK_HOST)
         *s = rt_bm_alloc_tables(m);
-    else if (*s == ATTN_OK && (!rt_bm_kv_sizes(m, &rows, &cells) ||
-                               (uint64_t)(rows + cells) > SIZE_MAX / 8))
+    else if (*s == ATTN_OK && !rt_bm_kv_sizes(m, &rows, &cells))
         *s = rt_fail(ATTN_ERR_NO_MEMORY, "block mask: %d x %d heads of %d x %d blocks is too large",
                      (int)m->B, (int)m->H, (int)m->nqb, (int)m->nkvb);
     m->device = device;

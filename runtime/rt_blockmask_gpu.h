@@ -7,7 +7,8 @@
 #include "blockmask_gpu.h"
 
 /* Points the eight table pointers of a at `base` laid out as m's tables
- * (rt_bm_alloc_tables: one block starting at m->kv_num_blocks). */
+ * (one block starting at m->kv_num_blocks: rt_bm_alloc_tables, or
+ * rt_bm_device_layout, whose NULL query side stays NULL). */
 void rt_bm_gpu_tables(attn_bm_gpu_args *a, const attn_block_mask *m, int32_t *base);
 
 /* Grid sizes (blocks along x) of the two kernels for the shape of a. */

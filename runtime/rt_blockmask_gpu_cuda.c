@@ -19,23 +19,6 @@ static attn_status rt_bm_gpu_kernel(const attn_gpu_variant *gv, attn_cuda_module
                                 k);
 }
 
-/* Points a's tables into the device allocation `tables`: laid out as m's
- * host tables, or, for a CUDA m, made m's key-side tables (the query side
- * NULL: not built). */
-static void rt_bm_gpu_device_tables(attn_bm_gpu_args *a, attn_block_mask *m, void *tables,
-                                    int64_t rows, int64_t kv_cells) {
-    if (m->device == ATTN_BLOCK_MASK_HOST) {
-        rt_bm_gpu_tables(a, m, tables);
-        return;
-    }
-    rt_bm_device_layout(m, tables, rows, kv_cells);
-    a->kv_num_blocks = m->kv_num_blocks;
-    a->full_kv_num_blocks = m->full_kv_num_blocks;
-    a->kv_indices = m->kv_indices;
-    a->full_kv_indices = m->full_kv_indices;
-    a->q_num_blocks = a->q_indices = a->full_q_num_blocks = a->full_q_indices = NULL;
-}
-
 /* Both builder kernels of gv on a (rows, nkvb > 0), tables in place. */
 static attn_status rt_bm_gpu_launch(const attn_gpu_variant *gv, attn_bm_gpu_args *a) {
     const char *ptx;
@@ -58,10 +41,8 @@ static attn_status rt_bm_gpu_launch(const attn_gpu_variant *gv, attn_bm_gpu_args
 attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
                                attn_block_mask *m) {
     const bool to_host = m->device == ATTN_BLOCK_MASK_HOST;
-    int64_t rows = 0, kv_cells = 0;
-    rt_bm_kv_sizes(m, &rows, &kv_cells); /* checked when m was shaped */
-    const size_t table_bytes = to_host ? (size_t)(attn_block_mask_bytes(m) - (int64_t)sizeof *m)
-                                       : (size_t)(2 * (rows + kv_cells)) * sizeof(int32_t);
+    /* all eight tables of a host m, the key side of a CUDA one */
+    const size_t table_bytes = (size_t)(attn_block_mask_bytes(m) - (int64_t)sizeof *m);
     const size_t cells = (size_t)(rt_bm_gpu_classify_blocks(a) * a->nkvb);
     rt_gpu_buffers b = {.n = 0};
     void *tables = NULL, *cls = NULL;
@@ -73,7 +54,12 @@ attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
     if (s == ATTN_OK && cells > 0)
         s = rt_gpu_params_to_device(gv->var, &a->ctx, &b);
     if (s == ATTN_OK) {
-        rt_bm_gpu_device_tables(a, m, tables, rows, kv_cells);
+        if (!to_host) { /* m's tables from now on; its NULL query side is not built */
+            int64_t rows = 0, kv_cells = 0;
+            rt_bm_kv_sizes(m, &rows, &kv_cells); /* checked when m was shaped */
+            rt_bm_device_layout(m, tables, rows, kv_cells);
+        }
+        rt_bm_gpu_tables(a, m, tables);
         a->cls = cls;
         if (cells > 0)
             s = rt_bm_gpu_launch(gv, a);

@@ -2,9 +2,9 @@
  * the caller's (opts->block_mask), checked against the launch and the
  * kernel's tiles, or, for a variant whose mask analysis is dense
  * (needs_block_mask), one built for the launch by the variant's GPU builder
- * on the same device (left in device memory on CUDA); and the kernel's view of it, with the key-side tables
- * copied to the device for a CUDA launch unless they are there already
- * (attn_block_mask_to_cuda). */
+ * on the same device (left in device memory on CUDA); and the kernel's view
+ * of it, with the key-side tables copied to the device for a CUDA launch
+ * unless they are there already. */
 #include "rt_blockmask.h"
 #include "rt_launch_gpu.h"
 
