@@ -1,6 +1,7 @@
 /* cg_header.c - the C header of `--emit header` (cg_header.h): per
- * attention variant its parameter struct, runtime descriptor (the data of
- * run_attn_describe, printed as C initializers) and entry points. */
+ * variant its parameter struct, runtime descriptor (the data of
+ * run_attn_describe / run_scan_describe, printed as C initializers) and,
+ * for attention variants, entry points (scans: cg_header_scan.c). */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "cg.h"
 #include "cg_header.h"
 #include "run_attention.h"
+#include "run_scan.h"
 
 const char *cg_header_stem(Arena *arena, const char *out)
 {
@@ -62,28 +64,36 @@ static void cg_header_i32s(FILE *f, const int32_t *v, int n)
         fprintf(f, "%s%d", i ? ", " : "", (int)v[i]);
 }
 
-/* static const attn_param_desc params[] and attn_precond preconds[]. */
+/* static const attn_param_desc NAME[n] = {...}, when n > 0. */
+static void cg_header_param_table(FILE *f, const char *name, const attn_param_desc *descs, int n)
+{
+    if (!n)
+        return;
+    fprintf(f, "    static const attn_param_desc %s[%d] = {\n", name, n);
+    for (int i = 0; i < n; i++) {
+        const attn_param_desc *p = &descs[i];
+        fprintf(f, "        {\"%s\", (attn_param_kind)%d, %d, %d, {", p->name, (int)p->kind, (int)p->dtype,
+                (int)p->rank);
+        cg_header_i32s(f, p->dim_id, ATTN_MAX_RANK);
+        fprintf(f, "}, {");
+        cg_header_i64s(f, p->dim_const, ATTN_MAX_RANK);
+        fprintf(f, "}, %d, %d, {{.%s = ", (int)p->pack_dim, (int)p->has_default,
+                p->kind == ATTN_PARAM_F32 ? "f" : "i");
+        if (p->kind == ATTN_PARAM_F32)
+            cg_header_float(f, p->default_value.u.f);
+        else
+            fprintf(f, "%d", (int)p->default_value.u.i);
+        fprintf(f, "}}},\n");
+    }
+    fprintf(f, "    };\n");
+}
+
+/* static const tables params[], outputs[] (scans) and preconds[]. */
 static void cg_header_tables(FILE *f, const attn_variant *v)
 {
-    if (v->nparams) {
-        fprintf(f, "    static const attn_param_desc params[%d] = {\n", (int)v->nparams);
-        for (int i = 0; i < v->nparams; i++) {
-            const attn_param_desc *p = &v->params[i];
-            fprintf(f, "        {\"%s\", (attn_param_kind)%d, %d, %d, {", p->name, (int)p->kind,
-                    (int)p->dtype, (int)p->rank);
-            cg_header_i32s(f, p->dim_id, ATTN_MAX_RANK);
-            fprintf(f, "}, {");
-            cg_header_i64s(f, p->dim_const, ATTN_MAX_RANK);
-            fprintf(f, "}, %d, %d, {{.%s = ", (int)p->pack_dim, (int)p->has_default,
-                    p->kind == ATTN_PARAM_F32 ? "f" : "i");
-            if (p->kind == ATTN_PARAM_F32)
-                cg_header_float(f, p->default_value.u.f);
-            else
-                fprintf(f, "%d", (int)p->default_value.u.i);
-            fprintf(f, "}}},\n");
-        }
-        fprintf(f, "    };\n");
-    }
+    cg_header_param_table(f, "params", v->params, v->nparams);
+    if (v->scan)
+        cg_header_param_table(f, "outputs", v->scan->outputs, v->scan->noutputs);
     if (v->npreconds) {
         fprintf(f, "    static const attn_precond preconds[%d] = {\n", (int)v->npreconds);
         for (int i = 0; i < v->npreconds; i++) {
@@ -122,15 +132,27 @@ void cg_header_args(FILE *f, const char *prefix, const attn_variant *v)
 void cg_header_descriptor(FILE *f, const attn_variant *v, const char *hooks)
 {
     const char *n = v->name;
+    const attn_scan_desc *scan = v->scan;
     fprintf(f, "    static const char *const dims[%d] = {", (int)v->ndims);
     for (int i = 0; i < v->ndims; i++)
         fprintf(f, "%s\"%s\"", i ? ", " : "", v->dims[i]);
     fprintf(f, "};\n");
     cg_header_tables(f, v);
-    fprintf(f, "    static const attn_variant var = {\"%s\", ATTN_KIND_ATTENTION, dims, %d, %s, %d, %s, %d,\n",
-            n, (int)v->ndims, v->nparams ? "params" : "NULL", (int)v->nparams,
-            v->npreconds ? "preconds" : "NULL", (int)v->npreconds);
-    if (hooks)
+    if (scan) {
+        fprintf(f, "    static const attn_scan_desc scan = {%s, %d, %d,", scan->noutputs ? "outputs" : "NULL",
+                (int)scan->noutputs, (int)scan->axis_dim);
+        if (hooks)
+            fprintf(f, "\n        %s_%s_attn_scan_rows, %s_%s_attn_scan_scratch, %s_%s_attn_scan_cpu};\n", hooks, n,
+                    hooks, n, hooks, n);
+        else
+            fprintf(f, " NULL, NULL, NULL};\n");
+    }
+    fprintf(f, "    static const attn_variant var = {\"%s\", %s, dims, %d, %s, %d, %s, %d,\n", n,
+            scan ? "ATTN_KIND_SCAN" : "ATTN_KIND_ATTENTION", (int)v->ndims, v->nparams ? "params" : "NULL",
+            (int)v->nparams, v->npreconds ? "preconds" : "NULL", (int)v->npreconds);
+    if (scan)
+        fprintf(f, "        NULL, NULL, NULL, &scan, NULL,");
+    else if (hooks)
         fprintf(f, "        %s_%s_attn_fwd_cpu, %s_%s_attn_hook_scale, %s_%s_attn_hook_kv_ranges, NULL,\n"
                    "        %s_%s_attn_hook_mask,", hooks, n, hooks, n, hooks, n, hooks, n);
     else
@@ -139,18 +161,9 @@ void cg_header_descriptor(FILE *f, const attn_variant *v, const char *hooks)
             (int)v->mask_independent_of_h);
 }
 
-/* The declarations of one attention variant, names prefixed P_V. */
-static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v)
+void cg_header_params(FILE *f, const char *prefix, const attn_variant *v)
 {
     const char *n = v->name;
-    fprintf(f, "\n/* ---- attention %s */\n\n", n);
-    fprintf(f, "void %s_%s_attn_fwd_cpu(const attn_fwd_args *args, const attn_ctx *ctx, int32_t b,\n"
-               "    int32_t h, int32_t qblock);\n", prefix, n);
-    fprintf(f, "float %s_%s_attn_hook_scale(const attn_ctx *ctx);\n", prefix, n);
-    fprintf(f, "int32_t %s_%s_attn_hook_kv_ranges(int32_t b, int32_t h, int32_t q0, int32_t q1,\n"
-               "    const attn_ctx *ctx, attn_kv_range *out);\n", prefix, n);
-    fprintf(f, "int32_t %s_%s_attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv,\n"
-               "    const attn_ctx *ctx);\n\n", prefix, n);
     fprintf(f, "/* %s's parameters: scalars by value, tensors as DLTensors, packs as their\n"
                " * int32 offsets (cu_seqlens). A NULL tensor or pack is reported as missing. */\n", n);
     fprintf(f, "typedef struct %s_%s_params {\n", prefix, n);
@@ -160,11 +173,6 @@ static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v
     if (!v->nparams)
         fprintf(f, "    int unused; /* %s has no parameters */\n", n);
     fprintf(f, "} %s_%s_params;\n\n", prefix, n);
-
-    fprintf(f, "static inline const attn_variant *%s_%s_variant(void)\n{\n", prefix, n);
-    cg_header_descriptor(f, v, prefix);
-    fprintf(f, "    return &var;\n}\n\n");
-
     fprintf(f, "/* The declared defaults; parameters without one are zero, tensors NULL. */\n");
     fprintf(f, "static inline %s_%s_params %s_%s_default_params(void)\n{\n", prefix, n, prefix, n);
     fprintf(f, "    %s_%s_params p;\n    memset(&p, 0, sizeof p);\n", prefix, n);
@@ -180,7 +188,24 @@ static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v
         fprintf(f, ";\n");
     }
     fprintf(f, "    return p;\n}\n\n");
+    fprintf(f, "static inline const attn_variant *%s_%s_variant(void)\n{\n", prefix, n);
+    cg_header_descriptor(f, v, prefix);
+    fprintf(f, "    return &var;\n}\n\n");
+}
 
+/* The declarations of one attention variant, names prefixed P_V. */
+static void cg_header_variant(FILE *f, const char *prefix, const attn_variant *v)
+{
+    const char *n = v->name;
+    fprintf(f, "\n/* ---- attention %s */\n\n", n);
+    fprintf(f, "void %s_%s_attn_fwd_cpu(const attn_fwd_args *args, const attn_ctx *ctx, int32_t b,\n"
+               "    int32_t h, int32_t qblock);\n", prefix, n);
+    fprintf(f, "float %s_%s_attn_hook_scale(const attn_ctx *ctx);\n", prefix, n);
+    fprintf(f, "int32_t %s_%s_attn_hook_kv_ranges(int32_t b, int32_t h, int32_t q0, int32_t q1,\n"
+               "    const attn_ctx *ctx, attn_kv_range *out);\n", prefix, n);
+    fprintf(f, "int32_t %s_%s_attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv,\n"
+               "    const attn_ctx *ctx);\n\n", prefix, n);
+    cg_header_params(f, prefix, v);
     fprintf(f, "/* attn_forward (attn.h) of %s with parameters p (NULL: all defaults). */\n", n);
     fprintf(f, "static inline attn_status %s_%s_forward(const DLTensor *q, const DLTensor *k, const DLTensor *v,\n"
                "    DLTensor *out, DLTensor *lse, const %s_%s_params *p, const attn_launch_opts *opts)\n{\n",
@@ -206,9 +231,9 @@ bool cg_header_write_with(Arena *arena, Decl *const *decls, int n, const char *s
     }
     fprintf(f, "/* %s.h - generated by attnc from %s; do not edit.\n", prefix, source);
     if (stubs)
-        fprintf(f, " * Link %s.c and libattn (%s_V_forward and %s_V_variant of a variant V also\n"
+        fprintf(f, " * Link %s.c and libattn (%s_V_forward, %s_V_scan and %s_V_variant also\n"
                    " * need %s.o, written by --emit header);",
-                prefix, prefix, prefix, prefix);
+                prefix, prefix, prefix, prefix, prefix);
     else
         fprintf(f, " * Link %s.o and libattn;", prefix);
     fprintf(f, " compile with runtime/include (or find_package(attn)). */\n");
@@ -216,11 +241,16 @@ bool cg_header_write_with(Arena *arena, Decl *const *decls, int n, const char *s
     fprintf(f, "#include <math.h>\n#include <stdbool.h>\n#include <stdint.h>\n#include <string.h>\n\n"
                "#include \"%s\"\n", include ? include : "attn.h");
     for (int i = 0; i < n; i++) {
-        if (decls[i]->kind != DECL_ATTENTION)
-            continue;
         attn_variant v;
-        run_attn_describe(arena, decls[i], &v);
-        cg_header_variant(f, prefix, &v);
+        attn_scan_desc scan;
+        if (decls[i]->kind == DECL_ATTENTION) {
+            run_attn_describe(arena, decls[i], &v);
+            cg_header_variant(f, prefix, &v);
+        } else if (decls[i]->kind == DECL_SCAN) {
+            run_scan_describe(arena, decls[i], &v, &scan);
+            cg_header_scan(f, prefix, &v);
+        } else
+            continue;
         if (extra)
             extra(f, prefix, &v);
     }

@@ -1,7 +1,8 @@
 /* cg_stub.c - the GPU launch stubs of `--emit stubs` (cg_stub.h): PTX
  * files, the header of cg_header.c with GPU declarations added, and a C
  * file embedding the PTX with the attn_gpu_variant of every attention
- * variant, its forward launch and its GPU BlockMask builder. */
+ * variant, its forward launch and its GPU BlockMask builders (scans:
+ * cg_stub_scan.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +53,10 @@ static const struct {
 static void cg_stub_declare(FILE *f, const char *prefix, const attn_variant *v)
 {
     const char *n = v->name;
+    if (v->kind == ATTN_KIND_SCAN) {
+        cg_stub_scan_declare(f, prefix, v);
+        return;
+    }
     fprintf(f, "\n/* %s's GPU kernels (%s.c): every specialisation of the GPU template with the\n"
                " * embedded PTX and a descriptor without host hooks (the kernels compute the\n"
                " * scale): %s.c and libattn suffice, %s.o is not needed. */\n",
@@ -143,36 +148,39 @@ static bool cg_stub_write_c(Arena *arena, Decl *const *decls, int n, const char 
         cg_stub_string(f, ptx[s]);
         fprintf(f, ";\n");
     }
-    for (int i = 0; i < n; i++) {
+    bool ok = true;
+    for (int i = 0; i < n && ok; i++) {
+        if (decls[i]->kind == DECL_SCAN)
+            ok = cg_stub_scan(f, arena, prefix, decls[i], ptx_names, err);
         if (decls[i]->kind != DECL_ATTENTION)
             continue;
         attn_variant v;
         run_attn_describe(arena, decls[i], &v);
         cg_stub_variant(f, arena, prefix, &v, ptx_names);
     }
-    return fclose(f) == 0 || cg_stub_fail("write", path, err);
+    return (fclose(f) == 0 || cg_stub_fail("write", path, err)) && ok;
 }
 
 bool cg_stub_write(Arena *arena, Decl *const *decls, int n, const CgTarget *targets, int ntargets,
                    const char *stem, const char *source, char *err)
 {
-    PtrVec attns = {0};
+    PtrVec kernels = {0};
     for (int i = 0; i < n; i++)
-        if (decls[i]->kind == DECL_ATTENTION)
-            ptrvec_push(arena, &attns, decls[i]);
-    if (!attns.len) {
-        snprintf(err, CG_ERR_LEN, "%.400s: no attention declarations for GPU stubs", source);
+        if (decls[i]->kind == DECL_ATTENTION || decls[i]->kind == DECL_SCAN)
+            ptrvec_push(arena, &kernels, decls[i]);
+    if (!kernels.len) {
+        snprintf(err, CG_ERR_LEN, "%.400s: no attention or scan declarations for GPU stubs", source);
         return false;
     }
     const char *ptx[ATTN_GPU_PTX_COUNT] = {NULL};
     for (int i = 0; i < ntargets; i++) {
-        const char *text = cg_gpu_ptx(arena, (Decl *const *)attns.items, attns.len, targets[i], err);
+        const char *text = cg_gpu_ptx(arena, (Decl *const *)kernels.items, kernels.len, targets[i], err);
         const char *path = ntargets == 1 ? arena_printf(arena, "%s.ptx", stem)
                                          : arena_printf(arena, "%s.%s.ptx", stem, cg_target_name(targets[i]));
         if (!text || !cg_stub_write_text(path, text, err))
             return false;
         ptx[cg_stub_ptx_slot(targets[i])] = text;
     }
-    return cg_header_write_with(arena, decls, n, stem, source, "attn_gpu.h", true, cg_stub_declare, err) &&
+    return cg_header_write_with(arena, decls, n, stem, source, "attn_scan_gpu.h", true, cg_stub_declare, err) &&
            cg_stub_write_c(arena, decls, n, ptx, stem, source, err);
 }

@@ -51,4 +51,19 @@ LLVMModuleRef lower_scan(LLVMContextRef ctx, Arena *arena, const Decl *d, const 
 LLVMModuleRef lower_scan_gpu(LLVMContextRef ctx, Arena *arena, const Decl *d, const char *triple,
                              const char *data_layout, char *err);
 
+/* Scan d's rows and state lanes as dimension ids, for code that computes a
+ * launch's geometry from attn_ctx.dims without LLVM (cg_stub_scan.c): the
+ * rows are the product of the extents of row_dims[0..nrow_dims), state s
+ * has the product of those of lane_dims[s][0..nlane_dims[s]) lanes, as in
+ * the scan hooks (rows, lanes). Arrays come from `arena`. False + err as for
+ * lower_scan. */
+typedef struct ScanGeometry {
+    const int *row_dims;
+    int nrow_dims;
+    int nstates;
+    const int *const *lane_dims;
+    const int *nlane_dims;
+} ScanGeometry;
+bool lower_scan_geometry(const Decl *d, Arena *arena, ScanGeometry *g, char *err);
+
 #endif

@@ -331,6 +331,29 @@ bool lower_scan_prepare(const Decl *d, Arena *arena, ScanShape *sh, LowerScan *s
     return true;
 }
 
+/* The dim ids of ivars[0..n). */
+static const int *scan_dim_ids(const Decl *d, const int *ivars, int n, Arena *arena)
+{
+    int *ids = arena_alloc(arena, (size_t)(n + 1) * sizeof *ids);
+    for (int i = 0; i < n; i++)
+        ids[i] = d->scan.ivars[ivars[i]].dim_id;
+    return ids;
+}
+
+bool lower_scan_geometry(const Decl *d, Arena *arena, ScanGeometry *g, char *err)
+{
+    ScanShape sh;
+    LowerScan sc;
+    if (!lower_scan_prepare(d, arena, &sh, &sc, err))
+        return false;
+    const int **lanes = arena_alloc(arena, (size_t)(d->scan.nstates + 1) * sizeof *lanes);
+    for (int s = 0; s < d->scan.nstates; s++)
+        lanes[s] = scan_dim_ids(d, sc.lanes[s], sc.nlanes[s], arena);
+    *g = (ScanGeometry){.row_dims = scan_dim_ids(d, sh.rows, sh.nrows, arena), .nrow_dims = sh.nrows,
+                        .nstates = d->scan.nstates, .lane_dims = lanes, .nlane_dims = sc.nlanes};
+    return true;
+}
+
 LLVMModuleRef lower_scan(LLVMContextRef ctx, Arena *arena, const Decl *d, const char *triple,
                          const char *data_layout, char *err)
 {

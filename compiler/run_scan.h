@@ -31,6 +31,11 @@ void run_scan_program_free(ScanProgram *p);
  * False + err[CG_ERR_LEN], e.g. for a scan the GPU code generator refuses. */
 bool run_scan_gpu_program(Arena *arena, Decl *d, const CgTarget *ptx, ScanProgram *p, char *err);
 
+/* The runtime's description of scan `d` (parameters, outputs, axis,
+ * preconditions; memory from `arena`) in *var, which points to *desc; the
+ * entry points (desc->rows, scratch, cpu) are left NULL. */
+void run_scan_describe(Arena *arena, const Decl *d, attn_variant *var, attn_scan_desc *desc);
+
 /* Fills desc from a declared parameter or output (its type; its default
  * for scalars); the dims are d's dimension ids. */
 void run_scan_param_desc(const Decl *d, const Param *prm, attn_param_desc *desc);

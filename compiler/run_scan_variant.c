@@ -76,8 +76,7 @@ static bool run_scan_jit(Arena *arena, Decl *d, const char *tmpl, ScanProgram *p
     return p->jit != NULL;
 }
 
-/* p->var and p->desc (outputs, axis) for d; the entry points are the caller's. */
-static void run_scan_describe(Arena *arena, Decl *d, ScanProgram *p)
+void run_scan_describe(Arena *arena, const Decl *d, attn_variant *var, attn_scan_desc *desc)
 {
     attn_param_desc *params = arena_alloc(arena, (size_t)(d->nparams + 1) * sizeof *params);
     attn_param_desc *outs = arena_alloc(arena, (size_t)(d->noutputs + 1) * sizeof *outs);
@@ -85,12 +84,10 @@ static void run_scan_describe(Arena *arena, Decl *d, ScanProgram *p)
         run_scan_param_desc(d, d->params[i], &params[i]);
     for (int i = 0; i < d->noutputs; i++)
         run_scan_param_desc(d, d->outputs[i], &outs[i]);
-    p->desc = (attn_scan_desc){.outputs = outs, .noutputs = d->noutputs,
-                               .axis_dim = d->scan.axis_dim_id};
-    p->var = (attn_variant){.name = d->name, .kind = ATTN_KIND_SCAN, .dims = d->dims,
-                            .ndims = d->ndims, .params = params, .nparams = d->nparams,
-                            .scan = &p->desc};
-    run_variant_preconds(arena, d, &p->var);
+    *desc = (attn_scan_desc){.outputs = outs, .noutputs = d->noutputs, .axis_dim = d->scan.axis_dim_id};
+    *var = (attn_variant){.name = d->name, .kind = ATTN_KIND_SCAN, .dims = (const char *const *)d->dims,
+                          .ndims = d->ndims, .params = params, .nparams = d->nparams, .scan = desc};
+    run_variant_preconds(arena, d, var);
 }
 
 bool run_scan_program(Arena *arena, Decl *d, ScanProgram *p, char *err)
@@ -104,7 +101,7 @@ bool run_scan_program(Arena *arena, Decl *d, ScanProgram *p, char *err)
         run_scan_program_free(p);
         return false;
     }
-    run_scan_describe(arena, d, p);
+    run_scan_describe(arena, d, &p->var, &p->desc);
     p->desc.rows = (attn_scan_size_fn)rows;
     p->desc.scratch = (attn_scan_size_fn)scratch;
     p->desc.cpu = (attn_scan_cpu_fn)cpu;
@@ -123,7 +120,7 @@ bool run_scan_gpu_program(Arena *arena, Decl *d, const CgTarget *ptx, ScanProgra
         run_scan_program_free(p);
         return false;
     }
-    run_scan_describe(arena, d, p);
+    run_scan_describe(arena, d, &p->var, &p->desc);
     p->gpu = (attn_scan_gpu_variant){.var = &p->var, .entry = arena_printf(arena, "%s_attn_scan_gpu", d->name),
                                      .emu = (attn_emu_kernel_fn)emu, .rows = (attn_scan_size_fn)rows,
                                      .smem = (attn_scan_size_fn)smem};

@@ -252,6 +252,13 @@ void attn_scan_cpu(const attn_ctx *ctx, const attn_scan_io *io, float *scratch, 
  * into the output sums that read it. ctx.params must be device-readable. */
 #define ATTN_SCAN_GPU_THREADS 64
 #define ATTN_SCAN_GPU_ITEMS 4
+/* Dynamic shared memory of a launch whose states have `lanes` lanes in all
+ * (summed over the states): a 12-byte step (a, c, reset) per warp, then the
+ * carried f32 value of every lane (attn_scan_gpu_smem; the GPU stubs of
+ * --emit stubs compute it from the dims with this macro too). */
+#define ATTN_SCAN_GPU_STEP_BYTES 12
+#define ATTN_SCAN_GPU_SMEM_BYTES(lanes) \
+    ((int64_t)(ATTN_SCAN_GPU_THREADS / 32) * ATTN_SCAN_GPU_STEP_BYTES + (int64_t)(lanes) * 4)
 /* Sums over lanes plus lane-less states that outputs read, per position. */
 #define ATTN_SCAN_GPU_MAX_VALS 8
 /* f32 lets that read no lane, evaluated once per position (the rest are

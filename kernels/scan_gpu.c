@@ -38,6 +38,9 @@ typedef struct scan_op {
     int reset;
 } scan_op;
 
+_Static_assert(sizeof(scan_op) == ATTN_SCAN_GPU_STEP_BYTES && DEV_WARP_SIZE == 32,
+               "ATTN_SCAN_GPU_SMEM_BYTES describes this kernel's shared memory");
+
 static inline scan_op scan_gpu_identity(void) { return (scan_op){1.0f, 0.0f, 0}; }
 
 /* x, then y. */
@@ -164,6 +167,6 @@ int64_t attn_scan_gpu_smem(const attn_ctx *ctx)
     int64_t lanes = 0;
     for (int s = 0; s < attn_scan_gpu_hook_nstates(); s++)
         lanes += attn_scan_gpu_hook_lanes(ctx, s);
-    return (int64_t)(NWARPS * sizeof(scan_op)) + lanes * (int64_t)sizeof(float);
+    return ATTN_SCAN_GPU_SMEM_BYTES(lanes);
 }
 #endif

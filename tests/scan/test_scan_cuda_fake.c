@@ -1,16 +1,36 @@
 /* test_scan_cuda_fake.c - attn_scan_gpu's CUDA path against the fake driver
  * (tests/cuda/fake_cuda.c, via $ATTN_CUDA_DRIVER; it reports compute
  * capability 9.0 and keeps "device" memory on the host but runs nothing):
- * selective_scan's sm_90a PTX loaded and its entry found, the launch
- * geometry (one CTA of ATTN_SCAN_GPU_THREADS threads per row, the shared
- * memory of the state's lanes), the outputs copied to the device and back,
- * nothing left allocated.
+ *   - selective_scan's sm_90a PTX loaded and its entry found, the launch
+ *     geometry (one CTA of ATTN_SCAN_GPU_THREADS threads per row, the shared
+ *     memory of the state's lanes), the outputs copied to the device and
+ *     back, nothing left allocated;
+ *   - the GPU stubs of every scan of the file (ssm_stubs.c, written by
+ *     `attnc ssm.attn -o ssm_stubs --target sm_90a --emit stubs` and linked
+ *     in): their rows and shared memory, C over the dims, equal the JIT's
+ *     host functions for several shapes, and a launch through them has the
+ *     JIT's geometry; selective_scan's typed launch, with and without its
+ *     tensors.
  *   test_scan_cuda_fake ssm.attn */
 #include <string.h>
 
 #include "compiler.h"
 #include "fake_cuda_client.h"
 #include "scan_problem.h"
+#include "ssm_stubs.h"
+
+/* The stubs of every scan of std/ssm.attn. */
+static const struct {
+    const char *name;
+    attn_scan_gpu_variant (*gpu_variant)(void);
+} stubs[] = {
+    {"selective_scan", ssm_stubs_selective_scan_scan_gpu_variant},
+    {"selective_scan_noz", ssm_stubs_selective_scan_noz_scan_gpu_variant},
+    {"selective_scan_raw", ssm_stubs_selective_scan_raw_scan_gpu_variant},
+    {"causal_conv1d", ssm_stubs_causal_conv1d_scan_gpu_variant},
+    {"mamba2_scan", ssm_stubs_mamba2_scan_scan_gpu_variant},
+    {"retention", ssm_stubs_retention_scan_gpu_variant},
+};
 
 static void test_launch(Arena *arena, Decl *d, const fake_cuda_state *st)
 {
@@ -44,6 +64,74 @@ static void test_launch(Arena *arena, Decl *d, const fake_cuda_state *st)
     run_scan_program_free(&prog);
 }
 
+/* Scan d's stubs against its JIT-compiled program: geometry for several
+ * shapes, and a launch of the same problem through each. */
+static void test_stub(Arena *arena, Decl *d, const attn_scan_gpu_variant *stub, const fake_cuda_state *st)
+{
+    ScanProgram prog;
+    char err[CG_ERR_LEN];
+    const CgTarget sm90a = CG_TARGET_SM90A;
+    if (!run_scan_gpu_program(arena, d, &sm90a, &prog, err)) {
+        CHECK(false, err);
+        return;
+    }
+    CHECK(stub->var->kind == ATTN_KIND_SCAN && stub->var->ndims == d->ndims && !stub->emu &&
+              strcmp(stub->entry, prog.gpu.entry) == 0 && stub->ptx[ATTN_GPU_PTX_SM90A] &&
+              !stub->ptx[ATTN_GPU_PTX_SM80],
+          d->name);
+    bool same = true;
+    for (int k = 0; k < 4; k++) {
+        attn_ctx ctx = {.params = NULL};
+        for (int j = 0; j < d->ndims; j++)
+            ctx.dims[j] = 1 + (k * 7 + j * 3) % 11 + (k == 3 ? 5000 : 0);
+        same = same && stub->rows(&ctx) == prog.gpu.rows(&ctx) && stub->smem(&ctx) == prog.gpu.smem(&ctx);
+    }
+    CHECK(same, "the stub's rows and shared memory are the JIT's");
+    int32_t dims[ATTN_MAX_VARIANT_DIMS];
+    for (int j = 0; j < ATTN_MAX_VARIANT_DIMS; j++)
+        dims[j] = 2 + j;
+    dims[d->scan.axis_dim_id] = 40;
+    int32_t seg[] = {10, 30};
+    ScanProblem p;
+    scan_problem_init(&p, d, dims, seg, 2, 5);
+    CHECK(scan_problem_run(&p, &prog, 0, p.len, p.out, 1) == ATTN_OK, "JIT launch");
+    unsigned grid = st->grid[0], smem = st->smem;
+    ScanProgram via_stub = prog;
+    via_stub.gpu = *stub;
+    CHECK(scan_problem_run(&p, &via_stub, 0, p.len, p.out, 1) == ATTN_OK, "launch through the stub");
+    CHECK(st->grid[0] == grid && st->smem == smem && st->block[0] == ATTN_SCAN_GPU_THREADS,
+          "the stub's launch geometry is the JIT's");
+    scan_problem_free(&p);
+    run_scan_program_free(&prog);
+}
+
+/* ssm_stubs_selective_scan_scan_gpu: refused without tensors (by name),
+ * launched with them. */
+static void test_typed_launch(Decl *d, const fake_cuda_state *st)
+{
+    attn_status s = ssm_stubs_selective_scan_scan_gpu(NULL, NULL, NULL);
+    CHECK(s != ATTN_OK && strstr(attn_last_error(), "'u'"), "missing tensors named");
+    int32_t dims[ATTN_MAX_VARIANT_DIMS] = {2, 3, 40, 4};
+    int32_t seg[] = {40};
+    ScanProblem p;
+    scan_problem_init(&p, d, dims, seg, 1, 9);
+    DLTensor t[9];
+    for (int i = 0; i < 8; i++)
+        t[i] = (DLTensor){.data = p.in[i], .device = {kDLCPU, 0}, .ndim = d->params[i]->type->ndims,
+                          .dtype = {kDLFloat, 32, 1}, .shape = p.shape[i]};
+    int64_t nofs = 2;
+    t[8] = (DLTensor){.data = p.offsets, .device = {kDLCPU, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1},
+                      .shape = &nofs};
+    ssm_stubs_selective_scan_params prm = {&t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6], &t[7], &t[8]};
+    DLTensor y = {.data = p.out[0], .device = {kDLCPU, 0}, .ndim = 3, .dtype = {kDLFloat, 32, 1},
+                  .shape = p.out_shape[0]};
+    ssm_stubs_selective_scan_outputs out = {&y};
+    int launches = st->launches;
+    s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
+    CHECK(s == ATTN_OK && st->launches == launches + 1 && st->grid[0] == 6, "typed launch: B * D rows");
+    scan_problem_free(&p);
+}
+
 int main(int argc, char **argv)
 {
     void *lib;
@@ -55,8 +143,26 @@ int main(int argc, char **argv)
     Module *m = compile_file(&c, argv[1]);
     Decl *d = m && !c.diags.errors ? module_find(m, "selective_scan") : NULL;
     CHECK(d, "selective_scan compiles");
-    if (d)
+    if (d) {
         test_launch(&c.arena, d, st);
+        test_typed_launch(d, st);
+    }
+    int nscans = 0;
+    for (int i = 0; m && i < m->ndecls; i++) {
+        Decl *s = m->decls[i];
+        if (s->kind != DECL_SCAN)
+            continue;
+        nscans++;
+        size_t k = 0;
+        while (k < sizeof stubs / sizeof stubs[0] && strcmp(stubs[k].name, s->name) != 0)
+            k++;
+        CHECK(k < sizeof stubs / sizeof stubs[0], "every scan of the file has stubs in the table");
+        if (k < sizeof stubs / sizeof stubs[0]) {
+            attn_scan_gpu_variant gv = stubs[k].gpu_variant();
+            test_stub(&c.arena, s, &gv, st);
+        }
+    }
+    CHECK(nscans == (int)(sizeof stubs / sizeof stubs[0]), "the table covers the file's scans");
     diag_finish(&c.diags);
     compilation_free(&c);
     return fake_cuda_finish(lib, st);
