@@ -42,6 +42,15 @@ static void cg_header_float(FILE *f, float v)
     }
 }
 
+/* The C literal of scalar parameter p's default. */
+static void cg_header_default(FILE *f, const attn_param_desc *p)
+{
+    if (p->kind == ATTN_PARAM_F32)
+        cg_header_float(f, p->default_value.u.f);
+    else
+        fprintf(f, "%d", (int)p->default_value.u.i);
+}
+
 static const char *cg_header_ctype(const attn_param_desc *p)
 {
     switch (p->kind) {
@@ -79,10 +88,7 @@ static void cg_header_param_table(FILE *f, const char *name, const attn_param_de
         cg_header_i64s(f, p->dim_const, ATTN_MAX_RANK);
         fprintf(f, "}, %d, %d, {{.%s = ", (int)p->pack_dim, (int)p->has_default,
                 p->kind == ATTN_PARAM_F32 ? "f" : "i");
-        if (p->kind == ATTN_PARAM_F32)
-            cg_header_float(f, p->default_value.u.f);
-        else
-            fprintf(f, "%d", (int)p->default_value.u.i);
+        cg_header_default(f, p);
         fprintf(f, "}}},\n");
     }
     fprintf(f, "    };\n");
@@ -181,10 +187,7 @@ void cg_header_params(FILE *f, const char *prefix, const attn_variant *v)
         if (!p->has_default)
             continue;
         fprintf(f, "    p.%s = ", p->name);
-        if (p->kind == ATTN_PARAM_F32)
-            cg_header_float(f, p->default_value.u.f);
-        else
-            fprintf(f, "%d", (int)p->default_value.u.i);
+        cg_header_default(f, p);
         fprintf(f, ";\n");
     }
     fprintf(f, "    return p;\n}\n\n");

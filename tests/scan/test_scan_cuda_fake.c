@@ -32,15 +32,21 @@ static const struct {
     {"retention", ssm_stubs_retention_scan_gpu_variant},
 };
 
+/* d's GPU program with its sm_90a PTX (false after a failed CHECK). */
+static bool gpu_program(Arena *arena, Decl *d, ScanProgram *prog)
+{
+    char err[CG_ERR_LEN];
+    const CgTarget sm90a = CG_TARGET_SM90A;
+    bool ok = run_scan_gpu_program(arena, d, &sm90a, prog, err);
+    CHECK(ok, err);
+    return ok;
+}
+
 static void test_launch(Arena *arena, Decl *d, const fake_cuda_state *st)
 {
     ScanProgram prog;
-    char err[CG_ERR_LEN];
-    const CgTarget sm90a = CG_TARGET_SM90A;
-    if (!run_scan_gpu_program(arena, d, &sm90a, &prog, err)) {
-        CHECK(false, err);
+    if (!gpu_program(arena, d, &prog))
         return;
-    }
     /* dims in order of first appearance: B, D, L, N */
     int32_t dims[ATTN_MAX_VARIANT_DIMS] = {2, 3, 40, 4};
     int32_t seg[] = {10, 30};
@@ -69,12 +75,8 @@ static void test_launch(Arena *arena, Decl *d, const fake_cuda_state *st)
 static void test_stub(Arena *arena, Decl *d, const attn_scan_gpu_variant *stub, const fake_cuda_state *st)
 {
     ScanProgram prog;
-    char err[CG_ERR_LEN];
-    const CgTarget sm90a = CG_TARGET_SM90A;
-    if (!run_scan_gpu_program(arena, d, &sm90a, &prog, err)) {
-        CHECK(false, err);
+    if (!gpu_program(arena, d, &prog))
         return;
-    }
     CHECK(stub->var->kind == ATTN_KIND_SCAN && stub->var->ndims == d->ndims && !stub->emu &&
               strcmp(stub->entry, prog.gpu.entry) == 0 && stub->ptx[ATTN_GPU_PTX_SM90A] &&
               !stub->ptx[ATTN_GPU_PTX_SM80],
