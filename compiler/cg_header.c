@@ -118,8 +118,11 @@ static void cg_header_tables(FILE *f, const attn_variant *v)
 void cg_header_args(FILE *f, const char *prefix, const attn_variant *v)
 {
     const char *n = v->name;
-    /* zeroed: with no parameters args is passed untouched (n = 0) */
-    fprintf(f, "    attn_arg args[%d] = {0};\n    int32_t n = 0;\n", (int)v->nparams + 1);
+    /* zeroed by memset, which C and C++ accept without warnings (`= {0}`
+     * warns in C++ with -Wextra); with no parameters args is passed
+     * untouched (n = 0) */
+    fprintf(f, "    attn_arg args[%d];\n    int32_t n = 0;\n    memset(args, 0, sizeof args);\n",
+            (int)v->nparams + 1);
     if (v->nparams)
         fprintf(f, "    const %s_%s_params d = %s_%s_default_params();\n    if (!p)\n        p = &d;\n", prefix,
                 n, prefix, n);
@@ -242,7 +245,7 @@ bool cg_header_write_with(Arena *arena, Decl *const *decls, int n, const char *s
     fprintf(f, " compile with runtime/include (or find_package(attn)). */\n");
     fprintf(f, "#ifndef %s_ATTNC_H\n#define %s_ATTNC_H\n\n", prefix, prefix);
     fprintf(f, "#include <math.h>\n#include <stdbool.h>\n#include <stdint.h>\n#include <string.h>\n\n"
-               "#include \"%s\"\n", include ? include : "attn.h");
+               "#include \"%s\"\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n", include ? include : "attn.h");
     for (int i = 0; i < n; i++) {
         attn_variant v;
         attn_scan_desc scan;
@@ -257,7 +260,7 @@ bool cg_header_write_with(Arena *arena, Decl *const *decls, int n, const char *s
         if (extra)
             extra(f, prefix, &v);
     }
-    fprintf(f, "\n#endif\n");
+    fprintf(f, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
     if (fclose(f) != 0) {
         snprintf(err, CG_ERR_LEN, "cannot write '%.400s'", path);
         return false;

@@ -5,8 +5,9 @@
  * NAME_V_attn_fwd_cpu, NAME_V_attn_hook_scale, NAME_V_attn_hook_kv_ranges,
  * NAME_V_attn_hook_mask: every symbol it defines starts with NAME_, so the
  * objects of several outputs link together even with same-named variants);
- * NAME.h declares them and adds, as static inline C (no C compiler is
- * needed at attnc run time, and nothing else has to be linked but libattn):
+ * NAME.h (C, and C++ through extern "C") declares them and adds, as static
+ * inline C (no C compiler is needed at attnc run time, and nothing else has
+ * to be linked but libattn):
  *   typedef struct NAME_V_params { ... } NAME_V_params;  one field per parameter
  *   NAME_V_params NAME_V_default_params(void);          defaults, tensors NULL
  *   const attn_variant *NAME_V_variant(void);           the runtime descriptor
