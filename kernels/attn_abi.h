@@ -14,6 +14,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define ATTN_MAX_RANK 6          /* tensor parameters: at most this many dims */
 #define ATTN_MAX_VARIANT_DIMS 16 /* standard + free dimensions of one variant */
 #define ATTN_MAX_KV_RANGES 8     /* key ranges one query block can produce */
@@ -302,5 +306,9 @@ void attn_scan_gpu_hook_output(const attn_ctx *ctx, const attn_scan_io *io, int6
  * memory in bytes. */
 int64_t attn_scan_gpu_rows(const attn_ctx *ctx);
 int64_t attn_scan_gpu_smem(const attn_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
