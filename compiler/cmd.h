@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "compiler.h"
+#include "run.h"
 
 typedef struct Command {
     const char *name;    /* argv[1] that selects it; NULL for `attnc FILE ...` */
@@ -33,7 +34,7 @@ int cmd_run(int argc, char **argv);
      "OUT.o + OUT.h for C; --emit stubs with sm targets: also OUT.c embedding the PTX, with "  \
      "GPU launch stubs, docs/gpu.md)", cmd_emit},                                              \
     {"show", "attnc show FILE --variant NAME --shape B,H,Q,KV,D [--set NAME=VALUE]... "         \
-             "[--pack NAME=L1,L2,...]... -o mask.png",                                          \
+             "[--tensor NAME=FILE.npy]... [--pack NAME=FILE.npy|L1,L2,...]... -o mask.png",     \
      "draw the block mask (and element mask of small shapes) as a PNG", cmd_show},          \
     {"run", "attnc run FILE [--variant NAME] [--device cpu|cuda|emu] [--dtype f32|f16|bf16] "  \
             "[--shape B,H,Q,KV,D[,DV]] [--kv-heads N] [--set NAME=VALUE]... "                    \
@@ -64,5 +65,8 @@ bool cmd_front_arg(CmdFront *f, int argc, char **argv, int *i);
 void cmd_front_apply(const CmdFront *f, Compilation *c);
 /* Prints "attnc: error: MESSAGE" and a hint to use --help; returns 2. */
 int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Splits s, the value of option `opt` (--set/--tensor/--pack), at its '='
+ * and appends NAME=VALUE to list[*n]; 0, or a usage status. */
+int cmd_parse_binding(const char *opt, char *s, RunBinding *list, int *n);
 
 #endif

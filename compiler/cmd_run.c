@@ -51,17 +51,6 @@ static int run_parse_shape(const char *s, RunOptions *o)
     return 0;
 }
 
-/* NAME=VALUE of --set/--tensor/--pack appended to list. */
-static int run_parse_binding(const char *opt, char *s, RunBinding *list, int *n)
-{
-    char *eq = strchr(s, '=');
-    if (!eq || eq == s || !eq[1])
-        return cmd_usage_error("%s '%s': expected NAME=VALUE", opt, s);
-    *eq = '\0';
-    list[(*n)++] = (RunBinding){s, eq + 1};
-    return 0;
-}
-
 /* Handles the option at argv[i] with value `v`; returns 0 or a usage status. */
 static int run_parse_valued(RunCommand *rc, const char *a, char *v)
 {
@@ -101,11 +90,11 @@ static int run_parse_valued(RunCommand *rc, const char *a, char *v)
             return cmd_usage_error("--bench '%s': expected a number of runs from 1 to 1000000", v);
         o->bench_iters = (int)n;
     } else if (!strcmp(a, "--set")) {
-        return run_parse_binding(a, v, o->sets, &o->nsets);
+        return cmd_parse_binding(a, v, o->sets, &o->nsets);
     } else if (!strcmp(a, "--tensor")) {
-        return run_parse_binding(a, v, o->tensors, &o->ntensors);
+        return cmd_parse_binding(a, v, o->tensors, &o->ntensors);
     } else if (!strcmp(a, "--pack")) {
-        return run_parse_binding(a, v, o->packs, &o->npacks);
+        return cmd_parse_binding(a, v, o->packs, &o->npacks);
     } else if (!strcmp(a, "--inputs")) {
         o->inputs_dir = v;
     } else {

@@ -8,9 +8,11 @@
  * ATTN_CPU_BLOCK_KV) and, when Q * KV <= 1M, the mask of every element.
  * Colours: full blocks green, partial blocks light blue (visible elements
  * dark blue), empty blocks white, block grid grey. A summary line gives the
- * visible fraction (when elements are drawn) and the block counts. Tensor
- * parameters cannot be given here (use `attnc run`). Exit: 0, 1 on errors in
- * FILE or in the values, 2 for usage. */
+ * visible fraction (when elements are drawn) and the block counts.
+ * Parameters come from --set, --tensor NAME=FILE.npy and --pack as for
+ * `attnc run` (a pack without --pack is one segment), bound and checked by
+ * the runtime (attn_bind_args: the messages of a launch). Exit: 0, 1 on
+ * errors in FILE or in the values, 2 for usage. */
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,36 +21,38 @@
 #include "attn_probe.h"
 #include "cg.h"
 #include "cmd.h"
+#include "run_attention.h"
+#include "run_common.h"
 
-enum { SHOW_MAX_ELEMS = 1 << 20, SHOW_MAX_SIDE = 1024, SHOW_MAX_VALUES = 64 };
+enum { SHOW_MAX_ELEMS = 1 << 20, SHOW_MAX_SIDE = 1024 };
 
 typedef struct ShowOptions {
     CmdFront front;
     const char *variant, *shape, *output;
-    const char *sets[SHOW_MAX_VALUES], *packs[SHOW_MAX_VALUES];
-    int nsets, npacks;
+    RunOptions bind; /* only its --set / --tensor / --pack lists */
 } ShowOptions;
 
 static int show_parse_args(int argc, char **argv, ShowOptions *o)
 {
+    RunOptions *b = &o->bind;
     for (int i = 1; i < argc;) {
         const char *a = argv[i];
         const char **one = !strcmp(a, "--variant") ? &o->variant
                            : !strcmp(a, "--shape") ? &o->shape
                            : !strcmp(a, "-o")      ? &o->output
                                                    : NULL;
-        bool set = !strcmp(a, "--set"), pack = !strcmp(a, "--pack");
-        if (one || set || pack) {
+        RunBinding *list = !strcmp(a, "--set")      ? b->sets
+                           : !strcmp(a, "--tensor") ? b->tensors
+                           : !strcmp(a, "--pack")   ? b->packs
+                                                    : NULL;
+        int *n = list == b->sets ? &b->nsets : list == b->tensors ? &b->ntensors : &b->npacks;
+        if (one || list) {
             if (i + 1 >= argc)
                 return cmd_usage_error("option '%s' needs a value", a);
-            if ((set && o->nsets == SHOW_MAX_VALUES) || (pack && o->npacks == SHOW_MAX_VALUES))
-                return cmd_usage_error("too many '%s' options", a);
             if (one)
                 *one = argv[i + 1];
-            else if (set)
-                o->sets[o->nsets++] = argv[i + 1];
-            else
-                o->packs[o->npacks++] = argv[i + 1];
+            else if (cmd_parse_binding(a, argv[i + 1], list, n))
+                return 2;
             i += 2;
         } else if (!cmd_front_arg(&o->front, argc, argv, &i)) {
             return i < argc ? cmd_usage_error("unknown option '%s'", a) : 2;
@@ -69,73 +73,39 @@ static bool show_fail(const char *fmt, const char *arg)
     return false;
 }
 
-/* The value of NAME=... among list[0..n), or NULL. */
-static const char *show_lookup(const char *const *list, int n, const char *name)
+/* Binds d's parameters from o's --set / --tensor / --pack into ctx (whose
+ * seven launch dims are set) through attn_bind_args; the .npy data of
+ * parameter i is in npy[i] until the caller frees it and *bound. */
+static bool show_bind(Arena *a, const ShowOptions *o, const Decl *d, attn_ctx *ctx, attn_npy **npy,
+                      attn_bound **bound)
 {
-    size_t len = strlen(name);
-    for (int i = 0; i < n; i++)
-        if (!strncmp(list[i], name, len) && list[i][len] == '=')
-            return list[i] + len + 1;
-    return NULL;
-}
-
-/* A pack from segment lengths "L1,L2,..." over `length` positions. */
-static bool show_pack(Arena *a, const char *name, const char *lens, int length, attn_pack_arg *p)
-{
-    int32_t *offsets = arena_alloc(a, (size_t)(length + 2) * sizeof *offsets);
-    int32_t *seg_of = arena_alloc(a, (size_t)(length + 1) * sizeof *seg_of);
-    int n = 0, pos = 0;
-    for (const char *s = lens; *s;) {
-        char *end;
-        long l = strtol(s, &end, 10);
-        if (end == s || l <= 0 || l > length - pos || (*end && *end != ','))
-            return show_fail("--pack %s: expected positive segment lengths summing to KV", name);
-        for (long i = 0; i < l; i++)
-            seg_of[pos + i] = n;
-        offsets[n++] = pos;
-        pos += (int)l;
-        s = *end ? end + 1 : end;
-    }
-    if (pos != length)
-        return show_fail("--pack %s: the segment lengths must sum to KV", name);
-    offsets[n] = pos;
-    *p = (attn_pack_arg){.offsets = offsets, .seg_of = seg_of, .nseg = n, .length = length};
-    return true;
-}
-
-/* Fills params[] from --set / --pack / defaults. */
-static bool show_params(Arena *a, const ShowOptions *o, const Decl *d, int kv, attn_param *params)
-{
+    const RunOptions *b = &o->bind;
+    if (run_check_bindings(d, b))
+        return false;
+    attn_arg *args = arena_alloc(a, (size_t)(d->nparams + 1) * sizeof *args);
+    int n = 0;
     for (int i = 0; i < d->nparams; i++) {
         const Param *p = d->params[i];
-        if (p->type->kind == TY_TENSOR)
-            return show_fail("tensor parameter '%s': show takes no tensors (use attnc run)", p->name);
-        if (p->type->kind == TY_PACK) {
-            const char *v = show_lookup(o->packs, o->npacks, p->name);
-            if (!v)
-                return show_fail("pack '%s' needs --pack NAME=L1,L2,...", p->name);
-            if (!show_pack(a, p->name, v, kv, &params[i].u.p))
+        if (p->type->kind == TY_TENSOR) {
+            const char *file = run_binding(b->tensors, b->ntensors, p->name);
+            if (!file)
+                return run_error("tensor parameter '%s' needs --tensor %s=FILE.npy", p->name, p->name) == 0;
+            if (attn_npy_read(file, &npy[i]) != ATTN_OK)
+                return run_error("--tensor %s: %s", p->name, attn_last_error()) == 0;
+            args[n++] = attn_arg_tensor(i, &npy[i]->t);
+        } else if (p->type->kind == TY_PACK) {
+            if (run_pack(p->name, run_binding(b->packs, b->npacks, p->name), ctx->dims[ATTN_DIM_KV], &npy[i]))
                 return false;
-            continue;
-        }
-        const char *v = show_lookup(o->sets, o->nsets, p->name);
-        double x;
-        char *end = NULL;
-        if (v) {
-            x = !strcmp(v, "true") ? 1 : !strcmp(v, "false") ? 0 : strtod(v, &end);
-            if (end && (end == v || *end))
-                return show_fail("--set: bad value for '%s'", p->name);
-        } else if (p->init && p->init->const_valid) {
-            x = p->init->const_value;
+            args[n++] = attn_arg_pack(i, &npy[i]->t);
         } else {
-            return show_fail("parameter '%s' needs --set NAME=VALUE", p->name);
+            const char *v = run_binding(b->sets, b->nsets, p->name);
+            if (v && !run_parse_scalar(p, i, v, &args[n++]))
+                return false;
         }
-        if (p->type->scalar == SK_F32)
-            params[i].u.f = (float)x;
-        else
-            params[i].u.i = (int32_t)x;
     }
-    return true;
+    attn_variant var;
+    run_attn_describe(a, d, &var);
+    return attn_bind_args(&var, args, n, ctx, bound) == ATTN_OK || run_error("%s", attn_last_error()) == 0;
 }
 
 typedef struct Picture {
@@ -263,6 +233,24 @@ static void show_summary(const Picture *pic)
            counts[2], counts[1], counts[0]);
 }
 
+/* Evaluates variant's blocks (and elements of small shapes) under ctx,
+ * prints the summary and writes the PNG. */
+static bool show_picture(CgJit *jit, const char *variant, const attn_ctx *ctx, const char *output,
+                         Arena *arena)
+{
+    int q = ctx->dims[ATTN_DIM_Q], kv = ctx->dims[ATTN_DIM_KV];
+    Picture pic = {.q = q, .kv = kv};
+    pic.nqb = (pic.q + ATTN_CPU_BLOCK_Q - 1) / ATTN_CPU_BLOCK_Q;
+    pic.nkb = (pic.kv + ATTN_CPU_BLOCK_KV - 1) / ATTN_CPU_BLOCK_KV;
+    pic.block = arena_alloc(arena, (size_t)pic.nqb * pic.nkb);
+    if ((int64_t)pic.q * pic.kv <= SHOW_MAX_ELEMS)
+        pic.elem = arena_alloc(arena, (size_t)pic.q * pic.kv);
+    if (!show_evaluate(jit, variant, ctx, &pic))
+        return false;
+    show_summary(&pic);
+    return show_write_png(&pic, output);
+}
+
 static bool show_run(const ShowOptions *o, Compilation *c)
 {
     int dims[5];
@@ -280,32 +268,31 @@ static bool show_run(const ShowOptions *o, Compilation *c)
     if (!d)
         return show_fail("no attention variant '%s'", o->variant ? o->variant : "(any)");
     attn_ctx ctx = {.dims = {dims[0], dims[1], dims[1], dims[2], dims[3], dims[4], dims[4]}};
-    attn_param *params = arena_alloc(&c->arena, (size_t)(d->nparams + 1) * sizeof *params);
-    if (!show_params(&c->arena, o, d, dims[3], params))
-        return false;
-    ctx.params = params;
+    attn_npy **npy = arena_alloc(&c->arena, (size_t)(d->nparams + 1) * sizeof *npy);
+    attn_bound *bound = NULL;
     char err[CG_ERR_LEN];
-    CgJit *jit = cg_jit_create(&c->arena, &d, 1, "attn_probe", err);
-    if (!jit)
-        return show_fail("%s", err);
-    Picture pic = {.q = dims[2], .kv = dims[3]};
-    pic.nqb = (pic.q + ATTN_CPU_BLOCK_Q - 1) / ATTN_CPU_BLOCK_Q;
-    pic.nkb = (pic.kv + ATTN_CPU_BLOCK_KV - 1) / ATTN_CPU_BLOCK_KV;
-    pic.block = arena_alloc(&c->arena, (size_t)pic.nqb * pic.nkb);
-    if ((int64_t)pic.q * pic.kv <= SHOW_MAX_ELEMS)
-        pic.elem = arena_alloc(&c->arena, (size_t)pic.q * pic.kv);
-    bool ok = show_evaluate(jit, d->name, &ctx, &pic);
-    cg_jit_free(jit);
+    CgJit *jit = NULL;
+    bool ok = show_bind(&c->arena, o, d, &ctx, npy, &bound);
+    if (ok && !(jit = cg_jit_create(&c->arena, &d, 1, "attn_probe", err)))
+        ok = show_fail("%s", err);
     if (ok)
-        show_summary(&pic);
-    return ok && show_write_png(&pic, o->output);
+        ok = show_picture(jit, d->name, &ctx, o->output, &c->arena);
+    cg_jit_free(jit);
+    attn_bound_free(bound);
+    for (int i = 0; i < d->nparams; i++)
+        attn_npy_free(npy[i]);
+    return ok;
 }
 
 int cmd_show(int argc, char **argv)
 {
     ShowOptions o = {0};
     cmd_front_init(&o.front, argc);
-    int status = show_parse_args(argc, argv, &o);
+    o.bind.sets = calloc((size_t)argc + 1, sizeof *o.bind.sets);
+    o.bind.tensors = calloc((size_t)argc + 1, sizeof *o.bind.tensors);
+    o.bind.packs = calloc((size_t)argc + 1, sizeof *o.bind.packs);
+    int status = !o.bind.sets || !o.bind.tensors || !o.bind.packs ? cmd_usage_error("out of memory")
+                                                                   : show_parse_args(argc, argv, &o);
     if (status == 0) {
         Compilation c;
         compilation_init(&c, stderr);
@@ -314,5 +301,8 @@ int cmd_show(int argc, char **argv)
         compilation_free(&c);
     }
     cmd_front_free(&o.front);
+    free(o.bind.sets);
+    free(o.bind.tensors);
+    free(o.bind.packs);
     return status;
 }

@@ -64,3 +64,13 @@ int cmd_usage_error(const char *fmt, ...)
     va_end(ap);
     return 2;
 }
+
+int cmd_parse_binding(const char *opt, char *s, RunBinding *list, int *n)
+{
+    char *eq = strchr(s, '=');
+    if (!eq || eq == s || !eq[1])
+        return cmd_usage_error("%s '%s': expected NAME=VALUE", opt, s);
+    *eq = '\0';
+    list[(*n)++] = (RunBinding){s, eq + 1};
+    return 0;
+}

@@ -15,34 +15,6 @@ static const char *run_dtype_name(int32_t dt)
     return dt >= 0 && dt <= ATTN_BOOL ? names[dt] : "?";
 }
 
-static int run_param_index(const Decl *d, const char *name)
-{
-    for (int i = 0; i < d->nparams; i++)
-        if (strcmp(d->params[i]->name, name) == 0)
-            return i;
-    return -1;
-}
-
-/* Every --set/--tensor/--pack must name a parameter of that kind. */
-static int run_check_bindings(const AttnRun *r)
-{
-    static const char *const opts[3] = {"--set", "--tensor", "--pack"};
-    static const TypeKind kinds[3] = {TY_SCALAR, TY_TENSOR, TY_PACK};
-    const RunBinding *lists[3] = {r->o->sets, r->o->tensors, r->o->packs};
-    int counts[3] = {r->o->nsets, r->o->ntensors, r->o->npacks};
-    for (int l = 0; l < 3; l++)
-        for (int i = 0; i < counts[l]; i++) {
-            int p = run_param_index(r->d, lists[l][i].name);
-            if (p < 0)
-                return run_error("%s %s: variant '%s' has no parameter '%s'", opts[l], lists[l][i].name,
-                                 r->d->name, lists[l][i].name);
-            if (r->d->params[p]->type->kind != kinds[l])
-                return run_error("%s %s: parameter '%s' is not a %s", opts[l], lists[l][i].name,
-                                 lists[l][i].name, l == 0 ? "scalar" : l == 1 ? "tensor" : "pack");
-        }
-    return 0;
-}
-
 /* Reads DIR/NAME.npy into *out; 0, or 1 after an error. */
 static int run_read_input(const char *dir, const char *name, attn_npy **out)
 {
@@ -204,7 +176,7 @@ int run_attn_inputs(AttnRun *r)
     r->args = calloc((size_t)d->nparams + 1, sizeof *r->args);
     if (!r->in || !r->args)
         return run_error("out of memory");
-    if (run_check_bindings(r) || run_qkv(r, &rng))
+    if (run_check_bindings(r->d, r->o) || run_qkv(r, &rng))
         return 1;
     for (int i = 0; i < ATTN_DIM_STANDARD_COUNT; i++)
         r->dim_bound[i] = true;

@@ -293,3 +293,31 @@ double run_median(double *times, int n)
     qsort(times, (size_t)n, sizeof *times, run_cmp_double);
     return times[n / 2];
 }
+
+/* The index of d's parameter called `name`, or -1. */
+static int run_param_index(const Decl *d, const char *name)
+{
+    for (int i = 0; i < d->nparams; i++)
+        if (strcmp(d->params[i]->name, name) == 0)
+            return i;
+    return -1;
+}
+
+int run_check_bindings(const Decl *d, const RunOptions *o)
+{
+    static const char *const opts[3] = {"--set", "--tensor", "--pack"};
+    static const TypeKind kinds[3] = {TY_SCALAR, TY_TENSOR, TY_PACK};
+    const RunBinding *lists[3] = {o->sets, o->tensors, o->packs};
+    int counts[3] = {o->nsets, o->ntensors, o->npacks};
+    for (int l = 0; l < 3; l++)
+        for (int i = 0; i < counts[l]; i++) {
+            int p = run_param_index(d, lists[l][i].name);
+            if (p < 0)
+                return run_error("%s %s: variant '%s' has no parameter '%s'", opts[l], lists[l][i].name,
+                                 d->name, lists[l][i].name);
+            if (d->params[p]->type->kind != kinds[l])
+                return run_error("%s %s: parameter '%s' is not a %s", opts[l], lists[l][i].name,
+                                 lists[l][i].name, l == 0 ? "scalar" : l == 1 ? "tensor" : "pack");
+        }
+    return 0;
+}

@@ -18,6 +18,10 @@ int run_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The value of the last NAME=VALUE binding called `name` in v[0..n), or NULL. */
 const char *run_binding(const RunBinding *v, int n, const char *name);
 
+/* Every --set/--tensor/--pack of o must name a parameter of d of that
+ * kind; 0, or 1 after an error naming the option. */
+int run_check_bindings(const Decl *d, const RunOptions *o);
+
 /* The random generator of `attnc run` (documented in README.md): a 64-bit
  * LCG (Knuth's MMIX constants) whose top 24 bits give a uniform float in
  * [0, 1); normals come from Box-Muller over two uniforms. The stream for

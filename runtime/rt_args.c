@@ -291,3 +291,31 @@ attn_status rt_bind_args(const attn_variant *var, const attn_arg *args, int32_t 
         rt_bound_free(bound);
     return s;
 }
+
+struct attn_bound {
+    rt_bound b;
+};
+
+attn_status attn_bind_args(const attn_variant *var, const attn_arg *args, int32_t nargs, attn_ctx *ctx,
+                           attn_bound **bound) {
+    if (!var || !ctx || !bound)
+        return rt_fail(ATTN_ERR_INVALID_ARG, "attn_bind_args: var, ctx and bound must not be NULL");
+    *bound = calloc(1, sizeof **bound);
+    if (!*bound)
+        return rt_fail(ATTN_ERR_NO_MEMORY, "out of memory binding arguments");
+    attn_status s = rt_bind_args(var, args, nargs, ctx->dims, &(*bound)->b);
+    if (s != ATTN_OK) {
+        free(*bound);
+        *bound = NULL;
+        return s;
+    }
+    ctx->params = (*bound)->b.slots;
+    return ATTN_OK;
+}
+
+void attn_bound_free(attn_bound *bound) {
+    if (!bound)
+        return;
+    rt_bound_free(&bound->b);
+    free(bound);
+}

@@ -220,6 +220,19 @@ attn_status attn_forward(const attn_variant *var, const DLTensor *q, const DLTen
                          const DLTensor *v, DLTensor *out, DLTensor *lse, const attn_arg *args,
                          int32_t nargs, const attn_launch_opts *opts);
 
+/* The attn_ctx a launch of `var` sees, for calling its hooks on the host
+ * (attnc show runs the probe template's): args validated and bound exactly
+ * as attn_forward and attn_scan bind them (same checks and messages).
+ * ctx->dims holds the launch-bound dimensions on entry (B H HKV Q KV D DV for
+ * attention; unused by scans) and gets the free ones bound from the tensors;
+ * ctx->params then points into *bound (pack tables included) until
+ * attn_bound_free. Tensors are read where their data lives: CPU tensors
+ * for host-side calls. */
+typedef struct attn_bound attn_bound;
+attn_status attn_bind_args(const attn_variant *var, const attn_arg *args, int32_t nargs, attn_ctx *ctx,
+                           attn_bound **bound);
+void attn_bound_free(attn_bound *bound);
+
 /* Merges two partial attention results over disjoint key sets (context-
  * parallel / ring attention): with a's keys and b's keys together,
  *   lse = log(exp(lse_a) + exp(lse_b)),

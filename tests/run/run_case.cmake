@@ -1,12 +1,15 @@
-# run_case.cmake - one `attnc run` test: runs ATTNC with ARGS ("|"
-# separated), expects exit status STATUS and output (stdout + stderr)
+# run_case.cmake - one `attnc run` test (`attnc CMD` with -DCMD=show): runs
+# ATTNC with ARGS ("|" separated), expects exit status STATUS and output (stdout + stderr)
 # matching every regex of MATCH ("|" separated; may be empty). When CHECK is
 # set, also runs FIXTURE shape on each "FILE=SHAPE" of CHECK.
 #   cmake -DATTNC=... -DARGS=a|b -DSTATUS=0 -DMATCH=re1|re2 [-DFIXTURE=... -DCHECK=f=1,2]
 #         -P run_case.cmake
 cmake_minimum_required(VERSION 3.25)
 string(REPLACE "|" ";" args "${ARGS}")
-execute_process(COMMAND ${ATTNC} run ${args} OUTPUT_VARIABLE out ERROR_VARIABLE out
+if(NOT CMD)
+  set(CMD run)
+endif()
+execute_process(COMMAND ${ATTNC} ${CMD} ${args} OUTPUT_VARIABLE out ERROR_VARIABLE out
                 RESULT_VARIABLE rc)
 if(NOT rc STREQUAL STATUS)
   message(SEND_ERROR "exit status: expected ${STATUS}, got ${rc}\noutput:\n${out}")

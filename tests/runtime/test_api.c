@@ -228,6 +228,18 @@ static void ta_tensor_params(void) {
                "doc: dimension 0 (KV) must be at least 200, got 100");
     doc.shape[0] = 300; /* the buffer is only used for its shape here */
     TT_CHECK(ta_run(&var, &io, a, 3, NULL) == ATTN_OK, "%s", attn_last_error());
+    /* The same binding for host-side hook calls: the free dimension R bound,
+     * the slots pointing at the tensors; the same messages. */
+    attn_ctx ctx = {.dims = {1, 1, 1, 300, 200, 16, 16}};
+    attn_bound *bound = NULL;
+    TT_CHECK(attn_bind_args(&var, a, 3, &ctx, &bound) == ATTN_OK && bound && ctx.dims[7] == 5 &&
+                 ctx.params[1].u.t.data == bias.t.data && ctx.params[2].u.t.shape[1] == 4,
+             "attn_bind_args: %s", attn_last_error());
+    attn_bound_free(bound);
+    bound = NULL;
+    EXPECT_ERR(attn_bind_args(&var, a, 2, &ctx, &bound), ATTN_ERR_INVALID_ARG,
+               "missing argument for parameter 'scale2' (tensor)");
+    TT_CHECK(!bound, "nothing bound after an error");
     tt_free(&doc);
     tt_free(&bias);
     tt_free(&sc);
