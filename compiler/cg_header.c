@@ -30,6 +30,28 @@ const char *cg_header_prefix(Arena *arena, const char *stem)
     return p;
 }
 
+const char *cg_header_field_suffix(const char *name)
+{
+    /* C11/C23 and C++20 keywords, and stdbool.h's macros */
+    static const char *const keywords[] = {
+        "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
+        "_Static_assert", "_Thread_local", "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand",
+        "bitor", "bool", "break", "case", "catch", "char", "char16_t", "char32_t", "char8_t", "class",
+        "co_await", "co_return", "co_yield", "compl", "concept", "const", "const_cast", "consteval",
+        "constexpr", "constinit", "continue", "decltype", "default", "delete", "do", "double",
+        "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for", "friend",
+        "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
+        "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register",
+        "reinterpret_cast", "requires", "restrict", "return", "short", "signed", "sizeof", "static",
+        "static_assert", "static_cast", "struct", "switch", "template", "this", "thread_local", "throw",
+        "true", "try", "typedef", "typeid", "typename", "typeof", "typeof_unqual", "union", "unsigned",
+        "using", "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq"};
+    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+        if (strcmp(name, keywords[i]) == 0)
+            return "_";
+    return "";
+}
+
 /* A C float literal for v ("30.0f"; HUGE_VALF for infinities). */
 static void cg_header_float(FILE *f, float v)
 {
@@ -133,8 +155,9 @@ void cg_header_args(FILE *f, const char *prefix, const attn_variant *v)
     for (int i = 0; i < v->nparams; i++) {
         const attn_param_desc *p = &v->params[i];
         if (p->kind >= ATTN_PARAM_TENSOR)
-            fprintf(f, "    if (p->%s)\n    ", p->name);
-        fprintf(f, "    args[n++] = %s(%d, p->%s);\n", makers[p->kind], i, p->name);
+            fprintf(f, "    if (p->%s%s)\n    ", p->name, cg_header_field_suffix(p->name));
+        fprintf(f, "    args[n++] = %s(%d, p->%s%s);\n", makers[p->kind], i, p->name,
+                cg_header_field_suffix(p->name));
     }
 }
 
@@ -177,8 +200,9 @@ void cg_header_params(FILE *f, const char *prefix, const attn_variant *v)
                " * int32 offsets (cu_seqlens). A NULL tensor or pack is reported as missing. */\n", n);
     fprintf(f, "typedef struct %s_%s_params {\n", prefix, n);
     for (int i = 0; i < v->nparams; i++)
-        fprintf(f, "    %s%s%s;\n", cg_header_ctype(&v->params[i]),
-                v->params[i].kind >= ATTN_PARAM_TENSOR ? "" : " ", v->params[i].name);
+        fprintf(f, "    %s%s%s%s;\n", cg_header_ctype(&v->params[i]),
+                v->params[i].kind >= ATTN_PARAM_TENSOR ? "" : " ", v->params[i].name,
+                cg_header_field_suffix(v->params[i].name));
     if (!v->nparams)
         fprintf(f, "    int unused; /* %s has no parameters */\n", n);
     fprintf(f, "} %s_%s_params;\n\n", prefix, n);
@@ -189,7 +213,7 @@ void cg_header_params(FILE *f, const char *prefix, const attn_variant *v)
         const attn_param_desc *p = &v->params[i];
         if (!p->has_default)
             continue;
-        fprintf(f, "    p.%s = ", p->name);
+        fprintf(f, "    p.%s%s = ", p->name, cg_header_field_suffix(p->name));
         cg_header_default(f, p);
         fprintf(f, ";\n");
     }

@@ -35,6 +35,10 @@ bool cg_header_write(Arena *arena, Decl *const *decls, int n, const char *stem, 
                      char *err);
 
 /* For other generated files (cg_stub.c): */
+/* "_" when `name` (a parameter or output) is a C or C++ keyword, else "":
+ * its field in the P_V_params / P_V_outputs structs is name + suffix
+ * (`int32_t int_;`), its runtime name stays `name`. */
+const char *cg_header_field_suffix(const char *name);
 /* The C identifier prefix of STEM.h: the stem's file name, with characters
  * outside [A-Za-z0-9_] replaced by '_'. */
 const char *cg_header_prefix(Arena *arena, const char *stem);

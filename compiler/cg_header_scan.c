@@ -8,7 +8,8 @@ void cg_header_scan_outputs(FILE *f, const attn_variant *v)
     int n = (int)v->scan->noutputs;
     fprintf(f, "    DLTensor *outs[%d] = {", n);
     for (int i = 0; i < n; i++)
-        fprintf(f, "%sout ? out->%s : NULL", i ? ", " : "", v->scan->outputs[i].name);
+        fprintf(f, "%sout ? out->%s%s : NULL", i ? ", " : "", v->scan->outputs[i].name,
+                cg_header_field_suffix(v->scan->outputs[i].name));
     fprintf(f, "};\n");
 }
 
@@ -24,7 +25,8 @@ void cg_header_scan(FILE *f, const char *prefix, const attn_variant *v)
     fprintf(f, "/* %s's outputs: f32 CPU tensors of the declared shapes, any strides. */\n", n);
     fprintf(f, "typedef struct %s_%s_outputs {\n", prefix, n);
     for (int i = 0; i < v->scan->noutputs; i++)
-        fprintf(f, "    DLTensor *%s;\n", v->scan->outputs[i].name);
+        fprintf(f, "    DLTensor *%s%s;\n", v->scan->outputs[i].name,
+                cg_header_field_suffix(v->scan->outputs[i].name));
     fprintf(f, "} %s_%s_outputs;\n\n", prefix, n);
     fprintf(f, "/* attn_scan (attn.h) of %s with parameters p (NULL: all defaults) into\n"
                " * out's tensors. */\n", n);
