@@ -80,8 +80,8 @@ attn_status rt_bm_check_dims(const attn_block_mask *m, const int32_t *dims) {
 /* Requires a caller's BlockMask to match a CPU launch (dims as in ctx). */
 static attn_status rt_bm_check_launch(const attn_block_mask *m, const int32_t *dims) {
     if (m->device != ATTN_BLOCK_MASK_HOST)
-        return rt_fail(ATTN_ERR_UNSUPPORTED, "block mask: in CUDA device memory "
-                       "(attn_block_mask_to_cuda); CPU launches read host BlockMasks");
+        return rt_fail(ATTN_ERR_UNSUPPORTED, "block mask: in CUDA device memory; CPU launches read "
+                       "host BlockMasks (attn_block_mask_build, attn_block_mask_build_gpu)");
     if (m->block_q != ATTN_CPU_BLOCK_Q)
         return rt_fail(ATTN_ERR_SHAPE, "block mask: query blocks of %d rows, the CPU kernel needs %d",
                        (int)m->block_q, ATTN_CPU_BLOCK_Q);

@@ -26,8 +26,8 @@ attn_status rt_gpu_block_mask_for_launch(const attn_gpu_variant *gv, attn_gpu_de
         if (s != ATTN_OK)
             return s;
         if (dev == ATTN_GPU_EMU && m->device != ATTN_BLOCK_MASK_HOST)
-            return rt_fail(ATTN_ERR_UNSUPPORTED, "block mask: in CUDA device memory "
-                           "(attn_block_mask_to_cuda); the emulator reads host BlockMasks");
+            return rt_fail(ATTN_ERR_UNSUPPORTED, "block mask: in CUDA device memory; the emulator reads "
+                           "host BlockMasks (attn_block_mask_build, attn_block_mask_build_gpu)");
         if (m->block_q <= 0 || m->block_q % bq || m->block_kv <= 0 || m->block_kv % bkv)
             return rt_fail(ATTN_ERR_SHAPE, "block mask: blocks of %d x %d; the GPU kernel for "
                            "D = %d, DV = %d needs block_q a multiple of %d and block_kv a "

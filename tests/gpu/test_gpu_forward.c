@@ -128,8 +128,8 @@ static int fwd_bm_refusals(Compilation *c, const Decl *d, const attn_gpu_variant
                         "block mask: built for Q=5 KV=4, launch has Q=4 KV=4",
                         "a BlockMask of another length") +
            !fwd_refused(c, d, gv, 64, &cuda_opts, 8, settings, nsettings, ATTN_ERR_UNSUPPORTED,
-                        "block mask: in CUDA device memory (attn_block_mask_to_cuda); the "
-                        "emulator reads host BlockMasks", "a BlockMask in device memory");
+                        "block mask: in CUDA device memory; the emulator reads host BlockMasks "
+                        "(attn_block_mask_build, attn_block_mask_build_gpu)", "a BlockMask in device memory");
 }
 
 /* The BlockMask cases of variant number i: no BlockMask (one is built for a
