@@ -52,7 +52,7 @@ attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
     if (s == ATTN_OK && cells > 0)
         s = attn_cuda_malloc(cells, &cls);
     if (s == ATTN_OK && cells > 0)
-        s = rt_gpu_params_to_device(gv->var, &a->ctx, &b);
+        s = rt_gpu_params_to_device(gv->var, &a->ctx, 0, &b);
     if (s == ATTN_OK) {
         if (!to_host) { /* m's tables from now on; its NULL query side is not built */
             int64_t rows = 0, kv_cells = 0;

@@ -31,9 +31,11 @@ void rt_gpu_buffers_free(rt_gpu_buffers *b);
 /* Copies `bytes` from host `src` into a new device buffer *dst owned by b. */
 attn_status rt_gpu_copy_in(rt_gpu_buffers *b, const void *src, size_t bytes, void **dst);
 /* Device copies of var's parameter slots ctx->params (ctx->params then
- * points at them): tensor data (the span its strides reach) and pack tables
- * uploaded, the slot array itself uploaded; owned by b. */
-attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, rt_gpu_buffers *b);
+ * points at them): tensor data (the span its strides reach; kept as is when
+ * tensors_on_device) and pack tables uploaded, the slot array itself
+ * uploaded; owned by b. */
+attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, int tensors_on_device,
+                                    rt_gpu_buffers *b);
 
 /* rt_launch_gpu_blockmask.c: the BlockMask a launch of kernel `kern` of gv
  * on dev reads (*use; NULL: the variant's key ranges): opts->block_mask,

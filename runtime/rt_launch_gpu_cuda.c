@@ -28,7 +28,8 @@ static int64_t rt_gpu_elem_bytes(int32_t dtype) {
     return dtype == ATTN_F16 || dtype == ATTN_BF16 ? 2 : dtype == ATTN_BOOL ? 1 : 4;
 }
 
-attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, rt_gpu_buffers *b) {
+attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, int tensors_on_device,
+                                    rt_gpu_buffers *b) {
     if (var->nparams == 0)
         return ATTN_OK;
     attn_param *slots = malloc((size_t)var->nparams * sizeof *slots);
@@ -38,7 +39,7 @@ attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, rt_g
     attn_status s = ATTN_OK;
     for (int32_t i = 0; i < var->nparams && s == ATTN_OK; i++) {
         void *d = NULL;
-        if (var->params[i].kind == ATTN_PARAM_TENSOR) {
+        if (var->params[i].kind == ATTN_PARAM_TENSOR && !tensors_on_device) {
             attn_tensor_arg *t = &slots[i].u.t;
             int64_t span = 1; /* elements from the first to one past the last */
             for (int32_t j = 0; j < t->ndim && span; j++)
@@ -95,7 +96,7 @@ attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *k
         if (t[i] && (s = attn_cuda_tensor_upload(t[i], &b.io[i])) == ATTN_OK)
             dev[i] = &b.io[i]->t;
     if (s == ATTN_OK)
-        s = rt_gpu_params_to_device(gv->var, &a->ctx, &b);
+        s = rt_gpu_params_to_device(gv->var, &a->ctx, 0, &b);
     if (s == ATTN_OK && bm)
         s = rt_gpu_block_mask_to_device(bm, &b, &a->block_mask);
     if (s == ATTN_OK) {

@@ -17,9 +17,11 @@ attn_status rt_scan_bind(const attn_variant *var, const attn_arg *args, int32_t 
                          DLTensor *const *outputs, attn_ctx *ctx, attn_scan_io *io, rt_bound *bound);
 
 /* rt_scan_gpu_cuda.c: runs gv's kernel on the CUDA device for the bound
- * launch a (host parameter slots, host outputs[] in a->io): parameters and
- * outputs copied to the device, grid (rows, 1, 1), smem bytes of shared
- * memory, the outputs copied back; returns when the kernel is done. */
+ * launch a (host parameter slots): with host outputs[] (bound in a->io),
+ * tensor parameters and outputs are copied to the device and the outputs
+ * back; with outputs NULL every tensor in a is a device tensor already
+ * (only the slots and pack tables are copied). Grid (rows, 1, 1), smem
+ * bytes of shared memory; returns when the kernel is done. */
 struct attn_scan_gpu_variant;
 attn_status rt_scan_gpu_run_cuda(const struct attn_scan_gpu_variant *gv, attn_scan_gpu_args *a,
                                  int32_t rows, int32_t smem, DLTensor *const *outputs, void *stream);

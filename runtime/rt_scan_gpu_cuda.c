@@ -1,6 +1,6 @@
 /* rt_scan_gpu_cuda.c - the CUDA half of attn_scan_gpu: the variant's PTX for
- * the device, parameters and outputs copied to the device, the launch, the
- * outputs copied back. */
+ * the device, parameters and outputs copied to the device (CPU tensors; CUDA
+ * tensors are used in place), the launch, the outputs copied back. */
 #include "attn_scan_gpu.h"
 #include "rt_launch_gpu.h"
 #include "rt_scan.h"
@@ -29,7 +29,7 @@ attn_status rt_scan_gpu_run_cuda(const attn_scan_gpu_variant *gv, attn_scan_gpu_
         return s;
     rt_gpu_buffers b = {.n = 0};
     attn_cuda_tensor *outs[ATTN_MAX_SCAN_OUTPUTS] = {0};
-    for (int32_t o = 0; o < a->io.noutputs && s == ATTN_OK; o++) {
+    for (int32_t o = 0; outputs && o < a->io.noutputs && s == ATTN_OK; o++) {
         if ((s = attn_cuda_tensor_upload(outputs[o], &outs[o])) != ATTN_OK)
             break;
         attn_tensor_arg *t = &a->io.outputs[o];
@@ -38,7 +38,7 @@ attn_status rt_scan_gpu_run_cuda(const attn_scan_gpu_variant *gv, attn_scan_gpu_
             t->stride[ax] = rt_stride(&outs[o]->t, ax);
     }
     if (s == ATTN_OK)
-        s = rt_gpu_params_to_device(gv->var, &a->ctx, &b);
+        s = rt_gpu_params_to_device(gv->var, &a->ctx, !outputs, &b);
     if (s == ATTN_OK) {
         const uint32_t grid[3] = {(uint32_t)rows, 1, 1}, block[3] = {ATTN_SCAN_GPU_THREADS, 1, 1};
         void *params[] = {a};
@@ -47,7 +47,7 @@ attn_status rt_scan_gpu_run_cuda(const attn_scan_gpu_variant *gv, attn_scan_gpu_
     /* The buffers are freed below: wait for the kernel. */
     attn_status sync = attn_cuda_synchronize(stream);
     s = s != ATTN_OK ? s : sync;
-    for (int32_t o = 0; o < a->io.noutputs && s == ATTN_OK; o++)
+    for (int32_t o = 0; outputs && o < a->io.noutputs && s == ATTN_OK; o++)
         s = attn_cuda_tensor_download(&outs[o]->t, outputs[o]);
     for (int32_t o = 0; o < a->io.noutputs; o++)
         attn_cuda_tensor_free(outs[o]);

@@ -30,10 +30,15 @@ typedef struct attn_scan_gpu_variant {
 } attn_scan_gpu_variant;
 
 /* attn_scan (attn.h: same arguments, validation and results) on the GPU
- * kernel of gv. Tensors, packs and outputs are CPU tensors:
- *   EMU: run in place; opts->num_threads (> 0) OS threads run blocks.
- *   CUDA: tensor and pack arguments are copied to the device, the outputs
- *   computed there and copied back; the call returns when the kernel is done.
+ * kernel of gv:
+ *   EMU: CPU tensors, run in place; opts->num_threads (> 0) OS threads run
+ *   blocks.
+ *   CUDA: CPU tensors are copied to the device, the outputs computed there
+ *   and copied back; or every tensor argument and output is a kDLCUDA
+ *   tensor of the current device, read and written in place (mixing is
+ *   refused). Packs are CPU tensors either way (their offsets are checked
+ *   and indexed on the host, then copied). The kernel runs on
+ *   opts->stream; the call returns when it is done.
  * Without a CUDA driver, CUDA fails with ATTN_ERR_UNSUPPORTED and
  * "CUDA unavailable: ...". opts->qb_begin/qb_end are ignored. */
 attn_status attn_scan_gpu(const attn_scan_gpu_variant *gv, attn_gpu_device dev,

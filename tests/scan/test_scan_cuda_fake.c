@@ -10,7 +10,8 @@
  *     in): their rows and shared memory, C over the dims, equal the JIT's
  *     host functions for several shapes, and a launch through them has the
  *     JIT's geometry; selective_scan's typed launch, with and without its
- *     tensors.
+ *     tensors, with CPU tensors (copied) and CUDA tensors (used in place;
+ *     mixed devices, a pack on the device and the emulator refused).
  *   test_scan_cuda_fake ssm.attn */
 #include <string.h>
 
@@ -128,9 +129,45 @@ static void test_typed_launch(Decl *d, const fake_cuda_state *st)
     DLTensor y = {.data = p.out[0], .device = {kDLCPU, 0}, .ndim = 3, .dtype = {kDLFloat, 32, 1},
                   .shape = p.out_shape[0]};
     ssm_stubs_selective_scan_outputs out = {&y};
-    int launches = st->launches;
+    int launches = st->launches, allocs = st->allocs_total;
     s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
     CHECK(s == ATTN_OK && st->launches == launches + 1 && st->grid[0] == 6, "typed launch: B * D rows");
+    /* the output, 8 tensors, the pack's offsets and segment table, the slots */
+    CHECK(st->allocs_total == allocs + 12, "CPU tensors: everything copied to the device");
+
+    /* CUDA tensors (the fake driver's device memory is host memory) are
+     * used in place: only the pack's two tables and the slots are copied. */
+    for (int i = 0; i < 8; i++)
+        t[i].device = (DLDevice){kDLCUDA, 0};
+    y.device = (DLDevice){kDLCUDA, 0};
+    allocs = st->allocs_total;
+    s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
+    CHECK(s == ATTN_OK && st->launches == launches + 2 && st->grid[0] == 6 && st->allocs_total == allocs + 3,
+          "CUDA tensors: in place");
+    t[3].device = (DLDevice){kDLCPU, 0};
+    s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
+    CHECK(s == ATTN_ERR_UNSUPPORTED &&
+              strcmp(attn_last_error(), "tensor arguments and outputs must be all CPU or all CUDA tensors") == 0,
+          "mixed devices refused");
+    t[3].device = (DLDevice){kDLCUDA, 0};
+    t[8].device = (DLDevice){kDLCUDA, 0};
+    s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
+    CHECK(s == ATTN_ERR_UNSUPPORTED &&
+              strcmp(attn_last_error(), "pack argument 8: offsets are read on the host, pass a CPU tensor") == 0,
+          "a pack on the device refused");
+    t[8].device = (DLDevice){kDLCPU, 0};
+    attn_scan_gpu_variant gv = ssm_stubs_selective_scan_scan_gpu_variant();
+    gv.emu = (attn_emu_kernel_fn)1; /* never called: refused first */
+    attn_arg args[9];
+    for (int i = 0; i < 8; i++)
+        args[i] = attn_arg_tensor(i, &t[i]);
+    args[8] = attn_arg_pack(8, &t[8]);
+    DLTensor *outs[1] = {&y};
+    s = attn_scan_gpu(&gv, ATTN_GPU_EMU, args, 9, outs, 1, NULL);
+    CHECK(s == ATTN_ERR_UNSUPPORTED &&
+              strcmp(attn_last_error(), "the emulator takes CPU tensors, got a CUDA tensor") == 0,
+          "the emulator refuses CUDA tensors");
+    CHECK(st->launches == launches + 2, "no launch after a refusal");
     scan_problem_free(&p);
 }
 
