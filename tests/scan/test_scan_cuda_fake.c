@@ -144,18 +144,19 @@ static void test_typed_launch(Decl *d, const fake_cuda_state *st)
     s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
     CHECK(s == ATTN_OK && st->launches == launches + 2 && st->grid[0] == 6 && st->allocs_total == allocs + 3,
           "CUDA tensors: in place");
-    t[3].device = (DLDevice){kDLCPU, 0};
-    s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
-    CHECK(s == ATTN_ERR_UNSUPPORTED &&
-              strcmp(attn_last_error(), "tensor arguments and outputs must be all CPU or all CUDA tensors") == 0,
-          "mixed devices refused");
-    t[3].device = (DLDevice){kDLCUDA, 0};
-    t[8].device = (DLDevice){kDLCUDA, 0};
-    s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
-    CHECK(s == ATTN_ERR_UNSUPPORTED &&
-              strcmp(attn_last_error(), "pack argument 8: offsets are read on the host, pass a CPU tensor") == 0,
-          "a pack on the device refused");
-    t[8].device = (DLDevice){kDLCPU, 0};
+    /* tensor 3 on the CPU among CUDA tensors; the pack (8) on the device */
+    static const struct {
+        int tensor, device;
+        const char *msg;
+    } refused[] = {{3, kDLCPU, "tensor arguments and outputs must be all CPU or all CUDA tensors"},
+                   {8, kDLCUDA, "pack argument 8: offsets are read on the host, pass a CPU tensor"}};
+    for (size_t r = 0; r < sizeof refused / sizeof refused[0]; r++) {
+        DLDevice was = t[refused[r].tensor].device;
+        t[refused[r].tensor].device = (DLDevice){(DLDeviceType)refused[r].device, 0};
+        s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
+        CHECK(s == ATTN_ERR_UNSUPPORTED && strcmp(attn_last_error(), refused[r].msg) == 0, refused[r].msg);
+        t[refused[r].tensor].device = was;
+    }
     attn_scan_gpu_variant gv = ssm_stubs_selective_scan_scan_gpu_variant();
     gv.emu = (attn_emu_kernel_fn)1; /* never called: refused first */
     attn_arg args[9];
