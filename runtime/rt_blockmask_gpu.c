@@ -112,9 +112,14 @@ static attn_status rt_bm_gpu_build(const char *fn, const attn_gpu_variant *gv, a
         return rt_fail(ATTN_ERR_INVALID_ARG, "unknown GPU device %d", (int)dev);
     attn_ctx ctx;
     rt_bound bound;
-    attn_status s = rt_bm_variant_ctx(gv->var, B, H, Q, KV, args, nargs, &ctx, &bound);
-    if (s != ATTN_OK)
+    rt_gpu_args views;
+    attn_status s = rt_gpu_args_view(gv->var, dev, args, nargs, &views);
+    if (s == ATTN_OK)
+        s = rt_bm_variant_ctx(gv->var, B, H, Q, KV, views.args, nargs, &ctx, &bound);
+    if (s != ATTN_OK) {
+        rt_gpu_args_free(&views);
         return s;
+    }
     attn_block_mask_opts o = rt_bm_variant_opts(gv->var, opts);
     attn_bm_gpu_args a;
     attn_block_mask *m = rt_bm_gpu_new(&ctx, &o, result, &a, &s);
@@ -123,9 +128,10 @@ static attn_status rt_bm_gpu_build(const char *fn, const attn_gpu_variant *gv, a
         rt_bm_gpu_tables(&a, m, m->kv_num_blocks);
         s = rt_bm_gpu_run_emu(gv, &a, rt_pool_default_threads(o.num_threads));
     } else if (m && (work || result == ATTN_BLOCK_MASK_CUDA)) { /* a device result needs tables */
-        s = rt_bm_gpu_run_cuda(gv, &a, m);
+        s = rt_bm_gpu_run_cuda(gv, &a, m, views.on_device);
     }
     rt_bound_free(&bound);
+    rt_gpu_args_free(&views);
     if (s != ATTN_OK) {
         attn_block_mask_free(m);
         return s;

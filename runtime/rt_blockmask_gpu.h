@@ -16,12 +16,14 @@ int64_t rt_bm_gpu_classify_blocks(const attn_bm_gpu_args *a);
 int64_t rt_bm_gpu_lists_blocks(const attn_bm_gpu_args *a);
 
 /* rt_blockmask_gpu_cuda.c: runs both kernels of gv on the CUDA device for
- * a (shape and host ctx set; none when there are no rows or no key blocks):
+ * a (shape and host ctx set, the tensors of the parameters marked in
+ * params_on_device already in device memory; none when there are no rows
+ * or no key blocks):
  * for a host m (tables allocated, zero) the tables are copied into m's;
  * for m->device == ATTN_BLOCK_MASK_CUDA (no tables yet) the key-side tables
  * are left in one device allocation that m then owns (rt_bm_device_layout),
  * the query side not built. Returns when done. */
 attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
-                               attn_block_mask *m);
+                               attn_block_mask *m, const uint8_t *params_on_device);
 
 #endif

@@ -39,7 +39,7 @@ static attn_status rt_bm_gpu_launch(const attn_gpu_variant *gv, attn_bm_gpu_args
 }
 
 attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
-                               attn_block_mask *m) {
+                               attn_block_mask *m, const uint8_t *params_on_device) {
     const bool to_host = m->device == ATTN_BLOCK_MASK_HOST;
     /* all eight tables of a host m, the key side of a CUDA one */
     const size_t table_bytes = (size_t)(attn_block_mask_bytes(m) - (int64_t)sizeof *m);
@@ -52,7 +52,7 @@ attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
     if (s == ATTN_OK && cells > 0)
         s = attn_cuda_malloc(cells, &cls);
     if (s == ATTN_OK && cells > 0)
-        s = rt_gpu_params_to_device(gv->var, &a->ctx, 0, &b);
+        s = rt_gpu_params_to_device(gv->var, &a->ctx, params_on_device, &b);
     if (s == ATTN_OK) {
         if (!to_host) { /* m's tables from now on; its NULL query side is not built */
             int64_t rows = 0, kv_cells = 0;

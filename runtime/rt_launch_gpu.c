@@ -137,9 +137,13 @@ static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device de
                                               a.ctx.dims[ATTN_DIM_DV]);
     if (!kern)
         return ATTN_ERR_UNSUPPORTED;
+    rt_gpu_args views;
     rt_bound bound;
-    if ((s = rt_bind_args(gv->var, args, nargs, a.ctx.dims, &bound)) != ATTN_OK)
+    if ((s = rt_gpu_args_view(gv->var, dev, args, nargs, &views)) != ATTN_OK ||
+        (s = rt_bind_args(gv->var, views.args, nargs, a.ctx.dims, &bound)) != ATTN_OK) {
+        rt_gpu_args_free(&views);
         return s;
+    }
     a.ctx.params = bound.slots;
     a.scale = gv->var->hook_scale ? gv->var->hook_scale(&a.ctx) : ATTN_GPU_SCALE_ON_DEVICE;
     const int32_t *dims = a.ctx.dims;
@@ -147,6 +151,7 @@ static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device de
         if (timing) /* nothing to compute */
             *timing->median_ms = 0.0f;
         rt_bound_free(&bound);
+        rt_gpu_args_free(&views);
         return ATTN_OK;
     }
     attn_block_mask *owned_bm = NULL;
@@ -158,10 +163,11 @@ static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device de
             a.block_mask = attn_block_mask_view_of(bm);
         s = rt_gpu_run_emu(gv, kern, &a, rt_pool_default_threads(opts->num_threads));
     } else if (s == ATTN_OK) {
-        s = rt_gpu_run_cuda(gv, kern, &a, t, on_device, bm, opts->stream, timing);
+        s = rt_gpu_run_cuda(gv, kern, &a, t, on_device, views.on_device, bm, opts->stream, timing);
     }
     attn_block_mask_free(owned_bm);
     rt_bound_free(&bound);
+    rt_gpu_args_free(&views);
     return s;
 }
 

@@ -26,15 +26,31 @@ typedef struct rt_gpu_buffers {
     attn_cuda_tensor *io[5];
 } rt_gpu_buffers;
 
+/* rt_gpu_args.c: the arguments of a GPU launch as rt_bind_args sees them.
+ * Each tensor argument in CUDA memory (allowed when dev is CUDA) becomes a
+ * CPU-typed shallow copy (the checks read shapes, strides and dtypes, never
+ * data, so the bound data pointer stays a device address) and its
+ * parameter is marked in on_device[]; packs must be CPU tensors (their
+ * offsets are checked and indexed on the host). Free with rt_gpu_args_free. */
+typedef struct rt_gpu_args {
+    attn_arg *args;        /* nargs views (NULL when args was NULL) */
+    DLTensor *copies;
+    uint8_t *on_device;    /* per parameter of the variant */
+    int32_t ncuda, ntensors; /* tensor arguments in CUDA memory / in all */
+} rt_gpu_args;
+attn_status rt_gpu_args_view(const attn_variant *var, attn_gpu_device dev, const attn_arg *args,
+                             int32_t nargs, rt_gpu_args *v);
+void rt_gpu_args_free(rt_gpu_args *v);
+
 /* rt_launch_gpu_cuda.c: frees every buffer of b. */
 void rt_gpu_buffers_free(rt_gpu_buffers *b);
 /* Copies `bytes` from host `src` into a new device buffer *dst owned by b. */
 attn_status rt_gpu_copy_in(rt_gpu_buffers *b, const void *src, size_t bytes, void **dst);
 /* Device copies of var's parameter slots ctx->params (ctx->params then
- * points at them): tensor data (the span its strides reach; kept as is when
- * tensors_on_device) and pack tables uploaded, the slot array itself
- * uploaded; owned by b. */
-attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, int tensors_on_device,
+ * points at them): tensor data (the span its strides reach) uploaded unless
+ * on_device[p] (may be NULL: none) says parameter p's is device memory
+ * already, pack tables uploaded, the slot array itself uploaded; owned by b. */
+attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, const uint8_t *on_device,
                                     rt_gpu_buffers *b);
 
 /* rt_launch_gpu_blockmask.c: the BlockMask a launch of kernel `kern` of gv
@@ -58,12 +74,14 @@ attn_status rt_gpu_block_mask_to_device(const attn_block_mask *m, rt_gpu_buffers
  * validated tensors t = {q, k, v, out, lse (may be NULL)}: on the device
  * already (on_device) or on the CPU (uploaded; out and lse downloaded
  * after). a->ctx (host parameter slots) and a->scale (maybe
- * ATTN_GPU_SCALE_ON_DEVICE) are set; the parameters, and the key-side
+ * ATTN_GPU_SCALE_ON_DEVICE) are set; the parameters (tensors but those
+ * marked in params_on_device, rt_gpu_params_to_device), and the key-side
  * tables of the BlockMask bm (host memory; may be NULL), are copied to the
  * device. With `timing` the launch is the timed series of
  * attn_cuda_time_attn_fwd. Returns when the kernel is done. */
 attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *kern,
                             attn_fwd_gpu_args *a, const DLTensor *const t[5], int on_device,
-                            const attn_block_mask *bm, void *stream, const rt_gpu_timing *timing);
+                            const uint8_t *params_on_device, const attn_block_mask *bm, void *stream,
+                            const rt_gpu_timing *timing);
 
 #endif

@@ -1,6 +1,7 @@
 /* rt_launch_gpu_cuda.c - the CUDA half of attn_forward_gpu: the variant's
  * PTX for the device, parameters and (for CPU tensors) q, k, v, out, lse
- * copied to the device, the launch, the results copied back. */
+ * copied to the device (tensors in device memory are used in place), the
+ * launch, the results copied back. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,7 @@ static int64_t rt_gpu_elem_bytes(int32_t dtype) {
     return dtype == ATTN_F16 || dtype == ATTN_BF16 ? 2 : dtype == ATTN_BOOL ? 1 : 4;
 }
 
-attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, int tensors_on_device,
+attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, const uint8_t *on_device,
                                     rt_gpu_buffers *b) {
     if (var->nparams == 0)
         return ATTN_OK;
@@ -39,7 +40,7 @@ attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, int 
     attn_status s = ATTN_OK;
     for (int32_t i = 0; i < var->nparams && s == ATTN_OK; i++) {
         void *d = NULL;
-        if (var->params[i].kind == ATTN_PARAM_TENSOR && !tensors_on_device) {
+        if (var->params[i].kind == ATTN_PARAM_TENSOR && !(on_device && on_device[i])) {
             attn_tensor_arg *t = &slots[i].u.t;
             int64_t span = 1; /* elements from the first to one past the last */
             for (int32_t j = 0; j < t->ndim && span; j++)
@@ -82,7 +83,8 @@ attn_status attn_gpu_variant_ptx(const attn_gpu_variant *gv, const char **ptx) {
 
 attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *kern,
                             attn_fwd_gpu_args *a, const DLTensor *const t[5], int on_device,
-                            const attn_block_mask *bm, void *stream, const rt_gpu_timing *timing) {
+                            const uint8_t *params_on_device, const attn_block_mask *bm, void *stream,
+                            const rt_gpu_timing *timing) {
     const char *ptx;
     attn_cuda_kernel k;
     attn_status s = attn_gpu_variant_ptx(gv, &ptx);
@@ -96,7 +98,7 @@ attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *k
         if (t[i] && (s = attn_cuda_tensor_upload(t[i], &b.io[i])) == ATTN_OK)
             dev[i] = &b.io[i]->t;
     if (s == ATTN_OK)
-        s = rt_gpu_params_to_device(gv->var, &a->ctx, 0, &b);
+        s = rt_gpu_params_to_device(gv->var, &a->ctx, params_on_device, &b);
     if (s == ATTN_OK && bm)
         s = rt_gpu_block_mask_to_device(bm, &b, &a->block_mask);
     if (s == ATTN_OK) {

@@ -17,13 +17,14 @@ attn_status rt_scan_bind(const attn_variant *var, const attn_arg *args, int32_t 
                          DLTensor *const *outputs, attn_ctx *ctx, attn_scan_io *io, rt_bound *bound);
 
 /* rt_scan_gpu_cuda.c: runs gv's kernel on the CUDA device for the bound
- * launch a (host parameter slots): with host outputs[] (bound in a->io),
- * tensor parameters and outputs are copied to the device and the outputs
- * back; with outputs NULL every tensor in a is a device tensor already
- * (only the slots and pack tables are copied). Grid (rows, 1, 1), smem
+ * launch a (host parameter slots): host outputs[] (bound in a->io) are
+ * copied to the device and back, outputs NULL means a->io's are device
+ * tensors already; tensor parameters are copied but those marked in
+ * params_on_device (rt_gpu_params_to_device). Grid (rows, 1, 1), smem
  * bytes of shared memory; returns when the kernel is done. */
 struct attn_scan_gpu_variant;
 attn_status rt_scan_gpu_run_cuda(const struct attn_scan_gpu_variant *gv, attn_scan_gpu_args *a,
-                                 int32_t rows, int32_t smem, DLTensor *const *outputs, void *stream);
+                                 int32_t rows, int32_t smem, DLTensor *const *outputs,
+                                 const uint8_t *params_on_device, void *stream);
 
 #endif

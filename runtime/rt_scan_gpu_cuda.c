@@ -21,7 +21,8 @@ static attn_status rt_scan_gpu_kernel(const attn_scan_gpu_variant *gv, int32_t s
 }
 
 attn_status rt_scan_gpu_run_cuda(const attn_scan_gpu_variant *gv, attn_scan_gpu_args *a,
-                                 int32_t rows, int32_t smem, DLTensor *const *outputs, void *stream)
+                                 int32_t rows, int32_t smem, DLTensor *const *outputs,
+                                 const uint8_t *params_on_device, void *stream)
 {
     attn_cuda_kernel k;
     attn_status s = rt_scan_gpu_kernel(gv, smem, &k);
@@ -38,7 +39,7 @@ attn_status rt_scan_gpu_run_cuda(const attn_scan_gpu_variant *gv, attn_scan_gpu_
             t->stride[ax] = rt_stride(&outs[o]->t, ax);
     }
     if (s == ATTN_OK)
-        s = rt_gpu_params_to_device(gv->var, &a->ctx, !outputs, &b);
+        s = rt_gpu_params_to_device(gv->var, &a->ctx, params_on_device, &b);
     if (s == ATTN_OK) {
         const uint32_t grid[3] = {(uint32_t)rows, 1, 1}, block[3] = {ATTN_SCAN_GPU_THREADS, 1, 1};
         void *params[] = {a};

@@ -62,8 +62,10 @@ typedef enum attn_gpu_device {
  *   EMU: tensors on the CPU; opts->num_threads (> 0) OS threads run blocks.
  *   CUDA: q, k, v, out, lse either all on the CPU (uploaded, computed,
  *   downloaded) or all kDLCUDA device tensors (launched on opts->stream);
- *   tensor and pack arguments are copied to the device, and the call
- *   returns when the kernel is done (it frees those copies).
+ *   tensor arguments on the CPU and pack arguments are copied to the
+ *   device, kDLCUDA tensor arguments are read in place (the emulator and
+ *   the CPU refuse them), and the call returns when the kernel is done (it
+ *   frees those copies).
  * opts->qb_begin/qb_end must be 0 (whole launches only; ATTN_ERR_UNSUPPORTED
  * otherwise). The kernel visits the key tiles of the variant's kv_ranges
  * hook, evaluating the mask on partial ones, or those of a BlockMask:

@@ -13,7 +13,9 @@
  *     fewer than with the host mask), the CPU kernel and the emulator refuse
  *     them; freed with attn_block_mask_free;
  *   - a CUDA launch of a variant that needs a BlockMask, given none: built
- *     on the device and read in place (no table copies). */
+ *     on the device and read in place (no table copies); with its tensor
+ *     parameter in device memory, that is read in place too (the emulator
+ *     and the CPU builder refuse it). */
 #include <string.h>
 
 #include "attn_cuda.h"
@@ -66,6 +68,24 @@ static void test_build(const fake_cuda_state *st, const char *ptx, int complete)
 }
 
 /* attn_block_mask_build_cuda of doc_causal for Q = 300 and KV keys. */
+/* Tensor parameters in device memory: the builder on the emulator refuses
+ * them, a pack may not be one. */
+static void test_device_params(void) {
+    static int32_t doc[300];
+    static int64_t n = 300;
+    DLTensor t = {.data = doc, .device = {kDLCUDA, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1}, .shape = &n};
+    attn_arg arg = attn_arg_tensor(0, &t);
+    attn_gpu_variant gv = {.var = bm_docs_variant(), .ptx = {bm_ptx, bm_ptx}};
+    attn_block_mask *m = NULL;
+    CHECK(attn_block_mask_build_gpu(&gv, ATTN_GPU_EMU, 2, 3, 300, 300, &arg, 1, NULL, &m) ==
+                  ATTN_ERR_UNSUPPORTED && !m &&
+              strcmp(attn_last_error(), "the emulator takes CPU tensors, got a CUDA tensor") == 0,
+          "the emulator refuses device tensors");
+    CHECK(attn_block_mask_build(bm_docs_variant(), 2, 3, 300, 300, &arg, 1, NULL, &m) ==
+                  ATTN_ERR_UNSUPPORTED && !m,
+          "the CPU builder refuses device tensors");
+}
+
 static void test_build_cuda(const fake_cuda_state *st, int64_t KV) {
     attn_block_mask *m = NULL;
     int launches = st->launches;
@@ -95,15 +115,17 @@ static const char fwd_bm_ptx[] = ".version 8.0\n.target sm_90a\n"
 
 /* attn_forward_gpu on CUDA of doc_causal (bf16, 1 x 1 x 200 x 200, D = 64)
  * with BlockMask m, or, m NULL, as a variant that needs a BlockMask (built
- * for the launch); *allocs: the device buffers it allocated. */
-static attn_status fwd_launch(const fake_cuda_state *st, const attn_block_mask *m, int *allocs) {
+ * for the launch), its doc tensor in device memory when doc_on_device;
+ * *allocs: the device buffers it allocated. */
+static attn_status fwd_launch(const fake_cuda_state *st, const attn_block_mask *m, int doc_on_device,
+                              int *allocs) {
     enum { N = 200, D = 64 };
     static uint16_t q[N * D], k[N * D], v[N * D], o[N * D];
     static int32_t doc[N];
     static float lse[N];
     int64_t shape[4] = {1, 1, N, D}, n = N;
-    DLTensor t[5], dt = {.data = doc, .device = {kDLCPU, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1},
-                         .shape = &n};
+    DLTensor t[5], dt = {.data = doc, .device = {doc_on_device ? kDLCUDA : kDLCPU, 0}, .ndim = 1,
+                         .dtype = {kDLInt, 32, 1}, .shape = &n};
     void *data[5] = {q, k, v, o, lse};
     for (int i = 0; i < 5; i++)
         t[i] = (DLTensor){.data = data[i], .device = {kDLCPU, 0}, .ndim = i < 4 ? 4 : 3,
@@ -148,18 +170,23 @@ static void test_to_cuda(const fake_cuda_state *st) {
     CHECK(attn_block_mask_to_cuda(d, &again) == ATTN_ERR_INVALID_ARG && !again, "not twice");
 
     int host_allocs = 0, dev_allocs = 0, launches = st->launches;
-    CHECK(fwd_launch(st, &host, &host_allocs) == ATTN_OK, "launch with the host mask");
-    CHECK(fwd_launch(st, d, &dev_allocs) == ATTN_OK, "launch with the device mask");
+    CHECK(fwd_launch(st, &host, 0, &host_allocs) == ATTN_OK, "launch with the host mask");
+    CHECK(fwd_launch(st, d, 0, &dev_allocs) == ATTN_OK, "launch with the device mask");
     CHECK(st->launches == launches + 2 && host_allocs == dev_allocs + 4,
           "the device mask is read in place, the host one copied (four tables)");
     CHECK(st->allocs == 1, "launch buffers freed");
     int built_allocs = 0;
     launches = st->launches;
-    CHECK(fwd_launch(st, NULL, &built_allocs) == ATTN_OK && st->launches == launches + 3,
+    CHECK(fwd_launch(st, NULL, 0, &built_allocs) == ATTN_OK && st->launches == launches + 3,
           "launch that builds its BlockMask: the builder's two kernels, then the attention");
     CHECK(built_allocs == dev_allocs + 4 && st->allocs == 1,
           "built on the device (tables, classes, the builder's copy of doc: 4 buffers) and "
           "read in place, not copied through the host (that took 8), all freed");
+    int doc_dev_allocs = 0;
+    CHECK(fwd_launch(st, NULL, 1, &doc_dev_allocs) == ATTN_OK && st->launches == launches + 6 &&
+              doc_dev_allocs == built_allocs - 2 && st->allocs == 1,
+          "a doc tensor in device memory is read in place by the builder and the kernel "
+          "(two copies fewer)");
 
     static float f[200 * 64], l[200];
     static int32_t doc[200];
@@ -191,5 +218,6 @@ int main(void) {
     test_build_cuda(st, 300);
     test_build_cuda(st, 0);
     test_to_cuda(st);
+    test_device_params();
     return fake_cuda_finish(lib, st);
 }
