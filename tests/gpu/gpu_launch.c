@@ -52,22 +52,32 @@ int32_t gpu_launch_args(Arena *arena, const attn_variant *var, const GpuCase *c,
     return var->nparams;
 }
 
-/* attn_forward_gpu on device copies of the five tensors (CUDA), results
- * copied back into out and lse. */
-static attn_status gpu_launch_on_device(const attn_gpu_variant *gv, DLTensor *const t[5],
+/* attn_forward_gpu on device copies of the five tensors and of the tensor
+ * arguments (CUDA; packs stay on the CPU), results copied back into out and
+ * lse. */
+static attn_status gpu_launch_on_device(Arena *arena, const attn_gpu_variant *gv, DLTensor *const t[5],
                                         const attn_arg *args, int32_t nargs)
 {
     attn_cuda_tensor *d[5] = {0};
+    attn_cuda_tensor **dp = arena_alloc(arena, (size_t)(nargs + 1) * sizeof *dp);
+    attn_arg *dargs = arena_alloc(arena, (size_t)(nargs + 1) * sizeof *dargs);
     attn_status s = ATTN_OK;
     for (int i = 0; i < 5 && s == ATTN_OK; i++)
         s = attn_cuda_tensor_upload(t[i], &d[i]);
+    for (int32_t i = 0; i < nargs && s == ATTN_OK; i++) {
+        dargs[i] = args[i];
+        if (args[i].kind == ATTN_ARG_TENSOR && (s = attn_cuda_tensor_upload(args[i].u.tensor, &dp[i])) == ATTN_OK)
+            dargs[i].u.tensor = &dp[i]->t;
+    }
     if (s == ATTN_OK)
         s = attn_forward_gpu(gv, ATTN_GPU_CUDA, &d[0]->t, &d[1]->t, &d[2]->t, &d[3]->t, &d[4]->t,
-                             args, nargs, NULL);
+                             dargs, nargs, NULL);
     for (int i = 3; i < 5 && s == ATTN_OK; i++)
         s = attn_cuda_tensor_download(&d[i]->t, t[i]);
     for (int i = 0; i < 5; i++)
         attn_cuda_tensor_free(d[i]);
+    for (int32_t i = 0; i < nargs; i++)
+        attn_cuda_tensor_free(dp[i]);
     return s;
 }
 
@@ -97,7 +107,7 @@ attn_status gpu_launch_run(Arena *arena, const attn_gpu_variant *gv, attn_gpu_de
     gpu_launch_tensors(arena, c, out, lse, t, shape);
     attn_arg *args;
     int32_t nargs = gpu_launch_args(arena, gv->var, c, &args);
-    return on_device ? gpu_launch_on_device(gv, (DLTensor *const[5]){&t[0], &t[1], &t[2], &t[3], &t[4]},
+    return on_device ? gpu_launch_on_device(arena, gv, (DLTensor *const[5]){&t[0], &t[1], &t[2], &t[3], &t[4]},
                                             args, nargs)
                      : attn_forward_gpu(gv, dev, &t[0], &t[1], &t[2], &t[3], &t[4], args, nargs, opts);
 }

@@ -21,7 +21,8 @@ int32_t gpu_launch_args(Arena *arena, const attn_variant *var, const GpuCase *c,
 
 /* Runs c with attn_forward_gpu(gv, dev, ..., opts) on CPU tensors (q, k, v
  * of the case; *out and *lse allocated from `arena`) or, when `on_device`
- * (CUDA only), on device copies of them; returns its status. opts may be NULL. */
+ * (CUDA only), on device copies of them and of its tensor parameters;
+ * returns its status. opts may be NULL. */
 attn_status gpu_launch_run(Arena *arena, const attn_gpu_variant *gv, attn_gpu_device dev,
                            bool on_device, const GpuCase *c, const attn_launch_opts *opts,
                            uint16_t **out, float **lse);

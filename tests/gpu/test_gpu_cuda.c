@@ -7,7 +7,8 @@
  * FILE.attn is bench/variants.attn (the declarations the interpreter runs),
  * PTX_STEM names STEM.sm_80.ptx / STEM.sm_90a.ptx compiled from it. Per
  * variant: ragged shapes in f16 and bf16, GQA, D != DV, head dims 32 to
- * 256, from CPU tensors, and once from device tensors; then BlockMask
+ * 256, from CPU tensors, and once from device tensors (q, k, v, out, lse
+ * and the tensor parameters: ALiBi's slopes, document ids); then BlockMask
  * launches (gpu_bm_case.h: the variant's own BlockMask and random ones,
  * one with enough key tiles to refill the kernel's tile ring) against the
  * CPU kernel of the variant's header descriptor. Exit 77 (skipped) when
