@@ -91,6 +91,12 @@ static void cg_stub_string(FILE *f, const char *text)
     fputs("\"", f);
 }
 
+void cg_stub_ptx_list(FILE *f, const char *const *ptx_names)
+{
+    for (int s = 0; s < ATTN_GPU_PTX_COUNT; s++)
+        fprintf(f, "%s%s", s ? ", " : "", ptx_names[s] ? ptx_names[s] : "NULL");
+}
+
 /* Variant v's kernel table and functions in STEM.c; ptx_names[slot] is
  * the C name of the PTX of that slot, or NULL. */
 static void cg_stub_variant(FILE *f, Arena *arena, const char *prefix, const attn_variant *v,
@@ -108,8 +114,7 @@ static void cg_stub_variant(FILE *f, Arena *arena, const char *prefix, const att
     fprintf(f, "attn_gpu_variant %s_%s_gpu_variant(void)\n{\n", prefix, n);
     cg_header_descriptor(f, v, NULL);
     fprintf(f, "    attn_gpu_variant gv = {&var, %s_%s_kernels, %d, {", prefix, n, nspecs);
-    for (int s = 0; s < ATTN_GPU_PTX_COUNT; s++)
-        fprintf(f, "%s%s", s ? ", " : "", ptx_names[s] ? ptx_names[s] : "NULL");
+    cg_stub_ptx_list(f, ptx_names);
     fprintf(f, "}, {");
     for (int i = 0; i < ATTN_GPU_BM_KERNELS; i++)
         fprintf(f, "%sNULL", i ? ", " : "");
@@ -153,13 +158,13 @@ static bool cg_stub_write_c(Arena *arena, Decl *const *decls, int n, const char 
     }
     bool ok = true;
     for (int i = 0; i < n && ok; i++) {
-        if (decls[i]->kind == DECL_SCAN)
+        if (decls[i]->kind == DECL_SCAN) {
             ok = cg_stub_scan(f, arena, prefix, decls[i], ptx_names, err);
-        if (decls[i]->kind != DECL_ATTENTION)
-            continue;
-        attn_variant v;
-        run_attn_describe(arena, decls[i], &v);
-        cg_stub_variant(f, arena, prefix, &v, ptx_names);
+        } else if (decls[i]->kind == DECL_ATTENTION) {
+            attn_variant v;
+            run_attn_describe(arena, decls[i], &v);
+            cg_stub_variant(f, arena, prefix, &v, ptx_names);
+        }
     }
     return (fclose(f) == 0 || cg_stub_fail("write", path, err)) && ok;
 }

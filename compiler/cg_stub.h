@@ -40,6 +40,9 @@
 bool cg_stub_write(Arena *arena, Decl *const *decls, int n, const CgTarget *targets, int ntargets,
                    const char *stem, const char *source, char *err);
 
+/* The initializer list of an attn_*_variant's ptx[] in STEM.c: ptx_names[slot]
+ * (the C name of that slot's PTX string) or NULL per slot. */
+void cg_stub_ptx_list(FILE *f, const char *const *ptx_names);
 /* cg_stub_scan.c: the scan parts. Declarations of scan v in STEM.h: */
 void cg_stub_scan_declare(FILE *f, const char *prefix, const attn_variant *v);
 /* Scan d's functions in STEM.c; ptx_names as in cg_stub.c. False + err

@@ -20,7 +20,8 @@ void cg_stub_scan_declare(FILE *f, const char *prefix, const attn_variant *v)
                " * host entries (%s.o is not needed). */\n", n, prefix, prefix);
     fprintf(f, "attn_scan_gpu_variant %s_%s_scan_gpu_variant(void);\n\n", prefix, n);
     fprintf(f, "/* attn_scan_gpu (attn_scan_gpu.h) of %s on the CUDA device with parameters p\n"
-               " * (NULL: all defaults): CPU tensors in and out, as for %s_%s_scan. */\n", n, prefix, n);
+               " * (NULL: all defaults): CPU tensors (copied in and out) or, every tensor\n"
+               " * argument and output, CUDA tensors (used in place); packs on the CPU. */\n", n);
     fprintf(f, cg_stub_scan_proto, prefix, n);
     fprintf(f, ";\n");
 }
@@ -71,8 +72,7 @@ bool cg_stub_scan(FILE *f, Arena *arena, const char *prefix, const Decl *d, cons
     cg_header_descriptor(f, &v, NULL);
     fprintf(f, "    attn_scan_gpu_variant gv = {&var, \"%s_attn_scan_gpu\", NULL, %s_%s_scan_gpu_rows,\n"
                "        %s_%s_scan_gpu_smem, {", n, prefix, n, prefix, n);
-    for (int s = 0; s < ATTN_GPU_PTX_COUNT; s++)
-        fprintf(f, "%s%s", s ? ", " : "", ptx_names[s] ? ptx_names[s] : "NULL");
+    cg_stub_ptx_list(f, ptx_names);
     fprintf(f, "}};\n    return gv;\n}\n\n");
     fprintf(f, cg_stub_scan_proto, prefix, n);
     fprintf(f, "\n{\n");

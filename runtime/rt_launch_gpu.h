@@ -40,6 +40,8 @@ typedef struct rt_gpu_args {
 } rt_gpu_args;
 attn_status rt_gpu_args_view(const attn_variant *var, attn_gpu_device dev, const attn_arg *args,
                              int32_t nargs, rt_gpu_args *v);
+/* t itself, or for a CUDA tensor its CPU-typed shallow copy in *copy. */
+DLTensor *rt_gpu_cpu_view(const DLTensor *t, DLTensor *copy);
 void rt_gpu_args_free(rt_gpu_args *v);
 
 /* rt_launch_gpu_cuda.c: frees every buffer of b. */

@@ -28,8 +28,8 @@ static attn_status rt_scan_gpu_check(const attn_scan_gpu_variant *gv, attn_gpu_d
     return rt_scan_check_outputs(var, noutputs, outputs);
 }
 
-/* The outputs as rt_scan_bind sees them: CPU-typed shallow copies of CUDA
- * outputs in copies[] (as rt_gpu_args_view does for arguments). Then a
+/* The outputs as rt_scan_bind sees them (rt_gpu_cpu_view, copies in
+ * copies[], as rt_gpu_args_view does for arguments). Then a
  * launch is on the device when any tensor is: every tensor argument and
  * output must be (*on_device), and dev CUDA. */
 static attn_status rt_scan_gpu_outputs(attn_gpu_device dev, const rt_gpu_args *args,
@@ -38,13 +38,8 @@ static attn_status rt_scan_gpu_outputs(attn_gpu_device dev, const rt_gpu_args *a
 {
     int ncuda = 0;
     for (int32_t o = 0; o < noutputs; o++) {
-        views[o] = outputs[o];
-        if (outputs[o] && outputs[o]->device.device_type == kDLCUDA) {
-            copies[o] = *outputs[o];
-            copies[o].device = (DLDevice){kDLCPU, 0};
-            views[o] = &copies[o];
-            ncuda++;
-        }
+        views[o] = rt_gpu_cpu_view(outputs[o], &copies[o]);
+        ncuda += views[o] != outputs[o];
     }
     *on_device = ncuda + args->ncuda > 0;
     if (ncuda && dev != ATTN_GPU_CUDA)
