@@ -44,7 +44,7 @@ attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
     /* all eight tables of a host m, the key side of a CUDA one */
     const size_t table_bytes = (size_t)(attn_block_mask_bytes(m) - (int64_t)sizeof *m);
     const size_t cells = (size_t)(rt_bm_gpu_classify_blocks(a) * a->nkvb);
-    rt_gpu_buffers b = {.n = 0};
+    rt_gpu_upload u = {.stream = NULL};
     void *tables = NULL, *cls = NULL;
     attn_status s = attn_cuda_malloc(table_bytes > 0 ? table_bytes : sizeof(int32_t), &tables);
     if (s == ATTN_OK)
@@ -52,7 +52,9 @@ attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
     if (s == ATTN_OK && cells > 0)
         s = attn_cuda_malloc(cells, &cls);
     if (s == ATTN_OK && cells > 0)
-        s = rt_gpu_params_to_device(gv->var, &a->ctx, params_on_device, &b);
+        s = rt_gpu_params_stage(gv->var, &a->ctx, params_on_device, &u);
+    if (s == ATTN_OK && cells > 0)
+        s = rt_gpu_upload_commit(&u);
     if (s == ATTN_OK) {
         if (!to_host) { /* m's tables from now on; its NULL query side is not built */
             int64_t rows = 0, kv_cells = 0;
@@ -74,6 +76,6 @@ attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
     if (!to_host && s != ATTN_OK) /* m owns no tables */
         m->kv_num_blocks = m->full_kv_num_blocks = m->kv_indices = m->full_kv_indices = NULL;
     attn_cuda_free(cls);
-    rt_gpu_buffers_free(&b);
+    rt_gpu_upload_free(&u);
     return s;
 }

@@ -83,6 +83,10 @@ typedef struct rt_cuda_api {
     CUresult (*EventDestroy)(CUevent ev);
     CUresult (*GetErrorName)(CUresult r, const char **name);
     CUresult (*GetErrorString)(CUresult r, const char **text);
+    /* Optional (NULL when the driver has none; CUDA 11.2+): stream-ordered
+     * allocation, which may also fail on devices without memory pools. */
+    CUresult (*MemAllocAsync)(CUdeviceptr *dptr, size_t bytes, CUstream stream);
+    CUresult (*MemFreeAsync)(CUdeviceptr dptr, CUstream stream);
 } rt_cuda_api;
 
 /* rt_cuda_driver.c ------------------------------------------------------ */
@@ -100,6 +104,13 @@ attn_status rt_cuda_fail(CUresult r, const char *call);
  * the selected device's primary context, retained once) and returns the
  * table and that context. */
 attn_status rt_cuda_enter(const rt_cuda_api **api, CUcontext *ctx);
+
+/* rt_cuda_memory.c ------------------------------------------------------- */
+
+/* attn_cuda_tensor_upload with the copy queued on `stream` (a launch's, so
+ * that the kernel sees it): host must not change until the stream has
+ * passed the copy. */
+attn_status rt_cuda_tensor_upload_on(const DLTensor *host, void *stream, attn_cuda_tensor **out);
 
 /* rt_cuda_module.c ------------------------------------------------------- */
 

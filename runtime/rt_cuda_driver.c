@@ -22,7 +22,8 @@ static CUdevice rt_cuda_primary_dev;
 static int rt_cuda_atexit_done;
 
 /* Symbol names in the order of rt_cuda_api's members; "a|b" tries a, then b
- * (newer drivers version some entry points). */
+ * (newer drivers version some entry points); a leading '?' marks an entry
+ * point the runtime can do without (left NULL when missing). */
 static const char *const rt_cuda_symbols[] = {
     "cuInit", "cuDriverGetVersion", "cuDeviceGet", "cuDeviceGetAttribute",
     "cuDevicePrimaryCtxRetain", "cuDevicePrimaryCtxRelease_v2|cuDevicePrimaryCtxRelease",
@@ -32,7 +33,8 @@ static const char *const rt_cuda_symbols[] = {
     "cuMemAlloc_v2", "cuMemFree_v2", "cuMemcpyHtoD_v2", "cuMemcpyDtoH_v2",
     "cuMemcpyHtoDAsync_v2", "cuMemsetD8_v2", "cuStreamSynchronize", "cuEventCreate",
     "cuEventRecord", "cuEventSynchronize", "cuEventElapsedTime_v2|cuEventElapsedTime",
-    "cuEventDestroy_v2", "cuGetErrorName", "cuGetErrorString",
+    "cuEventDestroy_v2", "cuGetErrorName", "cuGetErrorString", "?cuMemAllocAsync",
+    "?cuMemFreeAsync",
 };
 _Static_assert(sizeof rt_cuda_symbols / sizeof *rt_cuda_symbols ==
                    sizeof(rt_cuda_api) / sizeof(void (*)(void)),
@@ -80,8 +82,10 @@ static void rt_cuda_load(void) {
     }
     void (**slot)(void) = (void (**)(void))&rt_cuda_table;
     for (size_t i = 0; i < sizeof rt_cuda_symbols / sizeof *rt_cuda_symbols; i++) {
-        void *f = rt_cuda_lookup(rt_cuda_symbols[i]);
-        if (!f) {
+        const char *names = rt_cuda_symbols[i];
+        const int optional = names[0] == '?';
+        void *f = rt_cuda_lookup(names + optional);
+        if (!f && !optional) {
             snprintf(rt_cuda_unavailable, sizeof rt_cuda_unavailable,
                      "%s has no %s (driver too old?)", path, rt_cuda_symbols[i]);
             break;

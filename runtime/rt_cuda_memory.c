@@ -1,5 +1,6 @@
 /* rt_cuda_memory.c - device buffers and host <-> device copies, raw and as
  * DLTensors (a strided CPU tensor is packed through a compact staging copy). */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,12 +102,26 @@ static int rt_cuda_is_compact(const DLTensor *t) {
     return 1;
 }
 
-/* Copies host (a checked CPU tensor) to or from the compact device buffer
- * dev, staging through a compact host buffer when host is strided. */
-static attn_status rt_cuda_transfer(const DLTensor *host, void *dev, int to_device) {
+/* How rt_cuda_transfer copies to the device: synchronously, or queued on a stream. */
+typedef struct rt_cuda_copy_mode {
+    bool queued;
+    void *stream;
+} rt_cuda_copy_mode;
+
+static attn_status rt_cuda_htod(void *dev, const void *src, size_t bytes, rt_cuda_copy_mode mode) {
+    return mode.queued ? attn_cuda_memcpy_htod_async(dev, src, bytes, mode.stream)
+                       : attn_cuda_memcpy_htod(dev, src, bytes);
+}
+
+/* Copies host (a checked CPU tensor) to (as `mode` says) or from the
+ * compact device buffer dev, staging through a compact host buffer when
+ * host is strided (a queued copy of pageable memory is staged by the driver
+ * before the call returns, so the buffer may be freed at once). */
+static attn_status rt_cuda_transfer(const DLTensor *host, void *dev, int to_device,
+                                    rt_cuda_copy_mode mode) {
     size_t bytes = (size_t)(rt_numel(host) * rt_dl_elem_size(host->dtype));
     if (rt_cuda_is_compact(host))
-        return to_device ? attn_cuda_memcpy_htod(dev, rt_data(host), bytes)
+        return to_device ? rt_cuda_htod(dev, rt_data(host), bytes, mode)
                          : attn_cuda_memcpy_dtoh(rt_data(host), dev, bytes);
     char *stage = malloc(bytes ? bytes : 1);
     if (!stage)
@@ -114,7 +129,7 @@ static attn_status rt_cuda_transfer(const DLTensor *host, void *dev, int to_devi
     attn_status s;
     if (to_device) {
         rt_cuda_restride(host, stage, 1);
-        s = attn_cuda_memcpy_htod(dev, stage, bytes);
+        s = rt_cuda_htod(dev, stage, bytes, mode);
     } else {
         s = attn_cuda_memcpy_dtoh(stage, dev, bytes);
         if (s == ATTN_OK)
@@ -124,7 +139,9 @@ static attn_status rt_cuda_transfer(const DLTensor *host, void *dev, int to_devi
     return s;
 }
 
-attn_status attn_cuda_tensor_upload(const DLTensor *host, attn_cuda_tensor **out) {
+/* attn_cuda_tensor_upload with its copy made as `mode` says. */
+static attn_status rt_cuda_tensor_upload(const DLTensor *host, rt_cuda_copy_mode mode,
+                                         attn_cuda_tensor **out) {
     if (!out)
         return rt_fail(ATTN_ERR_INVALID_ARG, "attn_cuda_tensor_upload: out is NULL");
     *out = NULL;
@@ -141,13 +158,21 @@ attn_status attn_cuda_tensor_upload(const DLTensor *host, attn_cuda_tensor **out
     t->t.device = (DLDevice){kDLCUDA, 0};
     s = attn_cuda_malloc((size_t)(rt_numel(host) * rt_dl_elem_size(host->dtype)), &t->t.data);
     if (s == ATTN_OK)
-        s = rt_cuda_transfer(host, t->t.data, 1);
+        s = rt_cuda_transfer(host, t->t.data, 1, mode);
     if (s != ATTN_OK) {
         attn_cuda_tensor_free(t);
         return s;
     }
     *out = t;
     return ATTN_OK;
+}
+
+attn_status attn_cuda_tensor_upload(const DLTensor *host, attn_cuda_tensor **out) {
+    return rt_cuda_tensor_upload(host, (rt_cuda_copy_mode){.queued = false}, out);
+}
+
+attn_status rt_cuda_tensor_upload_on(const DLTensor *host, void *stream, attn_cuda_tensor **out) {
+    return rt_cuda_tensor_upload(host, (rt_cuda_copy_mode){.queued = true, .stream = stream}, out);
 }
 
 attn_status attn_cuda_tensor_download(const DLTensor *dev, DLTensor *host) {
@@ -164,7 +189,7 @@ attn_status attn_cuda_tensor_download(const DLTensor *dev, DLTensor *host) {
     if (!same)
         return rt_fail(ATTN_ERR_SHAPE,
                        "attn_cuda_tensor_download: host tensor differs in shape or dtype");
-    return rt_cuda_transfer(host, rt_data(dev), 0);
+    return rt_cuda_transfer(host, rt_data(dev), 0, (rt_cuda_copy_mode){0});
 }
 
 void attn_cuda_tensor_free(attn_cuda_tensor *t) {

@@ -164,6 +164,9 @@ static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device de
         s = rt_gpu_run_emu(gv, kern, &a, rt_pool_default_threads(opts->num_threads));
     } else if (s == ATTN_OK) {
         s = rt_gpu_run_cuda(gv, kern, &a, t, on_device, views.on_device, bm, opts->stream, timing);
+        /* A BlockMask built for this launch is freed below, not in stream order. */
+        attn_status sync = owned_bm ? attn_cuda_synchronize(opts->stream) : ATTN_OK;
+        s = s != ATTN_OK ? s : sync;
     }
     attn_block_mask_free(owned_bm);
     rt_bound_free(&bound);

@@ -2,6 +2,8 @@
 #ifndef ATTN_RT_LAUNCH_GPU_H
 #define ATTN_RT_LAUNCH_GPU_H
 
+#include <stdbool.h>
+
 #include "attn_cuda.h"
 #include "attn_gpu.h"
 #include "rt_internal.h"
@@ -17,14 +19,42 @@ typedef struct rt_gpu_timing {
     float *median_ms;
 } rt_gpu_timing;
 
-/* Device buffers of one CUDA launch, freed together (tensor and pack
- * parameters take one or two each). */
-enum { RT_GPU_MAX_BUFFERS = 256 };
-typedef struct rt_gpu_buffers {
-    void *ptr[RT_GPU_MAX_BUFFERS];
-    int n;
-    attn_cuda_tensor *io[5];
-} rt_gpu_buffers;
+/* rt_gpu_upload.c: the small host data of one CUDA launch (parameter
+ * slots, tensor parameters, pack tables, host BlockMask tables) staged in
+ * one host buffer, then copied by rt_gpu_upload_commit into one device
+ * buffer with one cuMemcpyHtoDAsync on `stream`, ordered before the launch.
+ * Pointers to staged pieces are recorded with rt_gpu_upload_point and set
+ * to device addresses by the commit. The device buffer comes from
+ * cuMemAllocAsync on the stream when the driver and device have it
+ * (stream_ordered: freed with cuMemFreeAsync behind the launch, so the host
+ * need not wait), else from cuMemAlloc (rt_gpu_upload_must_wait: the caller
+ * synchronizes the stream before rt_gpu_upload_free). */
+typedef struct rt_gpu_upload_link {
+    void *where;      /* a pointer object of the caller's, or NULL: ... */
+    size_t at;        /* ... the pointer at this staged offset */
+    size_t target;    /* the staged offset it will point at */
+} rt_gpu_upload_link;
+typedef struct rt_gpu_upload {
+    void *stream;     /* set by the caller; the launch's stream */
+    char *host;
+    size_t used, cap;
+    rt_gpu_upload_link *links;
+    int nlinks, cap_links;
+    void *dev;
+    bool stream_ordered;
+} rt_gpu_upload;
+/* Stages `bytes` of src (NULL: zeros) at the 16-byte aligned offset *off. */
+attn_status rt_gpu_upload_put(rt_gpu_upload *u, const void *src, size_t bytes, size_t *off);
+/* At commit, the pointer object `where` (when not NULL), else the pointer
+ * staged at offset `at`, gets the device address of staged offset `target`. */
+attn_status rt_gpu_upload_point(rt_gpu_upload *u, void *where, size_t at, size_t target);
+/* Allocates the device buffer, sets the recorded pointers and queues the
+ * copy on u->stream (nothing when nothing was staged). */
+attn_status rt_gpu_upload_commit(rt_gpu_upload *u);
+bool rt_gpu_upload_must_wait(const rt_gpu_upload *u);
+/* Frees the device buffer (on the stream, or at once: see above) and the
+ * staging memory; u keeps its stream and can be reused. */
+void rt_gpu_upload_free(rt_gpu_upload *u);
 
 /* rt_gpu_args.c: the arguments of a GPU launch as rt_bind_args sees them.
  * Each tensor argument in CUDA memory (allowed when dev is CUDA) becomes a
@@ -44,17 +74,13 @@ attn_status rt_gpu_args_view(const attn_variant *var, attn_gpu_device dev, const
 DLTensor *rt_gpu_cpu_view(const DLTensor *t, DLTensor *copy);
 void rt_gpu_args_free(rt_gpu_args *v);
 
-/* rt_launch_gpu_cuda.c: frees every buffer of b. */
-void rt_gpu_buffers_free(rt_gpu_buffers *b);
-/* Copies `bytes` from host `src` into a new device buffer *dst owned by b. */
-attn_status rt_gpu_copy_in(rt_gpu_buffers *b, const void *src, size_t bytes, void **dst);
-/* Device copies of var's parameter slots ctx->params (ctx->params then
- * points at them): tensor data (the span its strides reach) uploaded unless
- * on_device[p] (may be NULL: none) says parameter p's is device memory
- * already, pack tables uploaded, the slot array itself uploaded; owned by b. */
-attn_status rt_gpu_params_to_device(const attn_variant *var, attn_ctx *ctx, const uint8_t *on_device,
-                                    rt_gpu_buffers *b);
-
+/* rt_launch_gpu_cuda.c: stages var's parameter slots ctx->params for the
+ * device (ctx->params points at the device copy after the commit of u):
+ * tensor data (the span its strides reach) unless on_device[p] (may be
+ * NULL: none) says parameter p's is in device memory already, pack tables,
+ * the slot array itself. */
+attn_status rt_gpu_params_stage(const attn_variant *var, attn_ctx *ctx, const uint8_t *on_device,
+                                rt_gpu_upload *u);
 /* rt_launch_gpu_blockmask.c: the BlockMask a launch of kernel `kern` of gv
  * on dev reads (*use; NULL: the variant's key ranges): opts->block_mask,
  * checked against the launch's dims and the kernel's tiles (block_q a
@@ -67,20 +93,22 @@ attn_status rt_gpu_block_mask_for_launch(const attn_gpu_variant *gv, attn_gpu_de
                                          const attn_launch_opts *opts, attn_block_mask **owned,
                                          const attn_block_mask **use);
 /* *view = m's kernel view with its four key-side tables in device memory:
- * m's own for a mask from attn_block_mask_to_cuda, else copies into new
- * device buffers owned by b. */
-attn_status rt_gpu_block_mask_to_device(const attn_block_mask *m, rt_gpu_buffers *b,
-                                        attn_block_mask_view *view);
+ * m's own for a CUDA BlockMask, else copies staged in u (the view's table
+ * pointers are set by the commit of u). */
+attn_status rt_gpu_block_mask_stage(const attn_block_mask *m, rt_gpu_upload *u,
+                                    attn_block_mask_view *view);
 
 /* rt_launch_gpu_cuda.c: runs kernel `kern` of gv on the CUDA device for the
  * validated tensors t = {q, k, v, out, lse (may be NULL)}: on the device
  * already (on_device) or on the CPU (uploaded; out and lse downloaded
  * after). a->ctx (host parameter slots) and a->scale (maybe
  * ATTN_GPU_SCALE_ON_DEVICE) are set; the parameters (tensors but those
- * marked in params_on_device, rt_gpu_params_to_device), and the key-side
+ * marked in params_on_device, rt_gpu_params_stage), and the key-side
  * tables of the BlockMask bm (host memory; may be NULL), are copied to the
- * device. With `timing` the launch is the timed series of
- * attn_cuda_time_attn_fwd. Returns when the kernel is done. */
+ * device (rt_gpu_upload). With `timing` the launch is the timed series of
+ * attn_cuda_time_attn_fwd. Returns when the kernel is done if tensors came
+ * from the CPU or the driver cannot free in stream order; with every tensor
+ * on the device, as soon as the kernel is queued on `stream`. */
 attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *kern,
                             attn_fwd_gpu_args *a, const DLTensor *const t[5], int on_device,
                             const uint8_t *params_on_device, const attn_block_mask *bm, void *stream,

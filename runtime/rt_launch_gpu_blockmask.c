@@ -3,7 +3,7 @@
  * kernel's tiles, or, for a variant whose mask analysis is dense
  * (needs_block_mask), one built for the launch by the variant's GPU builder
  * on the same device (left in device memory on CUDA); and the kernel's view
- * of it, with the key-side tables copied to the device for a CUDA launch
+ * of it, with the key-side tables staged for the device for a CUDA launch
  * unless they are there already. */
 #include "rt_blockmask.h"
 #include "rt_launch_gpu.h"
@@ -50,8 +50,8 @@ attn_status rt_gpu_block_mask_for_launch(const attn_gpu_variant *gv, attn_gpu_de
     return s;
 }
 
-attn_status rt_gpu_block_mask_to_device(const attn_block_mask *m, rt_gpu_buffers *b,
-                                        attn_block_mask_view *view) {
+attn_status rt_gpu_block_mask_stage(const attn_block_mask *m, rt_gpu_upload *u,
+                                    attn_block_mask_view *view) {
     *view = attn_block_mask_view_of(m);
     if (m->device == ATTN_BLOCK_MASK_CUDA)
         return ATTN_OK; /* read in place */
@@ -65,9 +65,10 @@ attn_status rt_gpu_block_mask_to_device(const attn_block_mask *m, rt_gpu_buffers
                                 &view->full_kv_num_blocks, &view->full_kv_indices};
     attn_status s = ATTN_OK;
     for (int i = 0; i < 4 && s == ATTN_OK; i++) {
-        void *d = NULL;
-        s = rt_gpu_copy_in(b, *table[i], bytes[i], &d);
-        *table[i] = d;
+        size_t off;
+        s = rt_gpu_upload_put(u, *table[i], bytes[i], &off);
+        if (s == ATTN_OK)
+            s = rt_gpu_upload_point(u, table[i], 0, off);
     }
     return s;
 }

@@ -20,8 +20,9 @@ attn_status rt_scan_bind(const attn_variant *var, const attn_arg *args, int32_t 
  * launch a (host parameter slots): host outputs[] (bound in a->io) are
  * copied to the device and back, outputs NULL means a->io's are device
  * tensors already; tensor parameters are copied but those marked in
- * params_on_device (rt_gpu_params_to_device). Grid (rows, 1, 1), smem
- * bytes of shared memory; returns when the kernel is done. */
+ * params_on_device (rt_gpu_params_stage). Grid (rows, 1, 1), smem
+ * bytes of shared memory; returns when the kernel is done, or (outputs
+ * NULL and a driver that frees in stream order) once it is queued. */
 struct attn_scan_gpu_variant;
 attn_status rt_scan_gpu_run_cuda(const struct attn_scan_gpu_variant *gv, attn_scan_gpu_args *a,
                                  int32_t rows, int32_t smem, DLTensor *const *outputs,

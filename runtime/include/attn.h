@@ -199,7 +199,7 @@ typedef struct attn_launch_opts {
      * schedulers splitting a launch); qb_end == 0 means all blocks. Rows
      * outside the range are not written. */
     int64_t qb_begin, qb_end;
-    void *stream;        /* CUDA stream (future device paths) */
+    void *stream;        /* CUstream of CUDA launches (attn_gpu.h); NULL: the default stream */
     /* A prebuilt BlockMask (attn_blockmask.h) for this launch's shapes and
      * arguments, with query blocks of ATTN_CPU_BLOCK_Q rows, or NULL. The
      * kernel then visits only its blocks; the caller keeps ownership. */

@@ -118,6 +118,9 @@ attn_status attn_cuda_synchronize(void *stream);
 attn_status attn_cuda_malloc(size_t bytes, void **dptr);
 /* Frees a buffer from attn_cuda_malloc (NULL is fine). */
 attn_status attn_cuda_free(void *dptr);
+/* Synchronous copies on the default stream: they wait for the work queued
+ * there (a launch on the NULL stream); after a launch on another stream,
+ * attn_cuda_synchronize(stream) first. So does attn_cuda_tensor_download. */
 attn_status attn_cuda_memcpy_htod(void *dst, const void *src, size_t bytes);
 attn_status attn_cuda_memcpy_dtoh(void *dst, const void *src, size_t bytes);
 /* Asynchronous on `stream`; `src` must stay valid until the copy is done. */

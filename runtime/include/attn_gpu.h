@@ -61,11 +61,18 @@ typedef enum attn_gpu_device {
  * kernels, else ATTN_ERR_UNSUPPORTED naming the available ones.
  *   EMU: tensors on the CPU; opts->num_threads (> 0) OS threads run blocks.
  *   CUDA: q, k, v, out, lse either all on the CPU (uploaded, computed,
- *   downloaded) or all kDLCUDA device tensors (launched on opts->stream);
- *   tensor arguments on the CPU and pack arguments are copied to the
- *   device, kDLCUDA tensor arguments are read in place (the emulator and
- *   the CPU refuse them), and the call returns when the kernel is done (it
- *   frees those copies).
+ *   downloaded; the call returns when the results are back) or all kDLCUDA
+ *   device tensors; kDLCUDA tensor arguments are read in place (the
+ *   emulator and the CPU refuse them). Everything else the kernel reads
+ *   (parameter slots, CPU tensor arguments, packs, a host BlockMask's
+ *   tables) is copied by the call into one device buffer, on opts->stream.
+ *   With device tensors the call is asynchronous like a kernel launch: it
+ *   returns once the kernel is queued on opts->stream (NULL: the default
+ *   stream), the buffer is allocated and freed in stream order
+ *   (cuMemAllocAsync, cuMemFreeAsync) and the caller's CPU data may change
+ *   at once; synchronize the stream (attn_cuda_synchronize) before reading
+ *   out. It waits for the kernel instead when the driver or device has no
+ *   stream-ordered allocator, and when it built the BlockMask itself.
  * opts->qb_begin/qb_end must be 0 (whole launches only; ATTN_ERR_UNSUPPORTED
  * otherwise). The kernel visits the key tiles of the variant's kv_ranges
  * hook, evaluating the mask on partial ones, or those of a BlockMask:

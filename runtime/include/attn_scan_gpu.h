@@ -38,7 +38,10 @@ typedef struct attn_scan_gpu_variant {
  *   tensor of the current device, read and written in place (mixing is
  *   refused). Packs are CPU tensors either way (their offsets are checked
  *   and indexed on the host, then copied). The kernel runs on
- *   opts->stream; the call returns when it is done.
+ *   opts->stream. With CPU tensors the call returns when the outputs are
+ *   back; with device tensors it returns once the kernel is queued (the
+ *   parameter copy is made and freed in stream order, as attn_forward_gpu
+ *   does in attn_gpu.h), so synchronize the stream before reading them.
  * Without a CUDA driver, CUDA fails with ATTN_ERR_UNSUPPORTED and
  * "CUDA unavailable: ...". opts->qb_begin/qb_end are ignored. */
 attn_status attn_scan_gpu(const attn_scan_gpu_variant *gv, attn_gpu_device dev,

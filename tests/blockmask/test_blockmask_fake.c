@@ -9,8 +9,8 @@
  *     left in one device buffer that the mask owns, the query side NULL;
  *     tables even when there is nothing to classify;
  *   - attn_block_mask_to_cuda: the key-side tables copied once into one
- *     device buffer; a CUDA launch reads them in place (four table buffers
- *     fewer than with the host mask), the CPU kernel and the emulator refuse
+ *     device buffer; a CUDA launch reads them in place (four tables fewer
+ *     staged than with the host mask), the CPU kernel and the emulator refuse
  *     them; freed with attn_block_mask_free;
  *   - a CUDA launch of a variant that needs a BlockMask, given none: built
  *     on the device and read in place (no table copies); with its tensor
@@ -116,9 +116,10 @@ static const char fwd_bm_ptx[] = ".version 8.0\n.target sm_90a\n"
 /* attn_forward_gpu on CUDA of doc_causal (bf16, 1 x 1 x 200 x 200, D = 64)
  * with BlockMask m, or, m NULL, as a variant that needs a BlockMask (built
  * for the launch), its doc tensor in device memory when doc_on_device;
- * *allocs: the device buffers it allocated. */
+ * *allocs: the device buffers it allocated, *bytes: what it copied to them
+ * from the host. */
 static attn_status fwd_launch(const fake_cuda_state *st, const attn_block_mask *m, int doc_on_device,
-                              int *allocs) {
+                              int *allocs, long long *bytes) {
     enum { N = 200, D = 64 };
     static uint16_t q[N * D], k[N * D], v[N * D], o[N * D];
     static int32_t doc[N];
@@ -139,9 +140,11 @@ static attn_status fwd_launch(const fake_cuda_state *st, const attn_block_mask *
     attn_arg arg = attn_arg_tensor(0, &dt);
     const attn_launch_opts opts = {.block_mask = m};
     int before = st->allocs_total;
+    long long copied = st->htod_bytes;
     attn_status s = attn_forward_gpu(&gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1,
                                      &opts);
     *allocs = st->allocs_total - before;
+    *bytes = st->htod_bytes - copied;
     return s;
 }
 
@@ -170,21 +173,28 @@ static void test_to_cuda(const fake_cuda_state *st) {
     CHECK(attn_block_mask_to_cuda(d, &again) == ATTN_ERR_INVALID_ARG && !again, "not twice");
 
     int host_allocs = 0, dev_allocs = 0, launches = st->launches;
-    CHECK(fwd_launch(st, &host, 0, &host_allocs) == ATTN_OK, "launch with the host mask");
-    CHECK(fwd_launch(st, d, 0, &dev_allocs) == ATTN_OK, "launch with the device mask");
-    CHECK(st->launches == launches + 2 && host_allocs == dev_allocs + 4,
-          "the device mask is read in place, the host one copied (four tables)");
+    long long host_bytes = 0, dev_bytes = 0;
+    CHECK(fwd_launch(st, &host, 0, &host_allocs, &host_bytes) == ATTN_OK, "launch with the host mask");
+    CHECK(fwd_launch(st, d, 0, &dev_allocs, &dev_bytes) == ATTN_OK, "launch with the device mask");
+    CHECK(st->launches == launches + 2 && host_allocs == dev_allocs &&
+              host_bytes >= dev_bytes + (int64_t)sizeof counts * 2 + (int64_t)sizeof idx * 2,
+          "the device mask is read in place, the host one copied (four tables, staged with the "
+          "parameters)");
     CHECK(st->allocs == 1, "launch buffers freed");
     int built_allocs = 0;
+    long long built_bytes = 0;
     launches = st->launches;
-    CHECK(fwd_launch(st, NULL, 0, &built_allocs) == ATTN_OK && st->launches == launches + 3,
+    CHECK(fwd_launch(st, NULL, 0, &built_allocs, &built_bytes) == ATTN_OK &&
+              st->launches == launches + 3,
           "launch that builds its BlockMask: the builder's two kernels, then the attention");
-    CHECK(built_allocs == dev_allocs + 4 && st->allocs == 1,
-          "built on the device (tables, classes, the builder's copy of doc: 4 buffers) and "
-          "read in place, not copied through the host (that took 8), all freed");
+    CHECK(built_allocs == dev_allocs + 3 && st->allocs == 1,
+          "built on the device (tables, classes, the builder's parameters: 3 buffers) and "
+          "read in place, not copied through the host, all freed");
     int doc_dev_allocs = 0;
-    CHECK(fwd_launch(st, NULL, 1, &doc_dev_allocs) == ATTN_OK && st->launches == launches + 6 &&
-              doc_dev_allocs == built_allocs - 2 && st->allocs == 1,
+    long long doc_dev_bytes = 0;
+    CHECK(fwd_launch(st, NULL, 1, &doc_dev_allocs, &doc_dev_bytes) == ATTN_OK &&
+              st->launches == launches + 6 && doc_dev_allocs == built_allocs &&
+              doc_dev_bytes == built_bytes - 2 * (int64_t)sizeof(int32_t[200]) && st->allocs == 1,
           "a doc tensor in device memory is read in place by the builder and the kernel "
           "(two copies fewer)");
 

@@ -32,7 +32,7 @@ int cuDevicePrimaryCtxRelease_v2(int dev) { fake.retained--; return 0; }
 int cuCtxSetCurrent(void *ctx) { fake_current = ctx; return 0; }
 int cuCtxGetCurrent(void **ctx) { *ctx = fake_current; return 0; }
 int cuCtxGetDevice(int *dev) { *dev = 0; return 0; }
-int cuCtxSynchronize(void) { return 0; }
+int cuCtxSynchronize(void) { fake.syncs++; return 0; }
 int cuModuleLoadDataEx(void **mod, const void *image, unsigned n, int *opts, void **values) {
     if (strstr(image, "bogus")) {
         for (unsigned i = 0; i < n; i++)
@@ -70,7 +70,10 @@ int cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
     memcpy(fake.block, b, sizeof b);
     fake.smem = smem;
     fake.param0 = params ? params[0] : NULL;
+    fake.launch_stream = stream;
     fake.launches++;
+    if (fake.on_launch)
+        fake.on_launch(fake.param0);
     return 0;
 }
 int cuMemAlloc_v2(unsigned long long *p, size_t n) {
@@ -81,8 +84,25 @@ int cuMemAlloc_v2(unsigned long long *p, size_t n) {
     return m ? 0 : 2;
 }
 int cuMemFree_v2(unsigned long long p) { free((void *)(uintptr_t)p); fake.allocs--; return 0; }
+/* Stream-ordered allocation: CUDA_ERROR_NOT_SUPPORTED (801) when the test
+ * says the device has no memory pools. */
+int cuMemAllocAsync(unsigned long long *p, size_t n, void *stream) {
+    if (fake.no_memory_pools)
+        return 801;
+    int r = cuMemAlloc_v2(p, n);
+    fake.allocs_async += r == 0;
+    fake.alloc_stream = stream;
+    return r;
+}
+int cuMemFreeAsync(unsigned long long p, void *stream) {
+    fake.frees_async++;
+    fake.free_stream = stream;
+    return cuMemFree_v2(p);
+}
 int cuMemcpyHtoD_v2(unsigned long long d, const void *s, size_t n) {
     memcpy((void *)(uintptr_t)d, s, n);
+    fake.htod_copies++;
+    fake.htod_bytes += (long long)n;
     return 0;
 }
 int cuMemcpyDtoH_v2(void *d, unsigned long long s, size_t n) {
@@ -90,13 +110,14 @@ int cuMemcpyDtoH_v2(void *d, unsigned long long s, size_t n) {
     return 0;
 }
 int cuMemcpyHtoDAsync_v2(unsigned long long d, const void *s, size_t n, void *st) {
+    fake.copy_stream = st;
     return cuMemcpyHtoD_v2(d, s, n);
 }
 int cuMemsetD8_v2(unsigned long long d, unsigned char v, size_t n) {
     memset((void *)(uintptr_t)d, v, n);
     return 0;
 }
-int cuStreamSynchronize(void *s) { return 0; }
+int cuStreamSynchronize(void *s) { fake.syncs++; return 0; }
 int cuEventCreate(void **ev, unsigned flags) { *ev = malloc(1); return 0; }
 int cuEventRecord(void *ev, void *s) { return 0; }
 int cuEventSynchronize(void *ev) { return 0; }

@@ -7,7 +7,17 @@
 
 typedef struct fake_cuda_state {
     int retained, loads, allocs, launches; /* live counts / launches */
-    int allocs_total;                      /* cuMemAlloc calls that succeeded */
+    int allocs_total;                      /* cuMemAlloc(Async) calls that succeeded */
+    int allocs_async, frees_async;         /* of them stream-ordered; cuMemFreeAsync calls */
+    int syncs;                             /* cuStreamSynchronize + cuCtxSynchronize calls */
+    int htod_copies;                       /* cuMemcpyHtoD(Async) calls */
+    long long htod_bytes;                  /* and the bytes they copied */
+    int no_memory_pools;                   /* set: cuMemAllocAsync fails as without pools */
+    /* The streams of the last cuMemAllocAsync, cuMemcpyHtoDAsync, launch and cuMemFreeAsync. */
+    void *alloc_stream, *copy_stream, *launch_stream, *free_stream;
+    /* Called by every launch with its first parameter, while the launch's
+     * device memory (host memory here) is live. */
+    void (*on_launch)(void *param0);
     unsigned grid[3], block[3], smem;     /* the last launch */
     void *param0;                          /* its first parameter pointer */
 } fake_cuda_state;

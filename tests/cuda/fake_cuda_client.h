@@ -22,9 +22,9 @@ static int failures;
         }                                                                                      \
     } while (0)
 
-/* The fake driver's state, *lib its handle (dlclose it at the end); NULL
+/* The fake driver's state (a test may set its switches), *lib its handle (dlclose it at the end); NULL
  * with a message on stderr when $ATTN_CUDA_DRIVER is not the fake driver. */
-static inline const fake_cuda_state *fake_cuda_attach(void **lib) {
+static inline fake_cuda_state *fake_cuda_attach(void **lib) {
     *lib = dlopen(getenv("ATTN_CUDA_DRIVER"), RTLD_NOW);
     fake_cuda_state *(*get)(void) =
         *lib ? (fake_cuda_state * (*)(void)) dlsym(*lib, "fake_cuda_get_state") : NULL;

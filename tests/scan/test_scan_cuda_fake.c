@@ -132,18 +132,23 @@ static void test_typed_launch(Decl *d, const fake_cuda_state *st)
     int launches = st->launches, allocs = st->allocs_total;
     s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
     CHECK(s == ATTN_OK && st->launches == launches + 1 && st->grid[0] == 6, "typed launch: B * D rows");
-    /* the output, 8 tensors, the pack's offsets and segment table, the slots */
-    CHECK(st->allocs_total == allocs + 12, "CPU tensors: everything copied to the device");
+    /* the output; 8 tensors, the pack's offsets and segment table and the
+     * slots staged into one buffer */
+    CHECK(st->allocs_total == allocs + 2, "CPU tensors: everything copied to the device");
 
     /* CUDA tensors (the fake driver's device memory is host memory) are
-     * used in place: only the pack's two tables and the slots are copied. */
+     * used in place: only the pack's two tables and the slots are copied,
+     * in one buffer allocated and freed in stream order, with no wait. */
     for (int i = 0; i < 8; i++)
         t[i].device = (DLDevice){kDLCUDA, 0};
     y.device = (DLDevice){kDLCUDA, 0};
     allocs = st->allocs_total;
+    int syncs = st->syncs, copies = st->htod_copies, frees = st->frees_async;
     s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
-    CHECK(s == ATTN_OK && st->launches == launches + 2 && st->grid[0] == 6 && st->allocs_total == allocs + 3,
+    CHECK(s == ATTN_OK && st->launches == launches + 2 && st->grid[0] == 6 && st->allocs_total == allocs + 1,
           "CUDA tensors: in place");
+    CHECK(st->syncs == syncs && st->frees_async == frees + 1 && st->htod_copies == copies + 1,
+          "CUDA tensors: the parameters sent in stream order, no wait");
     /* tensor 3 on the CPU among CUDA tensors; the pack (8) on the device */
     static const struct {
         int tensor, device;

@@ -1,0 +1,181 @@
+/* test_cuda_stream_order.c - how CUDA attention launches order their work
+ * on the caller's stream, against the fake driver (fake_cuda.c, via
+ * $ATTN_CUDA_DRIVER), with doc_causal(doc: i32[KV]) of tests/blockmask:
+ *   - every tensor on the device: one parameter buffer, allocated, filled
+ *     and freed on the caller's stream around the kernel, one copy, and no
+ *     wait on the host (the call is asynchronous);
+ *   - inside the launch, the staged slots point at staged copies of the CPU
+ *     doc tensor and of a host BlockMask's tables, and at a device doc tensor
+ *     and a device BlockMask's tables in place;
+ *   - CPU tensors: their copies queued on the caller's stream, one wait (the
+ *     results come back);
+ *   - a device without memory pools: cuMemAlloc, one wait, then the free;
+ *   - a BlockMask built for the launch: a wait before it is freed.
+ * Nothing stays allocated. */
+#include <string.h>
+
+#include "attn_gpu.h"
+#include "bm_masks.h"
+#include "fake_cuda_client.h"
+
+enum { N = 200, D = 64 };
+
+static const char ptx[] = ".version 8.0\n.target sm_90a\n"
+                          ".visible .entry doc_causal_attn_fwd_gpu_bf16_d64(\n"
+                          ".visible .entry doc_causal_attn_bm_gpu_classify(\n"
+                          ".visible .entry doc_causal_attn_bm_gpu_lists(\n";
+static const attn_gpu_kernel kern = {ATTN_BF16, D, D, "doc_causal_attn_fwd_gpu_bf16_d64", NULL};
+
+static _Alignas(16) uint16_t q[N * D], k[N * D], v[N * D], o[N * D];
+static _Alignas(16) float lse[N];
+static int32_t doc[N];
+static void *const stream = (void *)0x5a; /* any CUstream: the fake only records it */
+
+/* What the launch must see, checked by on_launch. */
+static struct {
+    const int32_t *doc;                        /* the doc data the slot must hold */
+    int doc_in_place;                          /* that very pointer, else a copy */
+    const attn_block_mask *mask;               /* the launch's BlockMask */
+    int seen;
+} expect;
+
+/* The fake driver's launch hook: the argument block's parameter slots and
+ * BlockMask tables, while the launch's device memory is live. */
+static void on_launch(void *param0) {
+    const attn_fwd_gpu_args *a = param0;
+    expect.seen++;
+    const attn_tensor_arg *t = &a->ctx.params[0].u.t;
+    CHECK(t->ndim == 1 && t->shape[0] == N && memcmp(t->data, expect.doc, sizeof doc) == 0,
+          "the doc slot holds the doc tensor");
+    CHECK((t->data == expect.doc) == expect.doc_in_place,
+          expect.doc_in_place ? "a device doc tensor is read in place" : "a CPU doc tensor is copied");
+    const attn_block_mask *m = expect.mask;
+    const int32_t *got[4] = {a->block_mask.kv_num_blocks, a->block_mask.kv_indices,
+                             a->block_mask.full_kv_num_blocks, a->block_mask.full_kv_indices};
+    const int32_t *want[4] = {m->kv_num_blocks, m->kv_indices, m->full_kv_num_blocks,
+                              m->full_kv_indices};
+    const size_t ints[4] = {(size_t)m->nqb, (size_t)(m->nqb * m->nkvb), (size_t)m->nqb,
+                            (size_t)(m->nqb * m->nkvb)};
+    const int in_place = m->device == ATTN_BLOCK_MASK_CUDA;
+    for (int i = 0; i < 4; i++)
+        CHECK((got[i] == want[i]) == in_place && memcmp(got[i], want[i], ints[i] * 4) == 0,
+              in_place ? "a device BlockMask is read in place" : "a host BlockMask's tables are copied");
+}
+
+/* The driver calls one launch made, as differences of the fake's counters. */
+typedef struct calls {
+    int launches, syncs, allocs, allocs_async, frees_async, copies, live;
+} calls;
+
+static calls count(const fake_cuda_state *st) {
+    return (calls){st->launches, st->syncs, st->allocs_total, st->allocs_async, st->frees_async,
+                   st->htod_copies, st->allocs};
+}
+
+/* attn_forward_gpu of doc_causal on CUDA (bf16, 1 x 1 x N x N, D = 64) on
+ * `stream`: tensors on the device or the CPU, the doc tensor too, with
+ * BlockMask m (NULL: the variant is made to need one, built for the launch). */
+static calls launch(const fake_cuda_state *st, int tensors_on_device, int doc_on_device,
+                    const attn_block_mask *m, attn_status *s) {
+    int64_t shape[4] = {1, 1, N, D}, n = N;
+    const DLDevice dev = {tensors_on_device ? kDLCUDA : kDLCPU, 0};
+    DLTensor t[5];
+    void *data[5] = {q, k, v, o, lse};
+    for (int i = 0; i < 5; i++)
+        t[i] = (DLTensor){.data = data[i], .device = dev, .ndim = i < 4 ? 4 : 3,
+                          .dtype = i < 4 ? (DLDataType){kDLBfloat, 16, 1} : (DLDataType){kDLFloat, 32, 1},
+                          .shape = shape};
+    DLTensor dt = {.data = doc, .device = {doc_on_device ? kDLCUDA : kDLCPU, 0}, .ndim = 1,
+                   .dtype = {kDLInt, 32, 1}, .shape = &n};
+    attn_variant needs = *bm_docs_variant();
+    needs.needs_block_mask = 1;
+    attn_gpu_variant gv = {.var = m ? bm_docs_variant() : &needs, .kernels = &kern, .nkernels = 1,
+                           .ptx = {ptx, ptx}};
+    attn_arg arg = attn_arg_tensor(0, &dt);
+    const attn_launch_opts opts = {.block_mask = m, .stream = stream};
+    calls before = count(st);
+    expect.doc = doc;
+    expect.doc_in_place = doc_on_device;
+    expect.mask = m;
+    expect.seen = 0;
+    *s = attn_forward_gpu(&gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts);
+    calls after = count(st);
+    return (calls){after.launches - before.launches, after.syncs - before.syncs,
+                   after.allocs - before.allocs, after.allocs_async - before.allocs_async,
+                   after.frees_async - before.frees_async, after.copies - before.copies,
+                   after.live - before.live};
+}
+
+static void test_device_tensors(fake_cuda_state *st, const attn_block_mask *host,
+                                const attn_block_mask *dev) {
+    const attn_block_mask *masks[2] = {dev, host};
+    for (int i = 0; i < 2; i++)
+        for (int doc_on_device = 0; doc_on_device < 2; doc_on_device++) {
+            attn_status s;
+            calls c = launch(st, 1, doc_on_device, masks[i], &s);
+            CHECK(s == ATTN_OK && c.launches == 1 && expect.seen == 1, "launched");
+            CHECK(c.syncs == 0, "device tensors: the host does not wait");
+            CHECK(c.allocs == 1 && c.allocs_async == 1 && c.frees_async == 1 && c.live == 0,
+                  "one parameter buffer, allocated and freed in stream order");
+            CHECK(c.copies == 1, "slots, doc and mask tables in one copy");
+            CHECK(st->alloc_stream == stream && st->copy_stream == stream &&
+                      st->launch_stream == stream && st->free_stream == stream,
+                  "allocation, copy, kernel and free on the caller's stream");
+        }
+
+    st->no_memory_pools = 1;
+    attn_status s;
+    calls c = launch(st, 1, 0, dev, &s);
+    CHECK(s == ATTN_OK && c.launches == 1 && c.allocs == 1 && c.allocs_async == 0 &&
+              c.frees_async == 0 && c.live == 0,
+          "no memory pools: cuMemAlloc and cuMemFree");
+    CHECK(c.syncs == 1, "no memory pools: one wait before the free");
+    st->no_memory_pools = 0;
+}
+
+static void test_cpu_tensors(const fake_cuda_state *st, const attn_block_mask *dev) {
+    attn_status s;
+    calls c = launch(st, 0, 0, dev, &s);
+    CHECK(s == ATTN_OK && c.launches == 1 && expect.seen == 1, "launched");
+    CHECK(c.syncs == 1 && c.live == 0, "CPU tensors: one wait, then the results come back");
+    CHECK(c.allocs == 6 && c.copies == 6 && st->copy_stream == stream,
+          "q, k, v, out, lse and the parameters copied on the caller's stream");
+}
+
+static void test_built_mask(fake_cuda_state *st) {
+    attn_status s;
+    st->on_launch = NULL; /* the builder's kernels take other arguments */
+    calls c = launch(st, 1, 1, NULL, &s);
+    st->on_launch = on_launch;
+    CHECK(s == ATTN_OK && c.launches == 3 && c.live == 0,
+          "the builder's two kernels, then the attention; everything freed");
+    CHECK(c.syncs == 2, "the builder waits for its kernels, the launch for the kernel before "
+                        "the BlockMask it built is freed");
+}
+
+int main(void) {
+    void *lib;
+    fake_cuda_state *st = fake_cuda_attach(&lib);
+    if (!st)
+        return 2;
+    st->on_launch = on_launch;
+    for (int i = 0; i < N; i++)
+        doc[i] = i / 70;
+    /* 1 x 1 heads, 2 x 4 blocks of 128 x 64 over N = 200 */
+    int32_t counts[2] = {1, 2}, full_counts[2] = {2, 1};
+    int32_t idx[8] = {3, 0, 0, 0, 1, 2, 0, 0}, full_idx[8] = {0, 1, 0, 0, 3, 0, 0, 0};
+    const attn_block_mask host = {.B = 1, .H = 1, .q_len = N, .kv_len = N, .block_q = 128,
+                                  .block_kv = 64, .nqb = 2, .nkvb = 4, .kv_num_blocks = counts,
+                                  .kv_indices = idx, .full_kv_num_blocks = full_counts,
+                                  .full_kv_indices = full_idx};
+    attn_block_mask *dev = NULL;
+    CHECK(attn_block_mask_to_cuda(&host, &dev) == ATTN_OK, "device BlockMask");
+    if (dev) {
+        test_device_tensors(st, &host, dev);
+        test_cpu_tensors(st, dev);
+    }
+    test_built_mask(st);
+    attn_block_mask_free(dev);
+    st->on_launch = NULL;
+    return fake_cuda_finish(lib, st);
+}
