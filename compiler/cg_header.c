@@ -108,10 +108,12 @@ static void cg_header_param_table(FILE *f, const char *name, const attn_param_de
         cg_header_i32s(f, p->dim_id, ATTN_MAX_RANK);
         fprintf(f, "}, {");
         cg_header_i64s(f, p->dim_const, ATTN_MAX_RANK);
-        fprintf(f, "}, %d, %d, {{.%s = ", (int)p->pack_dim, (int)p->has_default,
-                p->kind == ATTN_PARAM_F32 ? "f" : "i");
+        /* f32 defaults through ATTN_DEFAULT_F32 (attn.h): C++ before C++20
+         * has no designated initializers; the others set u.i, the first member */
+        fprintf(f, "}, %d, %d, %s", (int)p->pack_dim, (int)p->has_default,
+                p->kind == ATTN_PARAM_F32 ? "ATTN_DEFAULT_F32(" : "{{");
         cg_header_default(f, p);
-        fprintf(f, "}}},\n");
+        fprintf(f, "%s},\n", p->kind == ATTN_PARAM_F32 ? ")" : "}}");
     }
     fprintf(f, "    };\n");
 }

@@ -80,6 +80,20 @@ typedef struct attn_param_desc {
     attn_param default_value;
 } attn_param_desc;
 
+/* An f32 default_value as generated headers initialize it: designated in
+ * C; in C++, which has designated initializers only from C++20, a call
+ * (the static tables are then initialized on first use). */
+#ifdef __cplusplus
+static inline attn_param attn_default_f32(float v) {
+    attn_param p = {};
+    p.u.f = v;
+    return p;
+}
+#define ATTN_DEFAULT_F32(v) attn_default_f32(v)
+#else
+#define ATTN_DEFAULT_F32(v) {{.f = (v)}}
+#endif
+
 /* Launch-time precondition: size(params[param], axis) >= c + sum coef[i] * dims[dim[i]]. */
 typedef struct attn_precond {
     int32_t param, axis;
@@ -134,7 +148,9 @@ typedef enum attn_arg_kind {
 } attn_arg_kind;
 
 /* The value of declared parameter number `param`. Parameters with a default
- * may be omitted; each parameter may be given once. */
+ * may be omitted; each parameter may be given once. (The constructors below
+ * assign members rather than use designated initializers, so that C++
+ * before C++20 takes them without -Wpedantic warnings.) */
 typedef struct attn_arg {
     int32_t param;
     attn_arg_kind kind;
@@ -146,26 +162,41 @@ typedef struct attn_arg {
 } attn_arg;
 
 static inline attn_arg attn_arg_bool(int32_t param, int v) {
-    attn_arg a = {param, ATTN_ARG_BOOL, {.i = v != 0}};
+    attn_arg a;
+    a.param = param;
+    a.kind = ATTN_ARG_BOOL;
+    a.u.i = v != 0;
     return a;
 }
 static inline attn_arg attn_arg_i32(int32_t param, int32_t v) {
-    attn_arg a = {param, ATTN_ARG_I32, {.i = v}};
+    attn_arg a;
+    a.param = param;
+    a.kind = ATTN_ARG_I32;
+    a.u.i = v;
     return a;
 }
 static inline attn_arg attn_arg_f32(int32_t param, float v) {
-    attn_arg a = {param, ATTN_ARG_F32, {.f = v}};
+    attn_arg a;
+    a.param = param;
+    a.kind = ATTN_ARG_F32;
+    a.u.f = v;
     return a;
 }
 /* Tensor parameter: i32 params take int32 tensors, bool params uint8 or
  * bool (one byte, 0/1), f32 params f32, f16 params f16, bf16 params bf16
  * (no implicit conversion). */
 static inline attn_arg attn_arg_tensor(int32_t param, const DLTensor *t) {
-    attn_arg a = {param, ATTN_ARG_TENSOR, {.tensor = t}};
+    attn_arg a;
+    a.param = param;
+    a.kind = ATTN_ARG_TENSOR;
+    a.u.tensor = t;
     return a;
 }
 static inline attn_arg attn_arg_pack(int32_t param, const DLTensor *offsets) {
-    attn_arg a = {param, ATTN_ARG_PACK, {.tensor = offsets}};
+    attn_arg a;
+    a.param = param;
+    a.kind = ATTN_ARG_PACK;
+    a.u.tensor = offsets;
     return a;
 }
 
