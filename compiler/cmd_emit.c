@@ -162,6 +162,27 @@ static int emit_collect(Compilation *c, Module *m, const char *input, Decl ***ou
     return v.len;
 }
 
+/* Reports a parameter (or output) of the same list whose keyword-escaped
+ * field name in generated headers (`int` -> `int_`, cg_header_field_suffix)
+ * is the name of another one: the struct would have one field twice. */
+static void emit_check_field_names(Compilation *c, Param *const *list, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const char *suffix = cg_header_field_suffix(list[i]->name);
+        if (!*suffix)
+            continue;
+        const char *field = arena_printf(&c->arena, "%s%s", list[i]->name, suffix);
+        for (int j = 0; j < n; j++)
+            if (strcmp(list[j]->name, field) == 0) {
+                diag_error(&c->diags, list[i]->span,
+                           "'%s' is a C/C++ keyword, so its field in the generated header is '%s', "
+                           "which '%s' already names; rename one of them",
+                           list[i]->name, field, field);
+                diag_note(&c->diags, list[j]->span, "'%s' declared here", field);
+            }
+    }
+}
+
 /* --emit ast: the syntax tree of the main module, even when it has errors. */
 static bool emit_ast(Compilation *c, Module *m, const char *output)
 {
@@ -215,6 +236,11 @@ static bool emit_run(const EmitOptions *o, Compilation *c)
     Decl **decls = NULL;
     int n = c->diags.errors ? 0 : emit_collect(c, m, o->front.files[0], &decls);
     bool ok = n > 0, header = strcmp(o->emit, "header") == 0, stubs = strcmp(o->emit, "stubs") == 0;
+    for (int i = 0; ok && (header || stubs) && i < n; i++) {
+        emit_check_field_names(c, decls[i]->params, decls[i]->nparams);
+        emit_check_field_names(c, decls[i]->outputs, decls[i]->noutputs);
+    }
+    ok = ok && c->diags.errors == 0;
     const char *stem = cg_header_stem(&c->arena, o->output);
     char err[CG_ERR_LEN];
     if (ok && stubs)
