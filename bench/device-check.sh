@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # device-check.sh - the one-call GPU check, run from the repository root of
 # a copied tree on the GPU machine (H200; cmake/ctest, python3 with torch +
-# Triton; no LLVM, no network), in under 6 minutes (15 s + 150 s + 200 s):
+# Triton; no LLVM, no network), in under 6 minutes (15 s + 150 s + 20 s + 200 s):
 #   1. nvidia-smi: the device, driver, clocks;
 #   2. the gpu-labelled tests, 4 at a time: ctest --test-dir build-device -L gpu -j4
 #      (cuda.basic: hand-written PTX, launch, shared memory opt-in, module
@@ -18,6 +18,8 @@
 #      attnc rows at S 16k again with each alternate tile shape that
 #      device-prep.sh built (build-device/alt/NAME: gpu_bench and gzip'ed
 #      PTX), timed right after the default, next to it.
+#   Between 2 and 3, bench_launch: the host time of one stub launch with
+#   device tensors, through the module memo and by PTX text.
 #
 # Prebuilt on the dev machine by bench/device-prep.sh and carried
 # (git-ignored): build-device/ (bin/, ptx/, attn/, CTestTestfile.cmake.in). So,
@@ -29,7 +31,7 @@
 # (exit 77 = skipped without a driver), that flex_peer.py compiles, and
 # prints what the GPU run would execute.
 # --log-dir DIR: full logs there (nvidia-smi.txt, ctest.log, warm.log,
-# bench.log, gpu_bench.txt); the console keeps the table.
+# bench.log, gpu_bench.txt, launch.txt); the console keeps the table.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dev=build-device
@@ -65,6 +67,7 @@ say "carried files"
 missing=0
 for f in $dev/CTestTestfile.cmake.in $dev/bin/test_gpu_cuda $dev/bin/gpu_bench \
          $dev/bin/test_cuda_basic $dev/bin/test_cuda_unavailable $dev/bin/test_blockmask_cuda \
+         $dev/bin/bench_launch \
          $dev/ptx/bench_variants.sm_80.ptx $dev/ptx/bench_variants.sm_90a.ptx \
          $dev/attn/variants.attn $dev/attn/stdlib/std/masks.attn; do
   if [[ -e $f ]]; then echo "ok       $f"; else echo "MISSING  $f"; missing=1; fi
@@ -121,6 +124,13 @@ else
   step 110 ctest --test-dir $dev -L gpu -j4 --output-on-failure 2>&1 | tee "$logs/ctest.log"
   ((${#warm_pids[@]})) && wait "${warm_pids[@]}"
   grep -c '^warm .*: [0-9.]* s$' "$logs/warm.log" 2>/dev/null | sed 's/$/ rows warmed/'
+fi
+
+say "host time per launch (bench_launch: module memo vs PTX lookup)"
+if ((missing)); then
+  echo "skipped: carried files missing"
+else
+  step 20 $dev/bin/bench_launch 1000 2>&1 | tee "$logs/launch.txt"
 fi
 
 say "benchmark (table at the end)"

@@ -11,7 +11,8 @@
 #                       (tests/blockmask: the GPU BlockMask builder on
 #                       bench/variants.attn's PTX); gpu_variant, run_scan
 #                       (examples: GPU stubs linked into C programs; run_scan
-#                       runs with --gpu). They link only libc
+#                       runs with --gpu); bench_launch (bench: host time
+#                       per stub launch, module memo vs PTX lookup). They link only libc
 #                       and libm (checked below with ldd); libcuda is dlopen'ed.
 #   build-device/ptx/   bench_variants.sm_80.ptx, bench_variants.sm_90a.ptx:
 #                       attnc bench/variants.attn --target sm_80,sm_90a --emit ptx
@@ -38,6 +39,7 @@ bins_gpu=(test_gpu_cuda gpu_bench)
 bins_cuda=(test_cuda_basic test_cuda_unavailable)
 bins_bm=(test_blockmask_cuda)
 bins_ex=(gpu_variant run_scan)
+bins_bench=(bench_launch)
 # NAME:ATTN_GPU_TILE of each alternate tile shape: 32 query rows per warp
 # (two m16 tiles, 128-row CTAs, 32-key tiles) at D = 64 and 128; 64-key
 # tiles at D = 128.
@@ -46,13 +48,14 @@ alts=("rows32:ATTN_GPU_MT_D64=2;ATTN_GPU_BKV_D64=32;ATTN_GPU_MT_D128=2;ATTN_GPU_
 
 echo "== building attnc and the GPU programs in $work"
 cmake -S "$root" -B "$work" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$work" attnc "${bins_gpu[@]}" "${bins_cuda[@]}" "${bins_bm[@]}" "${bins_ex[@]}" gpu_bench_ptx
+ninja -C "$work" attnc "${bins_gpu[@]}" "${bins_cuda[@]}" "${bins_bm[@]}" "${bins_ex[@]}" "${bins_bench[@]}" gpu_bench_ptx
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/ptx" "$out/attn"
 for b in "${bins_gpu[@]}"; do cp "$work/tests/gpu/$b" "$out/bin/"; done
 for b in "${bins_cuda[@]}"; do cp "$work/tests/cuda/$b" "$out/bin/"; done
 for b in "${bins_bm[@]}"; do cp "$work/tests/blockmask/$b" "$out/bin/"; done
 for b in "${bins_ex[@]}"; do cp "$work/examples/$b" "$out/bin/"; done
+for b in "${bins_bench[@]}"; do cp "$work/bench/$b" "$out/bin/"; done
 cp "$work"/tests/gpu/bench_variants.sm_80.ptx "$work"/tests/gpu/bench_variants.sm_90a.ptx "$out/ptx/"
 cp "$root/bench/variants.attn" "$out/attn/"
 cp -r "$root/stdlib" "$out/attn/"

@@ -118,7 +118,7 @@ static void cg_stub_variant(FILE *f, Arena *arena, const char *prefix, const att
     fprintf(f, "}, {");
     for (int i = 0; i < ATTN_GPU_BM_KERNELS; i++)
         fprintf(f, "%sNULL", i ? ", " : "");
-    fprintf(f, "}};\n    return gv;\n}\n\n");
+    fprintf(f, "}, &%s_ptx_memo};\n    return gv;\n}\n\n", prefix);
     for (size_t i = 0; i < sizeof cg_stub_funcs / sizeof cg_stub_funcs[0]; i++) {
         fprintf(f, "%s", i ? "\n" : "");
         fprintf(f, cg_stub_funcs[i].proto, prefix, n);
@@ -156,6 +156,8 @@ static bool cg_stub_write_c(Arena *arena, Decl *const *decls, int n, const char 
         cg_stub_string(f, ptx[s]);
         fprintf(f, ";\n");
     }
+    fprintf(f, "\n/* The CUDA modules loaded from the PTX above (attn_gpu.h). */\n"
+               "static attn_cuda_module_memo %s_ptx_memo;\n", prefix);
     bool ok = true;
     for (int i = 0; i < n && ok; i++) {
         if (decls[i]->kind == DECL_SCAN) {

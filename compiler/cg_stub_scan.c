@@ -73,7 +73,7 @@ bool cg_stub_scan(FILE *f, Arena *arena, const char *prefix, const Decl *d, cons
     fprintf(f, "    attn_scan_gpu_variant gv = {&var, \"%s_attn_scan_gpu\", NULL, %s_%s_scan_gpu_rows,\n"
                "        %s_%s_scan_gpu_smem, {", n, prefix, n, prefix, n);
     cg_stub_ptx_list(f, ptx_names);
-    fprintf(f, "}};\n    return gv;\n}\n\n");
+    fprintf(f, "}, &%s_ptx_memo};\n    return gv;\n}\n\n", prefix);
     fprintf(f, cg_stub_scan_proto, prefix, n);
     fprintf(f, "\n{\n");
     cg_header_args(f, prefix, &v);

@@ -60,6 +60,7 @@ static int run_attn_cuda_open(Arena *arena, Decl *d, AttnTarget *t, char *err)
     if (!ptx)
         return run_error("%s", err);
     t->gv.ptx[hopper ? ATTN_GPU_PTX_SM90A : ATTN_GPU_PTX_SM80] = ptx;
+    t->gv.memo = arena_alloc(arena, sizeof *t->gv.memo); /* lives as long as ptx */
     return 0;
 }
 

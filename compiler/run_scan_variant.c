@@ -124,8 +124,10 @@ bool run_scan_gpu_program(Arena *arena, Decl *d, const CgTarget *ptx, ScanProgra
     p->gpu = (attn_scan_gpu_variant){.var = &p->var, .entry = arena_printf(arena, "%s_attn_scan_gpu", d->name),
                                      .emu = (attn_emu_kernel_fn)emu, .rows = (attn_scan_size_fn)rows,
                                      .smem = (attn_scan_size_fn)smem};
-    if (ptx)
+    if (ptx) {
         p->gpu.ptx[*ptx == CG_TARGET_SM90A ? ATTN_GPU_PTX_SM90A : ATTN_GPU_PTX_SM80] = text;
+        p->gpu.memo = arena_alloc(arena, sizeof *p->gpu.memo); /* lives as long as text */
+    }
     return true;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "rt_blockmask.h"
+#include "rt_cuda.h"
 #include "rt_blockmask_gpu.h"
 #include "rt_launch_gpu.h"
 
@@ -26,7 +27,7 @@ static attn_status rt_bm_gpu_launch(const attn_gpu_variant *gv, attn_bm_gpu_args
     attn_cuda_kernel k[ATTN_GPU_BM_KERNELS];
     attn_status s = attn_gpu_variant_ptx(gv, &ptx);
     if (s == ATTN_OK)
-        s = attn_cuda_module_load(ptx, &mod);
+        s = rt_cuda_module_load_memo(ptx, gv->memo, &mod);
     for (int i = 0; i < ATTN_GPU_BM_KERNELS && s == ATTN_OK; i++)
         s = rt_bm_gpu_kernel(gv, mod, i, &k[i]);
     void *params[] = {a};

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "attn_cuda.h"
+#include "attn_gpu.h"
 #include "rt_internal.h"
 
 typedef int CUresult; /* CUDA_SUCCESS = 0 */
@@ -105,6 +106,12 @@ attn_status rt_cuda_fail(CUresult r, const char *call);
  * table and that context. */
 attn_status rt_cuda_enter(const rt_cuda_api **api, CUcontext *ctx);
 
+/* rt_cuda_launch.c ------------------------------------------------------- */
+
+/* attn_cuda_attn_fwd_kernel with the module found through memo (may be NULL). */
+attn_status rt_cuda_attn_fwd_kernel(const char *ptx, attn_cuda_module_memo *memo, const char *entry,
+                                    int32_t d, int32_t dv, attn_cuda_kernel *out);
+
 /* rt_cuda_memory.c ------------------------------------------------------- */
 
 /* attn_cuda_tensor_upload with the copy queued on `stream` (a launch's, so
@@ -113,6 +120,11 @@ attn_status rt_cuda_enter(const rt_cuda_api **api, CUcontext *ctx);
 attn_status rt_cuda_tensor_upload_on(const DLTensor *host, void *stream, attn_cuda_tensor **out);
 
 /* rt_cuda_module.c ------------------------------------------------------- */
+
+/* attn_cuda_module_load through memo (may be NULL: by content): a memo hit
+ * for the current context and this very text pointer skips the hash. */
+attn_status rt_cuda_module_load_memo(const char *ptx, attn_cuda_module_memo *memo,
+                                     attn_cuda_module **out);
 
 /* Unloads every cached module (attn_cuda_release's first half). */
 void rt_cuda_modules_release(const rt_cuda_api *api);

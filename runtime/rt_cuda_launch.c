@@ -28,15 +28,20 @@ attn_status attn_cuda_launch(const attn_cuda_kernel *k, const uint32_t grid[3],
     return ATTN_OK;
 }
 
-attn_status attn_cuda_attn_fwd_kernel(const char *ptx, const char *entry, int32_t d, int32_t dv,
-                                      attn_cuda_kernel *out) {
+attn_status rt_cuda_attn_fwd_kernel(const char *ptx, attn_cuda_module_memo *memo, const char *entry,
+                                    int32_t d, int32_t dv, attn_cuda_kernel *out) {
     if (d <= 0 || dv <= 0 || d % 32 || dv % 32)
         return rt_fail(ATTN_ERR_SHAPE,
                        "attn_cuda_attn_fwd_kernel: head dims D = %d, DV = %d: expected "
                        "positive multiples of 32", (int)d, (int)dv);
     attn_cuda_module *m;
-    attn_status s = attn_cuda_module_load(ptx, &m);
+    attn_status s = rt_cuda_module_load_memo(ptx, memo, &m);
     return s != ATTN_OK ? s : attn_cuda_kernel_get(m, entry, ATTN_GPU_SMEM_BYTES(d, dv), out);
+}
+
+attn_status attn_cuda_attn_fwd_kernel(const char *ptx, const char *entry, int32_t d, int32_t dv,
+                                      attn_cuda_kernel *out) {
+    return rt_cuda_attn_fwd_kernel(ptx, NULL, entry, d, dv, out);
 }
 
 /* Checks what the template assumes of its arguments (attn_abi.h). */

@@ -21,6 +21,9 @@ struct attn_cuda_module {
 
 static pthread_mutex_t rt_cuda_modules_lock = PTHREAD_MUTEX_INITIALIZER;
 static attn_cuda_module *rt_cuda_modules;
+/* Bumped when the modules are unloaded: older memo entries are stale
+ * (starts at 1 so that a zeroed memo slot never matches). */
+static uint64_t rt_cuda_module_generation = 1;
 static _Thread_local char rt_cuda_log[RT_CUDA_LOG_BYTES];
 
 const char *attn_cuda_jit_log(void) { return rt_cuda_log; }
@@ -138,8 +141,40 @@ attn_status attn_cuda_kernel_get(attn_cuda_module *m, const char *entry, int32_t
     return ATTN_OK;
 }
 
+attn_status rt_cuda_module_load_memo(const char *ptx, attn_cuda_module_memo *memo,
+                                     attn_cuda_module **out) {
+    const rt_cuda_api *api;
+    CUcontext ctx;
+    if (!memo || !ptx || !out)
+        return attn_cuda_module_load(ptx, out);
+    attn_status s = rt_cuda_enter(&api, &ctx);
+    if (s != ATTN_OK)
+        return s;
+    pthread_mutex_lock(&rt_cuda_modules_lock);
+    for (int i = 0; i < ATTN_CUDA_MEMO_SLOTS; i++)
+        if (memo->slot[i].generation == rt_cuda_module_generation && memo->slot[i].ctx == ctx &&
+            memo->slot[i].ptx == ptx) {
+            *out = memo->slot[i].module;
+            pthread_mutex_unlock(&rt_cuda_modules_lock);
+            return ATTN_OK;
+        }
+    pthread_mutex_unlock(&rt_cuda_modules_lock);
+    s = attn_cuda_module_load(ptx, out);
+    if (s != ATTN_OK)
+        return s;
+    pthread_mutex_lock(&rt_cuda_modules_lock);
+    uint32_t i = memo->next++ % ATTN_CUDA_MEMO_SLOTS;
+    memo->slot[i].ctx = ctx;
+    memo->slot[i].ptx = ptx;
+    memo->slot[i].module = *out;
+    memo->slot[i].generation = rt_cuda_module_generation;
+    pthread_mutex_unlock(&rt_cuda_modules_lock);
+    return ATTN_OK;
+}
+
 void rt_cuda_modules_release(const rt_cuda_api *api) {
     pthread_mutex_lock(&rt_cuda_modules_lock);
+    rt_cuda_module_generation++;
     while (rt_cuda_modules) {
         attn_cuda_module *m = rt_cuda_modules;
         rt_cuda_modules = m->next;

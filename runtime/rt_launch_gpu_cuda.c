@@ -82,7 +82,7 @@ attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *k
     attn_cuda_kernel k;
     attn_status s = attn_gpu_variant_ptx(gv, &ptx);
     if (s == ATTN_OK)
-        s = attn_cuda_attn_fwd_kernel(ptx, kern->entry, kern->d, kern->dv, &k);
+        s = rt_cuda_attn_fwd_kernel(ptx, gv->memo, kern->entry, kern->d, kern->dv, &k);
     if (s != ATTN_OK)
         return s;
     attn_cuda_tensor *io[5] = {NULL};

@@ -18,7 +18,7 @@ static attn_status rt_scan_gpu_kernel(const attn_scan_gpu_variant *gv, int32_t s
     attn_cuda_module *m;
     attn_status s = attn_gpu_variant_ptx(&pick, &ptx);
     if (s == ATTN_OK)
-        s = attn_cuda_module_load(ptx, &m);
+        s = rt_cuda_module_load_memo(ptx, gv->memo, &m);
     return s == ATTN_OK ? attn_cuda_kernel_get(m, gv->entry, smem, k) : s;
 }
 

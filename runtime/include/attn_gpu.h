@@ -38,6 +38,24 @@ enum { ATTN_GPU_BM_CLASSIFY, ATTN_GPU_BM_LISTS, ATTN_GPU_BM_KERNELS };
  * major.minor loads: sm_90a code on 9.0 exactly, sm_80 code elsewhere (8.0+). */
 enum { ATTN_GPU_PTX_SM80, ATTN_GPU_PTX_SM90A, ATTN_GPU_PTX_COUNT };
 
+/* Which CUDA modules a set of PTX texts was loaded into, per context: lets
+ * a launch find its module by the text's address instead of hashing and
+ * comparing the whole text (megabytes; milliseconds per launch). Give each
+ * set of PTX texts its own zero-initialised memo that lives, unchanged, as
+ * long as the texts (attnc's --emit stubs keep one static per output file
+ * next to the PTX literals); the runtime fills and locks it. Entries loaded
+ * before attn_cuda_release() are ignored after it. */
+enum { ATTN_CUDA_MEMO_SLOTS = 4 };
+typedef struct attn_cuda_module_memo {
+    struct {
+        const void *ctx;
+        const char *ptx;
+        struct attn_cuda_module *module;
+        uint64_t generation;
+    } slot[ATTN_CUDA_MEMO_SLOTS];
+    uint32_t next; /* the slot the next miss fills */
+} attn_cuda_module_memo;
+
 /* The GPU side of a compiled attention variant. */
 typedef struct attn_gpu_variant {
     /* Parameters and preconditions; var->hook_scale may be NULL (the
@@ -49,6 +67,9 @@ typedef struct attn_gpu_variant {
     /* The BlockMask builder's kernels for the emulator (attnc's JIT), by
      * ATTN_GPU_BM_* index; NULL if not compiled for it. */
     attn_emu_kernel_fn bm_emu[ATTN_GPU_BM_KERNELS];
+    /* The modules of ptx[] (see attn_cuda_module_memo); NULL: each CUDA
+     * launch looks its PTX up by content. */
+    attn_cuda_module_memo *memo;
 } attn_gpu_variant;
 
 typedef enum attn_gpu_device {

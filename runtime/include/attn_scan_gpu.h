@@ -27,6 +27,7 @@ typedef struct attn_scan_gpu_variant {
      * V_attn_scan_gpu_smem of the emulator's JIT). */
     attn_scan_size_fn rows, smem;
     const char *ptx[ATTN_GPU_PTX_COUNT]; /* NUL-terminated PTX holding the entry; NULL if absent */
+    attn_cuda_module_memo *memo;         /* as in attn_gpu_variant; may be NULL */
 } attn_scan_gpu_variant;
 
 /* attn_scan (attn.h: same arguments, validation and results) on the GPU

@@ -70,7 +70,8 @@ bool gpu_bench_variants_load(const char *ptx_stem, GpuBenchVariants *b, char *er
         }
         b->v[i] = (attn_gpu_variant){.var = vars[i], .kernels = b->kernels[i],
                                      .nkernels = GPU_BENCH_NSPECS,
-                                     .ptx = {b->ptx[ATTN_GPU_PTX_SM80], b->ptx[ATTN_GPU_PTX_SM90A]}};
+                                     .ptx = {b->ptx[ATTN_GPU_PTX_SM80], b->ptx[ATTN_GPU_PTX_SM90A]},
+                                     .memo = &b->memo};
     }
     return true;
 }

@@ -20,6 +20,7 @@ typedef struct GpuBenchVariants {
     char *ptx[ATTN_GPU_PTX_COUNT];
     attn_gpu_kernel kernels[GPU_BENCH_NVARIANTS][GPU_BENCH_MAX_SPECS];
     char entries[GPU_BENCH_NVARIANTS][GPU_BENCH_MAX_SPECS][96];
+    attn_cuda_module_memo memo; /* the modules of ptx[], shared by v[] */
 } GpuBenchVariants;
 
 /* Fills *b, reading the PTX of `ptx_stem` (a missing sm_90a file is fine,

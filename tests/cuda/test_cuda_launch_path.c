@@ -1,6 +1,7 @@
-/* test_cuda_stream_order.c - how CUDA attention launches order their work
- * on the caller's stream, against the fake driver (fake_cuda.c, via
- * $ATTN_CUDA_DRIVER), with doc_causal(doc: i32[KV]) of tests/blockmask:
+/* test_cuda_launch_path.c - the host side of CUDA attention launches,
+ * against the fake driver (fake_cuda.c, via $ATTN_CUDA_DRIVER), with
+ * doc_causal(doc: i32[KV]) of tests/blockmask. How they order their work on
+ * the caller's stream:
  *   - every tensor on the device: one parameter buffer, allocated, filled
  *     and freed on the caller's stream around the kernel, one copy, and no
  *     wait on the host (the call is asynchronous);
@@ -11,6 +12,8 @@
  *     results come back);
  *   - a device without memory pools: cuMemAlloc, one wait, then the free;
  *   - a BlockMask built for the launch: a wait before it is freed.
+ * How they find their module: through the variant's memo (attn_gpu.h), by
+ * the PTX's address and context, refilled after attn_cuda_release.
  * Nothing stays allocated. */
 #include <string.h>
 
@@ -30,6 +33,7 @@ static _Alignas(16) uint16_t q[N * D], k[N * D], v[N * D], o[N * D];
 static _Alignas(16) float lse[N];
 static int32_t doc[N];
 static void *const stream = (void *)0x5a; /* any CUstream: the fake only records it */
+static attn_cuda_module_memo memo;
 
 /* What the launch must see, checked by on_launch. */
 static struct {
@@ -90,7 +94,7 @@ static calls launch(const fake_cuda_state *st, int tensors_on_device, int doc_on
     attn_variant needs = *bm_docs_variant();
     needs.needs_block_mask = 1;
     attn_gpu_variant gv = {.var = m ? bm_docs_variant() : &needs, .kernels = &kern, .nkernels = 1,
-                           .ptx = {ptx, ptx}};
+                           .ptx = {ptx, ptx}, .memo = &memo};
     attn_arg arg = attn_arg_tensor(0, &dt);
     const attn_launch_opts opts = {.block_mask = m, .stream = stream};
     calls before = count(st);
@@ -153,6 +157,28 @@ static void test_built_mask(fake_cuda_state *st) {
                         "the BlockMask it built is freed");
 }
 
+/* The memo after launches: one slot for the fake's one context and the
+ * sm_90a text (the fake device is 9.0), its module reloaded (a fresh
+ * generation) after attn_cuda_release unloads everything. */
+static void test_module_memo(const fake_cuda_state *st, const attn_block_mask *host) {
+    int used = 0;
+    for (int i = 0; i < ATTN_CUDA_MEMO_SLOTS; i++)
+        used += memo.slot[i].module != NULL;
+    CHECK(used == 1 && memo.slot[0].ptx == ptx && memo.slot[0].ctx && st->loads == 1,
+          "one memo slot: this context, this text, one module");
+    const uint64_t generation = memo.slot[0].generation;
+    attn_cuda_release();
+    CHECK(st->loads == 0, "released");
+    attn_status s;
+    calls c = launch(st, 1, 0, host, &s);
+    CHECK(s == ATTN_OK && c.launches == 1 && st->loads == 1, "reloaded after the release");
+    used = 0;
+    for (int i = 0; i < ATTN_CUDA_MEMO_SLOTS; i++)
+        used += memo.slot[i].generation > generation;
+    CHECK(used == 1 && memo.slot[1].ptx == ptx && memo.slot[1].generation > generation,
+          "the stale slot is not used: a new one holds the reloaded module");
+}
+
 int main(void) {
     void *lib;
     fake_cuda_state *st = fake_cuda_attach(&lib);
@@ -174,6 +200,7 @@ int main(void) {
         test_device_tensors(st, &host, dev);
         test_cpu_tensors(st, dev);
     }
+    test_module_memo(st, &host);
     test_built_mask(st);
     attn_block_mask_free(dev);
     st->on_launch = NULL;
