@@ -98,8 +98,7 @@ static AnaAtom *ana_cmp_atom(AnaBuild *B, const AnaLin *l, bool eq, const Expr *
     /* s * K + rest <= 0 (or == 0), rest free of kv. */
     int s = (int)l->ckv;
     rest.ckv = 0;
-    rest.kvdiv = NULL;
-    rest.kvdiv_f = NULL;
+    rest.key = (AnaKey){0};
     if (!ana_lin_monotone(&rest, 1) && !ana_lin_monotone(&rest, -1))
         return NULL;
     AnaLin bound; /* K <= bound (s = 1) or K >= bound (s = -1); K == bound */
@@ -107,8 +106,7 @@ static AnaAtom *ana_cmp_atom(AnaBuild *B, const AnaLin *l, bool eq, const Expr *
     if (!ana_lin_add(&bound, &zero, &rest, -s))
         return NULL;
     AnaAtom *at = ana_new_atom(B, AA_RANGE, src);
-    at->kvdiv = l->kvdiv;
-    at->kvdiv_f = l->kvdiv_f;
+    at->key = l->key;
     if (eq || s == -1) {
         at->has_lo = true;
         at->lo = bound;

@@ -8,8 +8,9 @@
  * expressions), lets are followed, `c ? a : b` becomes (c && a) || (!c && b).
  * What remains is And / Or / Not over atoms:
  *
- *   RANGE   K in [lo(q), hi(q)) where K is kv or kv / d (floor division by an
- *           invariant d, assumed > 0 at run time, else the atom is opaque) and
+ *   RANGE   K in [lo(q), hi(q)) where K is kv or (kv + c) / d (floor division
+ *           by an invariant d, assumed > 0 at run time, else the atom is
+ *           opaque; c invariant) and
  *           lo, hi are affine forms whose q-dependent terms (q, q / d,
  *           p.start/end/id(q + c)) all move the same way as q grows. Affine
  *           comparisons of q and kv (coefficients +-1 on kv), abs(x) <= y and
@@ -57,12 +58,23 @@ typedef struct AnaTerm {
 
 enum { ANA_MAX_TERMS = 8 };
 
-/* c + cq * q + ckv * K + sum(terms), where K is kv, or kv / kvdiv (floor)
- * when kvdiv is set. */
+struct AnaLin;
+
+/* The key quantity K of a form: kv when div is NULL, else (kv + off) / div
+ * (floor division by an invariant div, assumed > 0 at run time) where num
+ * is the numerator expression (NULL: plain kv) and off its invariant part,
+ * num - kv, as an affine form free of q (NULL when num is). Two forms share
+ * K when their div and num are the same expressions in the same frames. */
+typedef struct AnaKey {
+    const Expr *div, *num;
+    const AnaFrame *div_f, *num_f;
+    const struct AnaLin *off;
+} AnaKey;
+
+/* c + cq * q + ckv * K + sum(terms), K as `key` says. */
 typedef struct AnaLin {
     int64_t c, cq, ckv;
-    const Expr *kvdiv;
-    const AnaFrame *kvdiv_f;
+    AnaKey key;
     AnaTerm t[ANA_MAX_TERMS];
     int n;
 } AnaLin;
@@ -73,11 +85,10 @@ typedef struct AnaAtom {
     AnaAtomKind kind;
     const Expr *src;      /* the expression it came from (for reports) */
     /* RANGE: K in [lo, hi); a missing bound is -inf / +inf. ckv of lo/hi is
-     * 0; K is kv / kvdiv when kvdiv is set. */
+     * 0; K as `key` says. */
     bool has_lo, has_hi;
     AnaLin lo, hi;
-    const Expr *kvdiv;
-    const AnaFrame *kvdiv_f;
+    AnaKey key;
     /* QONLY: e <= 0 (eq false) or e == 0 (eq true). */
     AnaLin e;
     bool eq;

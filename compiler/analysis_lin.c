@@ -84,6 +84,11 @@ bool analysis_free_of(const Expr *e, const AnaFrame *f, bool no_q)
 
 static bool ana_coef_ok(int64_t c) { return c >= -ANA_MAX_COEF && c <= ANA_MAX_COEF; }
 
+static bool ana_key_same(const AnaKey *a, const AnaKey *b)
+{
+    return a->div == b->div && a->div_f == b->div_f && a->num == b->num && a->num_f == b->num_f;
+}
+
 bool ana_lin_add(AnaLin *out, const AnaLin *a, const AnaLin *b, int64_t k)
 {
     AnaLin r = *a;
@@ -92,14 +97,13 @@ bool ana_lin_add(AnaLin *out, const AnaLin *a, const AnaLin *b, int64_t k)
     r.c += k * b->c;
     r.cq += k * b->cq;
     if (b->ckv) {
-        if (r.ckv && (r.kvdiv != b->kvdiv || r.kvdiv_f != b->kvdiv_f))
+        if (r.ckv && !ana_key_same(&r.key, &b->key))
             return false;
-        r.kvdiv = b->kvdiv;
-        r.kvdiv_f = b->kvdiv_f;
+        r.key = b->key;
         r.ckv += k * b->ckv;
     }
     if (!r.ckv)
-        r.kvdiv = NULL, r.kvdiv_f = NULL;
+        r.key = (AnaKey){0};
     for (int i = 0; i < b->n; i++) {
         AnaTerm t = b->t[i];
         t.coef *= k;
@@ -183,16 +187,26 @@ static void ana_lin_term(AnaLin *out, const Expr *e, const AnaFrame *f, bool qde
     out->t[0] = (AnaTerm){.coef = 1, .e = e, .f = f, .qdep = qdep, .guard = guard, .guard_f = guard_f};
 }
 
-/* a / d with d free of q and kv: kv / d, or a nondecreasing form of q / d. */
+/* a / d with d free of q and kv: (kv + c) / d with c invariant, or a
+ * nondecreasing form of q / d. */
 static bool ana_lin_div(AnaCtx *x, const Expr *e, const AnaFrame *f, AnaLin *out)
 {
     AnaLin n;
     if (!analysis_free_of(e->b, f, true) || !ana_lin(x, e->a, f, &n))
         return false;
-    if (n.ckv == 1 && !n.kvdiv && !n.cq && !n.n && !n.c) {
-        *out = n;
-        out->kvdiv = e->b;
-        out->kvdiv_f = f;
+    if (n.ckv == 1 && !n.key.div && !ana_lin_has_q(&n)) {
+        memset(out, 0, sizeof *out);
+        out->ckv = 1;
+        out->key.div = e->b;
+        out->key.div_f = f;
+        if (n.n || n.c) { /* the invariant offset c */
+            AnaLin *off = arena_alloc(x->a, sizeof *off);
+            *off = n;
+            off->ckv = 0;
+            out->key.num = e->a;
+            out->key.num_f = f;
+            out->key.off = off;
+        }
         return true;
     }
     if (!ana_lin_plain_increasing(&n))

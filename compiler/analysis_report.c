@@ -44,10 +44,9 @@ static void rep_term(Rep *r, const Expr *e)
     }
 }
 
-/* l + delta, kv-free, as a sum. */
-static void rep_lin(Rep *r, const AnaLin *l, int64_t delta)
+/* l + delta, kv-free, as a sum (continuing one when `first` is false). */
+static void rep_sum(Rep *r, const AnaLin *l, int64_t delta, bool first)
 {
-    bool first = true;
     if (l->cq) {
         fprintf(r->out, "%sq", l->cq == 1 ? "" : l->cq == -1 ? "-" : "");
         if (l->cq != 1 && l->cq != -1)
@@ -70,12 +69,20 @@ static void rep_lin(Rep *r, const AnaLin *l, int64_t delta)
         fprintf(r->out, " %c %lld", c < 0 ? '-' : '+', (long long)(c < 0 ? -c : c));
 }
 
+static void rep_lin(Rep *r, const AnaLin *l, int64_t delta) { rep_sum(r, l, delta, true); }
+
 static void rep_key(Rep *r, const AnaAtom *at)
 {
-    fputs("kv", r->out);
-    if (at->kvdiv) {
+    if (at->key.off) {
+        fputs("(kv", r->out);
+        rep_sum(r, at->key.off, 0, false);
+        fputc(')', r->out);
+    } else {
+        fputs("kv", r->out);
+    }
+    if (at->key.div) {
         fputs(" / ", r->out);
-        rep_term(r, at->kvdiv);
+        rep_term(r, at->key.div);
     }
 }
 

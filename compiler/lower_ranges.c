@@ -114,7 +114,9 @@ static void rg_lin_extremes(RangeGen *G, const AnaLin *l, LLVMValueRef *ok, LLVM
 }
 
 /* K in [lo(q), hi(q)): full [max lo, min hi), some [min lo, max hi); with
- * K = kv / d the K bounds scale by d. */
+ * K = (kv + off) / d, a bound b of K is the key bound b * d - off (floor
+ * division, d > 0; K's bounds are first clamped to +-2^31, which holds every
+ * K whose kv + off does not wrap in i32, as the guard on off ensures). */
 static void rg_range_atom(RangeGen *G, const AnaAtom *at, int i, LLVMValueRef *ok)
 {
     LLVMBuilderRef bld = G->L->bld;
@@ -125,16 +127,21 @@ static void rg_range_atom(RangeGen *G, const AnaAtom *at, int i, LLVMValueRef *o
     if (at->has_hi)
         rg_lin_extremes(G, &at->hi, ok, &hi_mn, &hi_mx);
     LLVMValueRef v[4] = {lo_mx, hi_mn, lo_mn, hi_mx};
-    LLVMValueRef d = NULL;
-    if (at->kvdiv) {
-        d = rg_value(G, at->kvdiv, at->kvdiv_f, 0);
+    LLVMValueRef d = NULL, off = rg_i64(G, 0);
+    if (at->key.div) {
+        d = rg_value(G, at->key.div, at->key.div_f, 0);
         *ok = LLVMBuildAnd(bld, *ok, LLVMBuildICmp(bld, LLVMIntSGT, d, rg_i64(G, 0), ""), "");
         d = rg_minmax(G, "llvm.smax", d, rg_i64(G, 1));
+        if (at->key.off)
+            off = rg_lin(G, at->key.off, 0, ok); /* guarded: |off| + KV < 2^31 */
     }
     for (int j = 0; j < 4; j++) {
+        if (d) {
+            LLVMValueRef k = rg_minmax(G, "llvm.smax", v[j], rg_i64(G, -RANGE_SAFE));
+            k = rg_minmax(G, "llvm.smin", k, rg_i64(G, RANGE_SAFE));
+            v[j] = LLVMBuildSub(bld, LLVMBuildMul(bld, k, d, ""), off, "");
+        }
         v[j] = rg_clip(G, v[j]);
-        if (d)
-            v[j] = rg_clip(G, LLVMBuildMul(bld, v[j], d, ""));
     }
     G->full_lo[i] = v[0];
     G->full_hi[i] = v[1];

@@ -212,8 +212,13 @@ static void test_variant(CgJit *jit, const Decl *d, int nconfigs)
         make_inputs(d, &ctx, &in);
         ctx.params = in.params;
         uint8_t *vis = malloc((size_t)Q * KV);
-        char cfg[64];
-        snprintf(cfg, sizeof cfg, "(Q=%d KV=%d cfg %d)", Q, KV, c);
+        char cfg[256];
+        int len = snprintf(cfg, sizeof cfg, "(Q=%d KV=%d cfg %d", Q, KV, c);
+        for (int i = 0; i < d->nparams && len < (int)sizeof cfg - 40; i++)
+            if (d->params[i]->type->kind == TY_SCALAR && d->params[i]->type->scalar == SK_I32)
+                len += snprintf(cfg + len, sizeof cfg - (size_t)len, " %s=%d", d->params[i]->name,
+                                (int)in.params[i].u.i);
+        snprintf(cfg + len, sizeof cfg - (size_t)len, ")");
         if (brute_force(d, &ctx, vis)) {
             static const int blocks[] = {1, 3, 16, 64};
             for (int bi = 0; bi < 4; bi++)
