@@ -47,6 +47,10 @@ static const struct {
     {"attn_status %1$s_%2$s_block_mask_cuda(int64_t B, int64_t H, int64_t Q, int64_t KV,\n"
      "    const %1$s_%2$s_params *p, const attn_block_mask_opts *opts, attn_block_mask **out)",
      "attn_block_mask_build_cuda(&gv, B, H, Q, KV, args, n, opts, out)"},
+    {"attn_status %1$s_%2$s_plan_gpu(const DLTensor *q, const DLTensor *k, const DLTensor *v,\n"
+     "    const DLTensor *out, const DLTensor *lse, const %1$s_%2$s_params *p,\n"
+     "    const attn_launch_opts *opts, attn_gpu_plan **plan)",
+     "attn_gpu_plan_create(&gv, q, k, v, out, lse, args, n, opts, plan)"},
 };
 
 /* The GPU declarations of variant v in STEM.h (a CgHeaderExtra). */
@@ -71,6 +75,9 @@ static void cg_stub_declare(FILE *f, const char *prefix, const attn_variant *v)
     fprintf(f, ";\n/* The same BlockMask left in CUDA device memory for CUDA launches\n"
                " * (attn_block_mask_build_cuda, attn_gpu.h). */\n");
     fprintf(f, cg_stub_funcs[2].proto, prefix, n);
+    fprintf(f, ";\n/* attn_gpu_plan_create (attn_gpu.h) of %s for these CUDA tensors' shapes with\n"
+               " * parameters p: replay it with attn_gpu_plan_launch (capturable in CUDA graphs). */\n", n);
+    fprintf(f, cg_stub_funcs[3].proto, prefix, n);
     fprintf(f, ";\n");
 }
 

@@ -32,9 +32,7 @@
 #include "emu.h"
 #include "rt_launch_gpu.h"
 
-/* The kernel of gv for dtype dt and head dims (d, dv), or NULL with the
- * error set, naming the specialisations gv has. */
-static const attn_gpu_kernel *rt_gpu_pick(const attn_gpu_variant *gv, int32_t dt, int32_t d,
+const attn_gpu_kernel *rt_gpu_pick(const attn_gpu_variant *gv, int32_t dt, int32_t d,
                                           int32_t dv) {
     if (dt != ATTN_F16 && dt != ATTN_BF16) {
         rt_fail(ATTN_ERR_DTYPE, "%s: the GPU kernels take f16 or bf16 tensors, got f32",
@@ -82,10 +80,7 @@ static attn_status rt_gpu_run_emu(const attn_gpu_variant *gv, const attn_gpu_ker
     return ATTN_OK;
 }
 
-/* Validation as attn_forward's, for tensors on the CPU or (CUDA) all on
- * the device: device tensors are checked through CPU-typed shallow copies
- * (the checks read shapes, strides and dtypes, never data). */
-static attn_status rt_gpu_check(attn_gpu_device dev, const DLTensor *const t[5], int32_t *dims,
+attn_status rt_gpu_check(attn_gpu_device dev, const DLTensor *const t[5], int32_t *dims,
                                 int *on_device) {
     int ndev = 0, n = 0;
     for (int i = 0; i < 5; i++)
@@ -108,15 +103,10 @@ static attn_status rt_gpu_check(attn_gpu_device dev, const DLTensor *const t[5],
                                  t[3] ? &c[3] : NULL, t[4] ? &c[4] : NULL, dims);
 }
 
-/* attn_forward_gpu and attn_time_gpu (timing != NULL: CUDA only). */
-static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device dev,
-                                  const DLTensor *q, const DLTensor *k, const DLTensor *v,
-                                  DLTensor *out, DLTensor *lse, const attn_arg *args,
-                                  int32_t nargs, const attn_launch_opts *opts,
-                                  const rt_gpu_timing *timing) {
-    static const attn_launch_opts defaults;
-    if (!opts)
-        opts = &defaults;
+attn_status rt_gpu_prepare(const attn_gpu_variant *gv, attn_gpu_device dev, const DLTensor *const t[5],
+                           const attn_arg *args, int32_t nargs, const attn_launch_opts *opts,
+                           rt_gpu_prepared *p) {
+    memset(p, 0, sizeof *p);
     if (!gv || !gv->var)
         return rt_fail(ATTN_ERR_INVALID_ARG, "GPU variant is NULL");
     if (dev != ATTN_GPU_EMU && dev != ATTN_GPU_CUDA)
@@ -127,50 +117,69 @@ static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device de
     if (opts->qb_begin || opts->qb_end)
         return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: GPU launches run every query block "
                        "(qb_begin/qb_end must be 0)", gv->var->name);
-    attn_fwd_gpu_args a = {0};
-    const DLTensor *t[5] = {q, k, v, out, lse};
-    int on_device = 0;
-    attn_status s = rt_gpu_check(dev, t, a.ctx.dims, &on_device);
+    attn_status s = rt_gpu_check(dev, t, p->a.ctx.dims, &p->on_device);
     if (s != ATTN_OK)
         return s;
-    const attn_gpu_kernel *kern = rt_gpu_pick(gv, rt_dtype_from_dl(q->dtype), a.ctx.dims[ATTN_DIM_D],
-                                              a.ctx.dims[ATTN_DIM_DV]);
-    if (!kern)
+    p->kern = rt_gpu_pick(gv, rt_dtype_from_dl(t[0]->dtype), p->a.ctx.dims[ATTN_DIM_D],
+                          p->a.ctx.dims[ATTN_DIM_DV]);
+    if (!p->kern)
         return ATTN_ERR_UNSUPPORTED;
-    rt_gpu_args views;
-    rt_bound bound;
-    if ((s = rt_gpu_args_view(gv->var, dev, args, nargs, &views)) != ATTN_OK ||
-        (s = rt_bind_args(gv->var, views.args, nargs, a.ctx.dims, &bound)) != ATTN_OK) {
-        rt_gpu_args_free(&views);
+    if ((s = rt_gpu_args_view(gv->var, dev, args, nargs, &p->views)) != ATTN_OK ||
+        (s = rt_bind_args(gv->var, p->views.args, nargs, p->a.ctx.dims, &p->bound)) != ATTN_OK) {
+        rt_gpu_prepared_free(p);
         return s;
     }
-    a.ctx.params = bound.slots;
-    a.scale = gv->var->hook_scale ? gv->var->hook_scale(&a.ctx) : ATTN_GPU_SCALE_ON_DEVICE;
-    const int32_t *dims = a.ctx.dims;
-    if (dims[ATTN_DIM_B] <= 0 || dims[ATTN_DIM_H] <= 0 || dims[ATTN_DIM_Q] <= 0) {
+    p->bound_live = true;
+    p->a.ctx.params = p->bound.slots;
+    p->a.scale = gv->var->hook_scale ? gv->var->hook_scale(&p->a.ctx) : ATTN_GPU_SCALE_ON_DEVICE;
+    const int32_t *dims = p->a.ctx.dims;
+    p->empty = dims[ATTN_DIM_B] <= 0 || dims[ATTN_DIM_H] <= 0 || dims[ATTN_DIM_Q] <= 0;
+    if (!p->empty)
+        s = rt_gpu_block_mask_for_launch(gv, dev, p->kern, dims, args, nargs, opts, &p->owned_bm,
+                                         &p->bm);
+    if (s != ATTN_OK)
+        rt_gpu_prepared_free(p);
+    return s;
+}
+
+void rt_gpu_prepared_free(rt_gpu_prepared *p) {
+    attn_block_mask_free(p->owned_bm);
+    if (p->bound_live)
+        rt_bound_free(&p->bound);
+    rt_gpu_args_free(&p->views);
+    memset(p, 0, sizeof *p);
+}
+
+/* attn_forward_gpu and attn_time_gpu (timing != NULL: CUDA only). */
+static attn_status rt_gpu_forward(const attn_gpu_variant *gv, attn_gpu_device dev,
+                                  const DLTensor *q, const DLTensor *k, const DLTensor *v,
+                                  DLTensor *out, DLTensor *lse, const attn_arg *args,
+                                  int32_t nargs, const attn_launch_opts *opts,
+                                  const rt_gpu_timing *timing) {
+    static const attn_launch_opts defaults;
+    if (!opts)
+        opts = &defaults;
+    const DLTensor *t[5] = {q, k, v, out, lse};
+    rt_gpu_prepared p;
+    attn_status s = rt_gpu_prepare(gv, dev, t, args, nargs, opts, &p);
+    if (s != ATTN_OK)
+        return s;
+    if (p.empty) {
         if (timing) /* nothing to compute */
             *timing->median_ms = 0.0f;
-        rt_bound_free(&bound);
-        rt_gpu_args_free(&views);
-        return ATTN_OK;
-    }
-    attn_block_mask *owned_bm = NULL;
-    const attn_block_mask *bm = NULL;
-    s = rt_gpu_block_mask_for_launch(gv, dev, kern, dims, args, nargs, opts, &owned_bm, &bm);
-    if (s == ATTN_OK && dev == ATTN_GPU_EMU) {
-        rt_gpu_fill_args(&a, q, k, v, out, lse);
-        if (bm)
-            a.block_mask = attn_block_mask_view_of(bm);
-        s = rt_gpu_run_emu(gv, kern, &a, rt_pool_default_threads(opts->num_threads));
-    } else if (s == ATTN_OK) {
-        s = rt_gpu_run_cuda(gv, kern, &a, t, on_device, views.on_device, bm, opts->stream, timing);
+    } else if (dev == ATTN_GPU_EMU) {
+        rt_gpu_fill_args(&p.a, q, k, v, out, lse);
+        if (p.bm)
+            p.a.block_mask = attn_block_mask_view_of(p.bm);
+        s = rt_gpu_run_emu(gv, p.kern, &p.a, rt_pool_default_threads(opts->num_threads));
+    } else {
+        s = rt_gpu_run_cuda(gv, p.kern, &p.a, t, p.on_device, p.views.on_device, p.bm, opts->stream,
+                            timing);
         /* A BlockMask built for this launch is freed below, not in stream order. */
-        attn_status sync = owned_bm ? attn_cuda_synchronize(opts->stream) : ATTN_OK;
+        attn_status sync = p.owned_bm ? attn_cuda_synchronize(opts->stream) : ATTN_OK;
         s = s != ATTN_OK ? s : sync;
     }
-    attn_block_mask_free(owned_bm);
-    rt_bound_free(&bound);
-    rt_gpu_args_free(&views);
+    rt_gpu_prepared_free(&p);
     return s;
 }
 

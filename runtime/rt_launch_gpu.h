@@ -8,6 +8,16 @@
 #include "attn_gpu.h"
 #include "rt_internal.h"
 
+/* rt_launch_gpu.c: the kernel of gv for dtype dt and head dims (d, dv), or
+ * NULL with the error set, naming the specialisations gv has. */
+const attn_gpu_kernel *rt_gpu_pick(const attn_gpu_variant *gv, int32_t dt, int32_t d, int32_t dv);
+/* Validation as attn_forward's of t = {q, k, v, out, lse (may be NULL)}, on
+ * the CPU or (CUDA) all on the device (*on_device): device tensors are
+ * checked through CPU-typed shallow copies (the checks read shapes,
+ * strides and dtypes, never data). */
+attn_status rt_gpu_check(attn_gpu_device dev, const DLTensor *const t[5], int32_t *dims,
+                         int *on_device);
+
 /* Fills the tensor part of a (data pointers and strides) from validated tensors. */
 void rt_gpu_fill_args(attn_fwd_gpu_args *a, const DLTensor *q, const DLTensor *k,
                       const DLTensor *v, const DLTensor *out, const DLTensor *lse);
@@ -73,6 +83,27 @@ attn_status rt_gpu_args_view(const attn_variant *var, attn_gpu_device dev, const
 /* t itself, or for a CUDA tensor its CPU-typed shallow copy in *copy. */
 DLTensor *rt_gpu_cpu_view(const DLTensor *t, DLTensor *copy);
 void rt_gpu_args_free(rt_gpu_args *v);
+
+/* What every GPU launch of gv on dev settles on the host before anything
+ * runs (rt_gpu_prepare): the validated dims, host parameter slots and scale
+ * in a (tensors not filled), the kernel, the argument views and bindings,
+ * the BlockMask (the caller's, or one built now and owned). */
+typedef struct rt_gpu_prepared {
+    attn_fwd_gpu_args a;
+    const attn_gpu_kernel *kern;
+    int on_device;              /* q, k, v, out, lse are CUDA tensors */
+    bool empty;                 /* B, H or Q is 0: nothing to launch */
+    rt_gpu_args views;
+    rt_bound bound;
+    bool bound_live;
+    attn_block_mask *owned_bm;
+    const attn_block_mask *bm;  /* NULL: the variant's key ranges */
+} rt_gpu_prepared;
+/* t = {q, k, v, out, lse}; opts not NULL. On failure nothing is held. */
+attn_status rt_gpu_prepare(const attn_gpu_variant *gv, attn_gpu_device dev, const DLTensor *const t[5],
+                           const attn_arg *args, int32_t nargs, const attn_launch_opts *opts,
+                           rt_gpu_prepared *p);
+void rt_gpu_prepared_free(rt_gpu_prepared *p);
 
 /* rt_launch_gpu_cuda.c: stages var's parameter slots ctx->params for the
  * device (ctx->params points at the device copy after the commit of u):

@@ -119,6 +119,29 @@ attn_status attn_time_gpu(const attn_gpu_variant *gv, const DLTensor *q, const D
                           int32_t nargs, const attn_launch_opts *opts, int32_t warmup,
                           int32_t iters, float *median_ms);
 
+/* A CUDA launch with everything but q, k, v, out and lse settled: what an
+ * engine replays every step, and what a CUDA graph can capture.
+ * attn_gpu_plan_create validates and binds like attn_forward_gpu for CUDA
+ * tensors q, k, v, out, lse (only their shapes, dtypes and strides are read;
+ * tensor arguments on the CPU are copied, CUDA ones are read in place at
+ * every launch), picks the kernel, fixes the BlockMask (opts->block_mask,
+ * which must outlive the plan, or one built now and owned by the plan),
+ * copies the parameter slots, packs and a host BlockMask's tables into
+ * device memory owned by the plan, and waits for that copy.
+ * attn_gpu_plan_launch then only checks the tensors (CUDA, the plan's
+ * dims and dtype; any strides) and calls cuLaunchKernel on `stream`: no
+ * allocation, copy or wait, so it may run inside stream capture. Keep the
+ * CPU tensor arguments' values as they were: the plan holds copies.
+ * attn_gpu_plan_free waits for the device, then frees. */
+typedef struct attn_gpu_plan attn_gpu_plan;
+attn_status attn_gpu_plan_create(const attn_gpu_variant *gv, const DLTensor *q, const DLTensor *k,
+                                 const DLTensor *v, const DLTensor *out, const DLTensor *lse,
+                                 const attn_arg *args, int32_t nargs, const attn_launch_opts *opts,
+                                 attn_gpu_plan **plan);
+attn_status attn_gpu_plan_launch(const attn_gpu_plan *plan, const DLTensor *q, const DLTensor *k,
+                                 const DLTensor *v, DLTensor *out, DLTensor *lse, void *stream);
+void attn_gpu_plan_free(attn_gpu_plan *plan);
+
 /* attn_block_mask_build (attn_blockmask.h: the same arguments, validation
  * and result, a BlockMask in host memory equal to the CPU builder's) with
  * the tiles classified and the lists compacted on a GPU by gv's builder

@@ -13,7 +13,8 @@
  *   - a device without memory pools: cuMemAlloc, one wait, then the free;
  *   - a BlockMask built for the launch: a wait before it is freed.
  * How they find their module: through the variant's memo (attn_gpu.h), by
- * the PTX's address and context, refilled after attn_cuda_release.
+ * the PTX's address and context, refilled after attn_cuda_release. Plans
+ * (attn_gpu_plan_*): everything settled once, launches that only launch.
  * Nothing stays allocated. */
 #include <string.h>
 
@@ -40,6 +41,7 @@ static struct {
     const int32_t *doc;                        /* the doc data the slot must hold */
     int doc_in_place;                          /* that very pointer, else a copy */
     const attn_block_mask *mask;               /* the launch's BlockMask */
+    const void *q;                             /* q's data, or NULL: a copy */
     int seen;
 } expect;
 
@@ -48,6 +50,7 @@ static struct {
 static void on_launch(void *param0) {
     const attn_fwd_gpu_args *a = param0;
     expect.seen++;
+    CHECK(!expect.q || a->q == expect.q, "the launch's own q, in place");
     const attn_tensor_arg *t = &a->ctx.params[0].u.t;
     CHECK(t->ndim == 1 && t->shape[0] == N && memcmp(t->data, expect.doc, sizeof doc) == 0,
           "the doc slot holds the doc tensor");
@@ -79,16 +82,29 @@ static calls count(const fake_cuda_state *st) {
 /* attn_forward_gpu of doc_causal on CUDA (bf16, 1 x 1 x N x N, D = 64) on
  * `stream`: tensors on the device or the CPU, the doc tensor too, with
  * BlockMask m (NULL: the variant is made to need one, built for the launch). */
+static calls calls_since(const fake_cuda_state *st, calls before) {
+    calls now = count(st);
+    return (calls){now.launches - before.launches, now.syncs - before.syncs,
+                   now.allocs - before.allocs, now.allocs_async - before.allocs_async,
+                   now.frees_async - before.frees_async, now.copies - before.copies,
+                   now.live - before.live};
+}
+
+/* q, k, v, out, lse over the static buffers; shape (B, H, Q, D), lse (B, H, Q). */
+static void make_tensors(DLTensor t[5], int64_t shape[4], int on_device) {
+    void *data[5] = {q, k, v, o, lse};
+    for (int i = 0; i < 5; i++)
+        t[i] = (DLTensor){.data = data[i], .device = {on_device ? kDLCUDA : kDLCPU, 0},
+                          .ndim = i < 4 ? 4 : 3,
+                          .dtype = i < 4 ? (DLDataType){kDLBfloat, 16, 1} : (DLDataType){kDLFloat, 32, 1},
+                          .shape = shape};
+}
+
 static calls launch(const fake_cuda_state *st, int tensors_on_device, int doc_on_device,
                     const attn_block_mask *m, attn_status *s) {
     int64_t shape[4] = {1, 1, N, D}, n = N;
-    const DLDevice dev = {tensors_on_device ? kDLCUDA : kDLCPU, 0};
     DLTensor t[5];
-    void *data[5] = {q, k, v, o, lse};
-    for (int i = 0; i < 5; i++)
-        t[i] = (DLTensor){.data = data[i], .device = dev, .ndim = i < 4 ? 4 : 3,
-                          .dtype = i < 4 ? (DLDataType){kDLBfloat, 16, 1} : (DLDataType){kDLFloat, 32, 1},
-                          .shape = shape};
+    make_tensors(t, shape, tensors_on_device);
     DLTensor dt = {.data = doc, .device = {doc_on_device ? kDLCUDA : kDLCPU, 0}, .ndim = 1,
                    .dtype = {kDLInt, 32, 1}, .shape = &n};
     attn_variant needs = *bm_docs_variant();
@@ -102,12 +118,9 @@ static calls launch(const fake_cuda_state *st, int tensors_on_device, int doc_on
     expect.doc_in_place = doc_on_device;
     expect.mask = m;
     expect.seen = 0;
+    expect.q = tensors_on_device ? q : NULL;
     *s = attn_forward_gpu(&gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts);
-    calls after = count(st);
-    return (calls){after.launches - before.launches, after.syncs - before.syncs,
-                   after.allocs - before.allocs, after.allocs_async - before.allocs_async,
-                   after.frees_async - before.frees_async, after.copies - before.copies,
-                   after.live - before.live};
+    return calls_since(st, before);
 }
 
 static void test_device_tensors(fake_cuda_state *st, const attn_block_mask *host,
@@ -179,6 +192,84 @@ static void test_module_memo(const fake_cuda_state *st, const attn_block_mask *h
           "the stale slot is not used: a new one holds the reloaded module");
 }
 
+/* A plan (attn_gpu_plan_*): made once (one buffer, one copy, one wait),
+ * launched with cuLaunchKernel alone on the stream with each launch's
+ * tensors, refused for other shapes and for CPU tensors, freed after a wait. */
+static void test_plan(fake_cuda_state *st, const attn_block_mask *host) {
+    int64_t shape[4] = {1, 1, N, D}, half[4] = {1, 1, N / 2, D}, n = N;
+    DLTensor t[5], h[5];
+    make_tensors(t, shape, 1);
+    make_tensors(h, half, 1);
+    h[1] = t[1];
+    h[2] = t[2];
+    DLTensor dt = {.data = doc, .device = {kDLCPU, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1}, .shape = &n};
+    attn_gpu_variant gv = {.var = bm_docs_variant(), .kernels = &kern, .nkernels = 1, .ptx = {ptx, ptx},
+                           .memo = &memo};
+    attn_arg arg = attn_arg_tensor(0, &dt);
+    const attn_launch_opts opts = {.block_mask = host};
+    attn_gpu_plan *plan = NULL;
+    calls before = count(st);
+    CHECK(attn_gpu_plan_create(&gv, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts, &plan) ==
+              ATTN_OK && plan, "plan made");
+    calls c = calls_since(st, before);
+    CHECK(c.allocs == 1 && c.copies == 1 && c.syncs == 1 && c.launches == 0,
+          "plan: slots, doc and mask tables in one buffer and one copy, waited for");
+    if (!plan)
+        return;
+    expect.doc = doc;
+    expect.doc_in_place = 0;
+    expect.mask = host;
+    expect.seen = 0;
+    expect.q = q;
+    before = count(st);
+    for (int i = 0; i < 3; i++)
+        CHECK(attn_gpu_plan_launch(plan, &t[0], &t[1], &t[2], &t[3], &t[4], stream) == ATTN_OK,
+              "plan launch");
+    static _Alignas(16) uint16_t q2[N * D];
+    t[0].data = q2;
+    expect.q = q2;
+    CHECK(attn_gpu_plan_launch(plan, &t[0], &t[1], &t[2], &t[3], &t[4], stream) == ATTN_OK,
+          "plan launch with another q");
+    c = calls_since(st, before);
+    CHECK(c.launches == 4 && expect.seen == 4 && c.allocs == 0 && c.copies == 0 && c.syncs == 0 &&
+              st->launch_stream == stream,
+          "plan launches: cuLaunchKernel alone, on the caller's stream");
+    CHECK(attn_gpu_plan_launch(plan, &h[0], &h[1], &h[2], &h[3], &h[4], stream) == ATTN_ERR_SHAPE &&
+              strcmp(attn_last_error(), "doc_causal: the plan is for bf16 B=1 H=1 HKV=1 Q=200 KV=200 "
+                                        "D=64 DV=64, got bf16 B=1 H=1 HKV=1 Q=100 KV=200 D=64 DV=64") == 0,
+          "another Q refused, both shapes named");
+    for (int i = 0; i < 5; i++)
+        h[i] = t[i], h[i].device = (DLDevice){kDLCPU, 0};
+    CHECK(attn_gpu_plan_launch(plan, &h[0], &h[1], &h[2], &h[3], &h[4], stream) == ATTN_ERR_UNSUPPORTED &&
+              strcmp(attn_last_error(), "doc_causal: plan launches take CUDA tensors") == 0,
+          "CPU tensors refused at launch");
+    before = count(st);
+    attn_gpu_plan_free(plan);
+    c = calls_since(st, before);
+    CHECK(c.live == -1 && c.syncs == 1, "plan freed after a wait");
+    plan = NULL;
+    CHECK(attn_gpu_plan_create(&gv, &h[0], &h[1], &h[2], &h[3], &h[4], &arg, 1, &opts, &plan) ==
+                  ATTN_ERR_UNSUPPORTED && !plan &&
+              strcmp(attn_last_error(), "doc_causal: a plan's launches copy nothing: q, k, v, out and "
+                                        "lse must be CUDA tensors") == 0,
+          "CPU tensors refused at creation");
+
+    /* a variant whose mask needs a BlockMask: built for the plan, freed with it */
+    attn_variant needs = *bm_docs_variant();
+    needs.needs_block_mask = 1;
+    gv.var = &needs;
+    const attn_launch_opts plain = {0};
+    st->on_launch = NULL; /* the builder's kernels take other arguments */
+    before = count(st);
+    CHECK(attn_gpu_plan_create(&gv, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &plain, &plan) ==
+              ATTN_OK && plan && attn_gpu_plan_launch(plan, &t[0], &t[1], &t[2], &t[3], &t[4], stream) ==
+              ATTN_OK, "plan with a BlockMask built for it");
+    attn_gpu_plan_free(plan);
+    c = calls_since(st, before);
+    CHECK(c.launches == 3 && c.live == 0, "the builder's two kernels, one launch; everything freed");
+    st->on_launch = on_launch;
+}
+
 int main(void) {
     void *lib;
     fake_cuda_state *st = fake_cuda_attach(&lib);
@@ -201,6 +292,7 @@ int main(void) {
         test_cpu_tensors(st, dev);
     }
     test_module_memo(st, &host);
+    test_plan(st, &host);
     test_built_mask(st);
     attn_block_mask_free(dev);
     st->on_launch = NULL;

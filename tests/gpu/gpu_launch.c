@@ -1,5 +1,6 @@
 /* gpu_launch.c - GpuCases through attn_forward_gpu (gpu_launch.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attn_cuda.h"
@@ -52,9 +53,37 @@ int32_t gpu_launch_args(Arena *arena, const attn_variant *var, const GpuCase *c,
     return var->nparams;
 }
 
+/* A plan (attn_gpu_plan_*) of the same launch on the device tensors d,
+ * launched into a zeroed out: its out must equal `want` (the bytes
+ * attn_forward_gpu wrote), bit for bit. */
+static attn_status gpu_launch_plan_agrees(const attn_gpu_variant *gv, attn_cuda_tensor *const d[5],
+                                          const attn_arg *args, int32_t nargs, const DLTensor *want)
+{
+    size_t bytes = (size_t)(want->shape[0] * want->shape[1] * want->shape[2] * want->shape[3] * 2);
+    attn_gpu_plan *plan = NULL;
+    attn_status s = attn_gpu_plan_create(gv, &d[0]->t, &d[1]->t, &d[2]->t, &d[3]->t, &d[4]->t,
+                                         args, nargs, NULL, &plan);
+    if (s == ATTN_OK)
+        s = attn_cuda_memset(d[3]->t.data, 0, bytes);
+    if (s == ATTN_OK)
+        s = attn_gpu_plan_launch(plan, &d[0]->t, &d[1]->t, &d[2]->t, &d[3]->t, &d[4]->t, NULL);
+    attn_gpu_plan_free(plan);
+    uint16_t *got = malloc(bytes);
+    if (s == ATTN_OK && !got)
+        s = ATTN_ERR_NO_MEMORY;
+    if (s == ATTN_OK)
+        s = attn_cuda_memcpy_dtoh(got, d[3]->t.data, bytes);
+    if (s == ATTN_OK && memcmp(got, want->data, bytes) != 0) {
+        printf("     the plan's launch differs from attn_forward_gpu's\n");
+        s = ATTN_ERR_INVALID_ARG;
+    }
+    free(got);
+    return s;
+}
+
 /* attn_forward_gpu on device copies of the five tensors and of the tensor
  * arguments (CUDA; packs stay on the CPU), results copied back into out and
- * lse. */
+ * lse; then the same launch through a plan must give the same out. */
 static attn_status gpu_launch_on_device(Arena *arena, const attn_gpu_variant *gv, DLTensor *const t[5],
                                         const attn_arg *args, int32_t nargs)
 {
@@ -74,6 +103,8 @@ static attn_status gpu_launch_on_device(Arena *arena, const attn_gpu_variant *gv
                              dargs, nargs, NULL);
     for (int i = 3; i < 5 && s == ATTN_OK; i++)
         s = attn_cuda_tensor_download(&d[i]->t, t[i]);
+    if (s == ATTN_OK)
+        s = gpu_launch_plan_agrees(gv, d, dargs, nargs, t[3]);
     for (int i = 0; i < 5; i++)
         attn_cuda_tensor_free(d[i]);
     for (int32_t i = 0; i < nargs; i++)

@@ -1,0 +1,112 @@
+/* rt_gpu_plan.c - attn_gpu_plan (attn_gpu.h): a CUDA attention launch
+ * prepared once (rt_gpu_prepare), its parameter slots, packs and BlockMask
+ * tables in device memory that the plan owns, replayed by cuLaunchKernel
+ * alone, so that launches can be captured into CUDA graphs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt_cuda.h"
+#include "rt_launch_gpu.h"
+
+struct attn_gpu_plan {
+    const char *name;            /* the variant's, for messages */
+    attn_fwd_gpu_args a;         /* device slots and BlockMask; tensors filled per launch */
+    attn_cuda_kernel kernel;
+    int32_t dtype;
+    bool empty;                  /* B, H or Q is 0: launches do nothing */
+    rt_gpu_upload upload;        /* owns the device copy */
+    attn_block_mask *owned_bm;   /* built for the plan, or NULL */
+};
+
+/* The device side of plan pl from the prepared launch p: the kernel, the
+ * staged copy (sent on the default stream and waited for). */
+static attn_status rt_gpu_plan_upload(attn_gpu_plan *pl, const attn_gpu_variant *gv,
+                                      const rt_gpu_prepared *p) {
+    const char *ptx;
+    attn_status s = attn_gpu_variant_ptx(gv, &ptx);
+    if (s == ATTN_OK)
+        s = rt_cuda_attn_fwd_kernel(ptx, gv->memo, p->kern->entry, p->kern->d, p->kern->dv,
+                                    &pl->kernel);
+    if (s == ATTN_OK)
+        s = rt_gpu_params_stage(gv->var, &pl->a.ctx, p->views.on_device, &pl->upload);
+    if (s == ATTN_OK && p->bm)
+        s = rt_gpu_block_mask_stage(p->bm, &pl->upload, &pl->a.block_mask);
+    if (s == ATTN_OK)
+        s = rt_gpu_upload_commit(&pl->upload);
+    return s == ATTN_OK ? attn_cuda_synchronize(NULL) : s;
+}
+
+attn_status attn_gpu_plan_create(const attn_gpu_variant *gv, const DLTensor *q, const DLTensor *k,
+                                 const DLTensor *v, const DLTensor *out, const DLTensor *lse,
+                                 const attn_arg *args, int32_t nargs, const attn_launch_opts *opts,
+                                 attn_gpu_plan **plan) {
+    static const attn_launch_opts defaults;
+    if (!plan)
+        return rt_fail(ATTN_ERR_INVALID_ARG, "attn_gpu_plan_create: plan is NULL");
+    *plan = NULL;
+    const DLTensor *t[5] = {q, k, v, out, lse};
+    rt_gpu_prepared p;
+    attn_status s = rt_gpu_prepare(gv, ATTN_GPU_CUDA, t, args, nargs, opts ? opts : &defaults, &p);
+    if (s != ATTN_OK)
+        return s;
+    const int on_device = p.on_device;
+    attn_gpu_plan *pl = on_device ? calloc(1, sizeof *pl) : NULL;
+    if (!pl) {
+        rt_gpu_prepared_free(&p);
+        return on_device ? rt_fail(ATTN_ERR_NO_MEMORY, "attn_gpu_plan_create: out of memory")
+                         : rt_fail(ATTN_ERR_UNSUPPORTED, "%s: a plan's launches copy nothing: q, k, "
+                                   "v, out and lse must be CUDA tensors", gv->var->name);
+    }
+    *pl = (attn_gpu_plan){.name = gv->var->name, .a = p.a, .dtype = p.kern->dtype, .empty = p.empty};
+    s = p.empty ? ATTN_OK : rt_gpu_plan_upload(pl, gv, &p);
+    if (gv->var->nparams == 0 || p.empty)
+        pl->a.ctx.params = NULL; /* nothing read: not the host slots freed below */
+    pl->owned_bm = p.owned_bm;
+    p.owned_bm = NULL;
+    rt_gpu_prepared_free(&p);
+    if (s != ATTN_OK) {
+        attn_gpu_plan_free(pl);
+        return s;
+    }
+    *plan = pl;
+    return ATTN_OK;
+}
+
+attn_status attn_gpu_plan_launch(const attn_gpu_plan *pl, const DLTensor *q, const DLTensor *k,
+                                 const DLTensor *v, DLTensor *out, DLTensor *lse, void *stream) {
+    if (!pl)
+        return rt_fail(ATTN_ERR_INVALID_ARG, "attn_gpu_plan_launch: plan is NULL");
+    const DLTensor *t[5] = {q, k, v, out, lse};
+    int32_t dims[ATTN_MAX_VARIANT_DIMS] = {0};
+    int on_device = 0;
+    attn_status s = rt_gpu_check(ATTN_GPU_CUDA, t, dims, &on_device);
+    if (s != ATTN_OK)
+        return s;
+    if (!on_device)
+        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: plan launches take CUDA tensors", pl->name);
+    const int32_t *want = pl->a.ctx.dims;
+    if (rt_dtype_from_dl(q->dtype) != pl->dtype ||
+        memcmp(dims, want, ATTN_DIM_STANDARD_COUNT * sizeof *dims) != 0) {
+        char got[32];
+        return rt_fail(ATTN_ERR_SHAPE, "%s: the plan is for %s B=%d H=%d HKV=%d Q=%d KV=%d D=%d "
+                       "DV=%d, got %s B=%d H=%d HKV=%d Q=%d KV=%d D=%d DV=%d", pl->name,
+                       pl->dtype == ATTN_BF16 ? "bf16" : "f16", (int)want[0], (int)want[1],
+                       (int)want[2], (int)want[3], (int)want[4], (int)want[5], (int)want[6],
+                       rt_dl_dtype_name(q->dtype, got), (int)dims[0], (int)dims[1], (int)dims[2],
+                       (int)dims[3], (int)dims[4], (int)dims[5], (int)dims[6]);
+    }
+    if (pl->empty)
+        return ATTN_OK;
+    attn_fwd_gpu_args a = pl->a;
+    rt_gpu_fill_args(&a, q, k, v, out, lse);
+    return attn_cuda_launch_attn_fwd(&pl->kernel, &a, stream);
+}
+
+void attn_gpu_plan_free(attn_gpu_plan *pl) {
+    if (!pl)
+        return;
+    attn_cuda_synchronize(NULL); /* launches may still read the plan's memory */
+    rt_gpu_upload_free(&pl->upload);
+    attn_block_mask_free(pl->owned_bm);
+    free(pl);
+}
