@@ -25,15 +25,15 @@
  * whose mask analysis is dense) and runs the template's
  * geometry: grid (ceil(Q / ATTN_GPU_BLOCK_Q(D, DV)), H, B), ATTN_GPU_THREADS
  * threads, ATTN_GPU_SMEM_BYTES(D, DV) of shared memory. The CUDA transfers
- * are in rt_launch_gpu_cuda.c. */
+ * are in rt_launch_gpu_cuda.c; rt_gpu_plan.c reuses the host-side part
+ * (rt_gpu_prepare) for launches settled once. */
 #include <stdio.h>
 #include <string.h>
 
 #include "emu.h"
 #include "rt_launch_gpu.h"
 
-const attn_gpu_kernel *rt_gpu_pick(const attn_gpu_variant *gv, int32_t dt, int32_t d,
-                                          int32_t dv) {
+const attn_gpu_kernel *rt_gpu_pick(const attn_gpu_variant *gv, int32_t dt, int32_t d, int32_t dv) {
     if (dt != ATTN_F16 && dt != ATTN_BF16) {
         rt_fail(ATTN_ERR_DTYPE, "%s: the GPU kernels take f16 or bf16 tensors, got f32",
                 gv->var->name);
@@ -81,7 +81,7 @@ static attn_status rt_gpu_run_emu(const attn_gpu_variant *gv, const attn_gpu_ker
 }
 
 attn_status rt_gpu_check(attn_gpu_device dev, const DLTensor *const t[5], int32_t *dims,
-                                int *on_device) {
+                         int *on_device) {
     int ndev = 0, n = 0;
     for (int i = 0; i < 5; i++)
         if (t[i]) {
