@@ -5,6 +5,7 @@
 #ifndef ATTN_RT_CUDA_H
 #define ATTN_RT_CUDA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,6 +89,7 @@ typedef struct rt_cuda_api {
      * allocation, which may also fail on devices without memory pools. */
     CUresult (*MemAllocAsync)(CUdeviceptr *dptr, size_t bytes, CUstream stream);
     CUresult (*MemFreeAsync)(CUdeviceptr dptr, CUstream stream);
+    CUresult (*StreamIsCapturing)(CUstream stream, int *status); /* CUDA 10+ */
 } rt_cuda_api;
 
 /* rt_cuda_driver.c ------------------------------------------------------ */
@@ -111,6 +113,10 @@ attn_status rt_cuda_enter(const rt_cuda_api **api, CUcontext *ctx);
 /* attn_cuda_attn_fwd_kernel with the module found through memo (may be NULL). */
 attn_status rt_cuda_attn_fwd_kernel(const char *ptx, attn_cuda_module_memo *memo, const char *entry,
                                     int32_t d, int32_t dv, attn_cuda_kernel *out);
+
+/* Whether `stream` is capturing a CUDA graph (false when the driver cannot
+ * say): launches that copy from the host per call refuse to be captured. */
+bool rt_cuda_stream_capturing(void *stream);
 
 /* rt_cuda_memory.c ------------------------------------------------------- */
 

@@ -34,7 +34,7 @@ static const char *const rt_cuda_symbols[] = {
     "cuMemcpyHtoDAsync_v2", "cuMemsetD8_v2", "cuStreamSynchronize", "cuEventCreate",
     "cuEventRecord", "cuEventSynchronize", "cuEventElapsedTime_v2|cuEventElapsedTime",
     "cuEventDestroy_v2", "cuGetErrorName", "cuGetErrorString", "?cuMemAllocAsync",
-    "?cuMemFreeAsync",
+    "?cuMemFreeAsync", "?cuStreamIsCapturing",
 };
 _Static_assert(sizeof rt_cuda_symbols / sizeof *rt_cuda_symbols ==
                    sizeof(rt_cuda_api) / sizeof(void (*)(void)),

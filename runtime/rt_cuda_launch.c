@@ -98,6 +98,14 @@ attn_status attn_cuda_launch_attn_fwd(const attn_cuda_kernel *k, const attn_fwd_
     return attn_cuda_launch(&launch, grid, block, params, stream);
 }
 
+bool rt_cuda_stream_capturing(void *stream) {
+    const rt_cuda_api *api;
+    CUcontext ctx;
+    int status = 0; /* CU_STREAM_CAPTURE_STATUS_NONE */
+    return rt_cuda_enter(&api, &ctx) == ATTN_OK && api->StreamIsCapturing &&
+           api->StreamIsCapturing((CUstream)stream, &status) == RT_CUDA_SUCCESS && status != 0;
+}
+
 attn_status attn_cuda_synchronize(void *stream) {
     const rt_cuda_api *api;
     CUcontext ctx;

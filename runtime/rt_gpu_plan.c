@@ -44,9 +44,13 @@ attn_status attn_gpu_plan_create(const attn_gpu_variant *gv, const DLTensor *q, 
     if (!plan)
         return rt_fail(ATTN_ERR_INVALID_ARG, "attn_gpu_plan_create: plan is NULL");
     *plan = NULL;
+    if (!opts)
+        opts = &defaults;
+    if (gv && gv->var && rt_cuda_stream_capturing(opts->stream)) /* making a plan waits */
+        return rt_gpu_capture_refused(gv->var->name);
     const DLTensor *t[5] = {q, k, v, out, lse};
     rt_gpu_prepared p;
-    attn_status s = rt_gpu_prepare(gv, ATTN_GPU_CUDA, t, args, nargs, opts ? opts : &defaults, &p);
+    attn_status s = rt_gpu_prepare(gv, ATTN_GPU_CUDA, t, args, nargs, opts, &p);
     if (s != ATTN_OK)
         return s;
     const int on_device = p.on_device;

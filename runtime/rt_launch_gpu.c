@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "emu.h"
+#include "rt_cuda.h"
 #include "rt_launch_gpu.h"
 
 const attn_gpu_kernel *rt_gpu_pick(const attn_gpu_variant *gv, int32_t dt, int32_t d, int32_t dv) {
@@ -103,6 +104,12 @@ attn_status rt_gpu_check(attn_gpu_device dev, const DLTensor *const t[5], int32_
                                  t[3] ? &c[3] : NULL, t[4] ? &c[4] : NULL, dims);
 }
 
+attn_status rt_gpu_capture_refused(const char *variant) {
+    return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: the stream is capturing a CUDA graph, and this launch "
+                   "copies from the host or waits; capture attn_gpu_plan_launch of a plan made "
+                   "before the capture (attn_gpu_plan_create)", variant);
+}
+
 attn_status rt_gpu_prepare(const attn_gpu_variant *gv, attn_gpu_device dev, const DLTensor *const t[5],
                            const attn_arg *args, int32_t nargs, const attn_launch_opts *opts,
                            rt_gpu_prepared *p) {
@@ -134,7 +141,11 @@ attn_status rt_gpu_prepare(const attn_gpu_variant *gv, attn_gpu_device dev, cons
     p->a.scale = gv->var->hook_scale ? gv->var->hook_scale(&p->a.ctx) : ATTN_GPU_SCALE_ON_DEVICE;
     const int32_t *dims = p->a.ctx.dims;
     p->empty = dims[ATTN_DIM_B] <= 0 || dims[ATTN_DIM_H] <= 0 || dims[ATTN_DIM_Q] <= 0;
-    if (!p->empty)
+    /* building a BlockMask waits for the device */
+    if (!p->empty && dev == ATTN_GPU_CUDA && !opts->block_mask && gv->var->needs_block_mask &&
+        rt_cuda_stream_capturing(opts->stream))
+        s = rt_gpu_capture_refused(gv->var->name);
+    if (!p->empty && s == ATTN_OK)
         s = rt_gpu_block_mask_for_launch(gv, dev, p->kern, dims, args, nargs, opts, &p->owned_bm,
                                          &p->bm);
     if (s != ATTN_OK)

@@ -99,7 +99,12 @@ typedef struct rt_gpu_prepared {
     attn_block_mask *owned_bm;
     const attn_block_mask *bm;  /* NULL: the variant's key ranges */
 } rt_gpu_prepared;
-/* t = {q, k, v, out, lse}; opts not NULL. On failure nothing is held. */
+/* The error of a launch refused because opts->stream is capturing a CUDA
+ * graph and the launch would copy from the host or wait. */
+attn_status rt_gpu_capture_refused(const char *variant);
+/* t = {q, k, v, out, lse}; opts not NULL. On failure nothing is held. A
+ * BlockMask that would have to be built while opts->stream is capturing
+ * is refused (rt_gpu_capture_refused). */
 attn_status rt_gpu_prepare(const attn_gpu_variant *gv, attn_gpu_device dev, const DLTensor *const t[5],
                            const attn_arg *args, int32_t nargs, const attn_launch_opts *opts,
                            rt_gpu_prepared *p);

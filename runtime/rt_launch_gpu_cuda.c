@@ -83,6 +83,12 @@ attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *k
     attn_status s = attn_gpu_variant_ptx(gv, &ptx);
     if (s == ATTN_OK)
         s = rt_cuda_attn_fwd_kernel(ptx, gv->memo, kern->entry, kern->d, kern->dv, &k);
+    /* Stream capture records no copy from pageable host memory (and the
+     * staged copy is freed after the call): only a launch that copies
+     * nothing may be captured; refuse before touching the stream. */
+    const bool capturing = rt_cuda_stream_capturing(stream);
+    if (s == ATTN_OK && capturing && (!on_device || timing))
+        s = rt_gpu_capture_refused(gv->var->name);
     if (s != ATTN_OK)
         return s;
     attn_cuda_tensor *io[5] = {NULL};
@@ -95,6 +101,8 @@ attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *k
         s = rt_gpu_params_stage(gv->var, &a->ctx, params_on_device, &u);
     if (s == ATTN_OK && bm)
         s = rt_gpu_block_mask_stage(bm, &u, &a->block_mask);
+    if (s == ATTN_OK && capturing && u.used)
+        s = rt_gpu_capture_refused(gv->var->name);
     if (s == ATTN_OK)
         s = rt_gpu_upload_commit(&u);
     if (s == ATTN_OK) {
@@ -105,7 +113,7 @@ attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *k
     }
     /* Wait for the kernel when results come back to the host, or when the
      * launch's buffers cannot be freed in stream order. */
-    if (s != ATTN_OK || !on_device || rt_gpu_upload_must_wait(&u)) {
+    if (!capturing && (s != ATTN_OK || !on_device || rt_gpu_upload_must_wait(&u))) {
         attn_status sync = attn_cuda_synchronize(stream);
         s = s != ATTN_OK ? s : sync;
     }

@@ -28,6 +28,10 @@ attn_status rt_scan_gpu_run_cuda(const attn_scan_gpu_variant *gv, attn_scan_gpu_
 {
     attn_cuda_kernel k;
     attn_status s = rt_scan_gpu_kernel(gv, smem, &k);
+    if (s == ATTN_OK && rt_cuda_stream_capturing(stream))
+        s = rt_fail(ATTN_ERR_UNSUPPORTED, "%s: the stream is capturing a CUDA graph; scan launches "
+                    "copy their parameters from the host per call and cannot be captured",
+                    gv->var->name);
     if (s != ATTN_OK)
         return s;
     attn_cuda_tensor *outs[ATTN_MAX_SCAN_OUTPUTS] = {0};

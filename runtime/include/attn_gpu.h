@@ -94,6 +94,9 @@ typedef enum attn_gpu_device {
  *   at once; synchronize the stream (attn_cuda_synchronize) before reading
  *   out. It waits for the kernel instead when the driver or device has no
  *   stream-ordered allocator, and when it built the BlockMask itself.
+ *   While opts->stream captures a CUDA graph, a launch that would copy from
+ *   the host or wait is refused (ATTN_ERR_UNSUPPORTED) before it touches the
+ *   stream: capture plans (attn_gpu_plan_launch) instead.
  * opts->qb_begin/qb_end must be 0 (whole launches only; ATTN_ERR_UNSUPPORTED
  * otherwise). The kernel visits the key tiles of the variant's kv_ranges
  * hook, evaluating the mask on partial ones, or those of a BlockMask:
@@ -131,8 +134,10 @@ attn_status attn_time_gpu(const attn_gpu_variant *gv, const DLTensor *q, const D
  * attn_gpu_plan_launch then only checks the tensors (CUDA, the plan's
  * dims and dtype; any strides) and calls cuLaunchKernel on `stream`: no
  * allocation, copy or wait, so it may run inside stream capture. Keep the
- * CPU tensor arguments' values as they were: the plan holds copies.
- * attn_gpu_plan_free waits for the device, then frees. */
+ * CPU tensor arguments' values as they were: the plan holds copies. Make
+ * plans before a capture starts (creation waits; it is refused while
+ * opts->stream captures). attn_gpu_plan_free waits for the device, then
+ * frees. */
 typedef struct attn_gpu_plan attn_gpu_plan;
 attn_status attn_gpu_plan_create(const attn_gpu_variant *gv, const DLTensor *q, const DLTensor *k,
                                  const DLTensor *v, const DLTensor *out, const DLTensor *lse,

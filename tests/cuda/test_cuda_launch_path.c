@@ -15,6 +15,7 @@
  * How they find their module: through the variant's memo (attn_gpu.h), by
  * the PTX's address and context, refilled after attn_cuda_release. Plans
  * (attn_gpu_plan_*): everything settled once, launches that only launch.
+ * Stream capture: what would break it is refused first.
  * Nothing stays allocated. */
 #include <string.h>
 
@@ -270,6 +271,53 @@ static void test_plan(fake_cuda_state *st, const attn_block_mask *host) {
     st->on_launch = on_launch;
 }
 
+/* While the stream captures a CUDA graph: launches that would copy from the
+ * host or wait are refused before they touch the stream (no allocation,
+ * copy, launch or wait, so the capture stays valid); a plan made before
+ * launches; making a plan is refused. */
+static void test_capture(fake_cuda_state *st, const attn_block_mask *dev) {
+    static const char refused[] =
+        "doc_causal: the stream is capturing a CUDA graph, and this launch copies from the host or "
+        "waits; capture attn_gpu_plan_launch of a plan made before the capture (attn_gpu_plan_create)";
+    int64_t shape[4] = {1, 1, N, D}, n = N;
+    DLTensor t[5];
+    make_tensors(t, shape, 1);
+    DLTensor dt = {.data = doc, .device = {kDLCUDA, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1}, .shape = &n};
+    attn_arg arg = attn_arg_tensor(0, &dt);
+    attn_gpu_variant gv = {.var = bm_docs_variant(), .kernels = &kern, .nkernels = 1, .ptx = {ptx, ptx},
+                           .memo = &memo};
+    const attn_launch_opts opts = {.block_mask = dev, .stream = stream};
+    attn_gpu_plan *plan = NULL;
+    CHECK(attn_gpu_plan_create(&gv, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts, &plan) == ATTN_OK,
+          "plan made before the capture");
+    st->capturing = 1;
+    st->on_launch = NULL;
+    attn_status s;
+    calls c = launch(st, 1, 1, dev, &s);
+    CHECK(s == ATTN_ERR_UNSUPPORTED && strcmp(attn_last_error(), refused) == 0,
+          "capturing: a launch that copies its slots is refused");
+    CHECK(c.launches == 0 && c.allocs == 0 && c.copies == 0 && c.syncs == 0,
+          "refused before touching the stream");
+    c = launch(st, 0, 1, dev, &s);
+    CHECK(s == ATTN_ERR_UNSUPPORTED && c.allocs == 0 && c.copies == 0 && c.syncs == 0,
+          "capturing: CPU tensors refused before their upload");
+    c = launch(st, 1, 1, NULL, &s);
+    CHECK(s == ATTN_ERR_UNSUPPORTED && c.launches == 0 && c.syncs == 0,
+          "capturing: a BlockMask to build is refused");
+    calls before = count(st);
+    CHECK(attn_gpu_plan_launch(plan, &t[0], &t[1], &t[2], &t[3], &t[4], stream) == ATTN_OK,
+          "capturing: the plan launches");
+    c = calls_since(st, before);
+    CHECK(c.launches == 1 && c.allocs == 0 && c.copies == 0 && c.syncs == 0, "a bare cuLaunchKernel");
+    attn_gpu_plan *late = NULL;
+    CHECK(attn_gpu_plan_create(&gv, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts, &late) ==
+              ATTN_ERR_UNSUPPORTED && !late,
+          "capturing: making a plan (it waits) is refused");
+    st->capturing = 0;
+    st->on_launch = on_launch;
+    attn_gpu_plan_free(plan);
+}
+
 int main(void) {
     void *lib;
     fake_cuda_state *st = fake_cuda_attach(&lib);
@@ -293,6 +341,8 @@ int main(void) {
     }
     test_module_memo(st, &host);
     test_plan(st, &host);
+    if (dev)
+        test_capture(st, dev);
     test_built_mask(st);
     attn_block_mask_free(dev);
     st->on_launch = NULL;

@@ -110,7 +110,7 @@ static void test_stub(Arena *arena, Decl *d, const attn_scan_gpu_variant *stub, 
 
 /* ssm_stubs_selective_scan_scan_gpu: refused without tensors (by name),
  * launched with them. */
-static void test_typed_launch(Decl *d, const fake_cuda_state *st)
+static void test_typed_launch(Decl *d, fake_cuda_state *st)
 {
     attn_status s = ssm_stubs_selective_scan_scan_gpu(NULL, NULL, NULL);
     CHECK(s != ATTN_OK && strstr(attn_last_error(), "'u'"), "missing tensors named");
@@ -149,6 +149,13 @@ static void test_typed_launch(Decl *d, const fake_cuda_state *st)
           "CUDA tensors: in place");
     CHECK(st->syncs == syncs && st->frees_async == frees + 1 && st->htod_copies == copies + 1,
           "CUDA tensors: the parameters sent in stream order, no wait");
+    st->capturing = 1; /* a graph capture: refused before any allocation, copy or launch */
+    allocs = st->allocs_total;
+    s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
+    CHECK(s == ATTN_ERR_UNSUPPORTED && strstr(attn_last_error(), "cannot be captured") &&
+              st->allocs_total == allocs && st->launches == launches + 2,
+          "capturing: refused untouched");
+    st->capturing = 0;
     /* tensor 3 on the CPU among CUDA tensors; the pack (8) on the device */
     static const struct {
         int tensor, device;
@@ -180,7 +187,7 @@ static void test_typed_launch(Decl *d, const fake_cuda_state *st)
 int main(int argc, char **argv)
 {
     void *lib;
-    const fake_cuda_state *st = fake_cuda_attach(&lib);
+    fake_cuda_state *st = fake_cuda_attach(&lib);
     if (!st || argc != 2)
         return 1;
     Compilation c;
