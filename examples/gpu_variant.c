@@ -10,7 +10,10 @@
  * (softcap_gpu_V_forward_gpu: CPU tensors are uploaded, computed and
  * downloaded by the runtime) and compares them with the naive reference
  * below; packed_softcap once more with its BlockMask built in device memory
- * (softcap_gpu_packed_softcap_block_mask_cuda) and passed to the launch.
+ * (softcap_gpu_packed_softcap_block_mask_cuda) and passed to the launch; and
+ * as an engine would: tensors kept in device memory, a plan made once
+ * (softcap_gpu_packed_softcap_plan_gpu) and launched asynchronously, the
+ * kind of launch a CUDA graph can capture.
  * Exit status 0 when they agree, 77 when there is no usable CUDA driver or
  * device. */
 #include <math.h>
@@ -92,6 +95,37 @@ static double rel_error(const uint16_t *out_gpu, const double *out_ref, const fl
     return e;
 }
 
+/* packed_softcap as an engine runs it: q, k, v, out, lse in device memory,
+ * a plan (parameters, kernel and BlockMask m settled once), two launches on
+ * the default stream, one wait; out and lse copied back into og, lg. */
+static attn_status run_planned(const DLTensor *tq, const DLTensor *tk, const DLTensor *tv,
+                               DLTensor *og, DLTensor *lg, const softcap_gpu_packed_softcap_params *pp,
+                               const attn_block_mask *m)
+{
+    attn_cuda_tensor *d[5] = {NULL};
+    const DLTensor *host[5] = {tq, tk, tv, og, lg};
+    attn_status s = ATTN_OK;
+    for (int i = 0; i < 5 && s == ATTN_OK; i++)
+        s = attn_cuda_tensor_upload(host[i], &d[i]);
+    attn_gpu_plan *plan = NULL;
+    const attn_launch_opts opts = {.block_mask = m};
+    if (s == ATTN_OK)
+        s = softcap_gpu_packed_softcap_plan_gpu(&d[0]->t, &d[1]->t, &d[2]->t, &d[3]->t, &d[4]->t, pp,
+                                                &opts, &plan);
+    for (int step = 0; step < 2 && s == ATTN_OK; step++) /* returns once queued */
+        s = attn_gpu_plan_launch(plan, &d[0]->t, &d[1]->t, &d[2]->t, &d[3]->t, &d[4]->t, NULL);
+    if (s == ATTN_OK)
+        s = attn_cuda_synchronize(NULL);
+    if (s == ATTN_OK)
+        s = attn_cuda_tensor_download(&d[3]->t, og);
+    if (s == ATTN_OK)
+        s = attn_cuda_tensor_download(&d[4]->t, lg);
+    attn_gpu_plan_free(plan);
+    for (int i = 0; i < 5; i++)
+        attn_cuda_tensor_free(d[i]);
+    return s;
+}
+
 int main(void)
 {
     if (attn_cuda_init() != ATTN_OK) { /* skipped only without a driver or device */
@@ -151,7 +185,6 @@ int main(void)
     memset(out_gpu, 0, nq * sizeof *out_gpu);
     const attn_launch_opts with_mask = {.block_mask = m};
     attn_status st = softcap_gpu_packed_softcap_forward_gpu(&tq, &tk, &tv, &og, &lg, &pp, &with_mask);
-    attn_block_mask_free(m);
     if (st != ATTN_OK) {
         fprintf(stderr, "packed_softcap with its BlockMask: %s\n", attn_last_error());
         return 1;
@@ -159,6 +192,17 @@ int main(void)
     double e3 = rel_error(out_gpu, out_ref, lse_gpu, lse_ref);
     printf("packed_softcap, BlockMask in device memory: max rel error %.3g\n", e3);
     failures += !(e3 < 3e-2);
+
+    memset(out_gpu, 0, nq * sizeof *out_gpu);
+    st = run_planned(&tq, &tk, &tv, &og, &lg, &pp, m);
+    attn_block_mask_free(m);
+    if (st != ATTN_OK) {
+        fprintf(stderr, "packed_softcap through a plan: %s\n", attn_last_error());
+        return 1;
+    }
+    double e4 = rel_error(out_gpu, out_ref, lse_gpu, lse_ref);
+    printf("packed_softcap, device tensors through a plan: max rel error %.3g\n", e4);
+    failures += !(e4 < 3e-2);
 
     free(q);
     free(k);
