@@ -1,7 +1,8 @@
 /* rt_launch_gpu_cuda.c - the CUDA half of attn_forward_gpu: the variant's
  * PTX for the device, parameters and (for CPU tensors) q, k, v, out, lse
  * copied to the device (tensors in device memory are used in place), the
- * launch, the results copied back. */
+ * launch, the results copied back; with device tensors nothing is waited
+ * for (rt_gpu_upload), and nothing that would break a stream capture runs. */
 #include <stddef.h>
 
 #include "attn_cuda.h"

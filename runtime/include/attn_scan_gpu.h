@@ -43,6 +43,9 @@ typedef struct attn_scan_gpu_variant {
  *   back; with device tensors it returns once the kernel is queued (the
  *   parameter copy is made and freed in stream order, as attn_forward_gpu
  *   does in attn_gpu.h), so synchronize the stream before reading them.
+ *   Scan launches always copy their parameter slots from the host, so
+ *   while opts->stream captures a CUDA graph they are refused
+ *   (ATTN_ERR_UNSUPPORTED) before they touch the stream.
  * Without a CUDA driver, CUDA fails with ATTN_ERR_UNSUPPORTED and
  * "CUDA unavailable: ...". opts->qb_begin/qb_end are ignored. */
 attn_status attn_scan_gpu(const attn_scan_gpu_variant *gv, attn_gpu_device dev,
