@@ -95,6 +95,21 @@ static double rel_error(const uint16_t *out_gpu, const double *out_ref, const fl
     return e;
 }
 
+/* One run's outcome: -1 when its launch failed (`what` names it in the
+ * message), else 1 when out and lse miss the reference by 3e-2 or more, 0
+ * when they agree (the max relative error printed after `label`). */
+static int check_run(attn_status st, const char *what, const char *label, const uint16_t *out_gpu,
+                     const double *out_ref, const float *lse_gpu, const double *lse_ref)
+{
+    if (st != ATTN_OK) {
+        fprintf(stderr, "%s: %s\n", what, attn_last_error());
+        return -1;
+    }
+    double e = rel_error(out_gpu, out_ref, lse_gpu, lse_ref);
+    printf("%s max rel error %.3g\n", label, e);
+    return !(e < 3e-2);
+}
+
 /* packed_softcap as an engine runs it: q, k, v, out, lse in device memory,
  * a plan (parameters, kernel and BlockMask m settled once), two launches on
  * the default stream, one wait; out and lse copied back into og, lg. */
@@ -154,28 +169,24 @@ int main(void)
     int32_t offsets[3] = {0, 70, Q};
     DLTensor cu = {.data = offsets, .device = {kDLCPU, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1}, .shape = cus};
 
-    int failures = 0;
+    int failures = 0, r;
     softcap_gpu_softcap_causal_params p = softcap_gpu_softcap_causal_default_params();
     p.cap = 20.0f;
-    if (softcap_gpu_softcap_causal_forward_gpu(&tq, &tk, &tv, &og, &lg, &p, NULL) != ATTN_OK) {
-        fprintf(stderr, "softcap_causal: %s\n", attn_last_error());
-        return 1;
-    }
+    attn_status st = softcap_gpu_softcap_causal_forward_gpu(&tq, &tk, &tv, &og, &lg, &p, NULL);
     reference(q, k, v, p.cap, 0, out_ref, lse_ref);
-    double e1 = rel_error(out_gpu, out_ref, lse_gpu, lse_ref);
-    printf("softcap_causal: GPU vs reference max rel error %.3g\n", e1);
-    failures += !(e1 < 3e-2);
+    if ((r = check_run(st, "softcap_causal", "softcap_causal: GPU vs reference", out_gpu, out_ref,
+                       lse_gpu, lse_ref)) < 0)
+        return 1;
+    failures += r;
 
     softcap_gpu_packed_softcap_params pp = softcap_gpu_packed_softcap_default_params();
     pp.docs = &cu;
-    if (softcap_gpu_packed_softcap_forward_gpu(&tq, &tk, &tv, &og, &lg, &pp, NULL) != ATTN_OK) {
-        fprintf(stderr, "packed_softcap: %s\n", attn_last_error());
-        return 1;
-    }
+    st = softcap_gpu_packed_softcap_forward_gpu(&tq, &tk, &tv, &og, &lg, &pp, NULL);
     reference(q, k, v, pp.cap, offsets[1], out_ref, lse_ref);
-    double e2 = rel_error(out_gpu, out_ref, lse_gpu, lse_ref);
-    printf("packed_softcap: GPU vs reference max rel error %.3g\n", e2);
-    failures += !(e2 < 3e-2);
+    if ((r = check_run(st, "packed_softcap", "packed_softcap: GPU vs reference", out_gpu, out_ref,
+                       lse_gpu, lse_ref)) < 0)
+        return 1;
+    failures += r;
 
     attn_block_mask *m = NULL;
     if (softcap_gpu_packed_softcap_block_mask_cuda(B, H, Q, Q, &pp, NULL, &m) != ATTN_OK) {
@@ -184,25 +195,21 @@ int main(void)
     }
     memset(out_gpu, 0, nq * sizeof *out_gpu);
     const attn_launch_opts with_mask = {.block_mask = m};
-    attn_status st = softcap_gpu_packed_softcap_forward_gpu(&tq, &tk, &tv, &og, &lg, &pp, &with_mask);
-    if (st != ATTN_OK) {
-        fprintf(stderr, "packed_softcap with its BlockMask: %s\n", attn_last_error());
+    st = softcap_gpu_packed_softcap_forward_gpu(&tq, &tk, &tv, &og, &lg, &pp, &with_mask);
+    if ((r = check_run(st, "packed_softcap with its BlockMask",
+                       "packed_softcap, BlockMask in device memory:", out_gpu, out_ref, lse_gpu,
+                       lse_ref)) < 0)
         return 1;
-    }
-    double e3 = rel_error(out_gpu, out_ref, lse_gpu, lse_ref);
-    printf("packed_softcap, BlockMask in device memory: max rel error %.3g\n", e3);
-    failures += !(e3 < 3e-2);
+    failures += r;
 
     memset(out_gpu, 0, nq * sizeof *out_gpu);
     st = run_planned(&tq, &tk, &tv, &og, &lg, &pp, m);
     attn_block_mask_free(m);
-    if (st != ATTN_OK) {
-        fprintf(stderr, "packed_softcap through a plan: %s\n", attn_last_error());
+    if ((r = check_run(st, "packed_softcap through a plan",
+                       "packed_softcap, device tensors through a plan:", out_gpu, out_ref, lse_gpu,
+                       lse_ref)) < 0)
         return 1;
-    }
-    double e4 = rel_error(out_gpu, out_ref, lse_gpu, lse_ref);
-    printf("packed_softcap, device tensors through a plan: max rel error %.3g\n", e4);
-    failures += !(e4 < 3e-2);
+    failures += r;
 
     free(q);
     free(k);

@@ -22,15 +22,9 @@ struct attn_gpu_plan {
  * staged copy (sent on the default stream and waited for). */
 static attn_status rt_gpu_plan_upload(attn_gpu_plan *pl, const attn_gpu_variant *gv,
                                       const rt_gpu_prepared *p) {
-    const char *ptx;
-    attn_status s = attn_gpu_variant_ptx(gv, &ptx);
+    attn_status s = rt_gpu_cuda_kernel(gv, p->kern, &pl->kernel);
     if (s == ATTN_OK)
-        s = rt_cuda_attn_fwd_kernel(ptx, gv->memo, p->kern->entry, p->kern->d, p->kern->dv,
-                                    &pl->kernel);
-    if (s == ATTN_OK)
-        s = rt_gpu_params_stage(gv->var, &pl->a.ctx, p->views.on_device, &pl->upload);
-    if (s == ATTN_OK && p->bm)
-        s = rt_gpu_block_mask_stage(p->bm, &pl->upload, &pl->a.block_mask);
+        s = rt_gpu_launch_stage(gv->var, &pl->a, p->views.on_device, p->bm, &pl->upload);
     if (s == ATTN_OK)
         s = rt_gpu_upload_commit(&pl->upload);
     return s == ATTN_OK ? attn_cuda_synchronize(NULL) : s;

@@ -117,6 +117,17 @@ void rt_gpu_prepared_free(rt_gpu_prepared *p);
  * the slot array itself. */
 attn_status rt_gpu_params_stage(const attn_variant *var, attn_ctx *ctx, const uint8_t *on_device,
                                 rt_gpu_upload *u);
+/* The kernel `kern` of gv for the current device, its module found through
+ * gv->memo. */
+attn_status rt_gpu_cuda_kernel(const attn_gpu_variant *gv, const attn_gpu_kernel *kern,
+                               attn_cuda_kernel *k);
+/* Stages in u what a launch reads from the host: var's parameters
+ * (rt_gpu_params_stage of a->ctx) and the key-side tables of BlockMask bm
+ * (may be NULL; rt_gpu_block_mask_stage into a->block_mask). */
+attn_status rt_gpu_launch_stage(const attn_variant *var, attn_fwd_gpu_args *a,
+                                const uint8_t *params_on_device, const attn_block_mask *bm,
+                                rt_gpu_upload *u);
+
 /* rt_launch_gpu_blockmask.c: the BlockMask a launch of kernel `kern` of gv
  * on dev reads (*use; NULL: the variant's key ranges): opts->block_mask,
  * checked against the launch's dims and the kernel's tiles (block_q a

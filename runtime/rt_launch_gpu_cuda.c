@@ -75,15 +75,27 @@ attn_status attn_gpu_variant_ptx(const attn_gpu_variant *gv, const char **ptx) {
     return ATTN_OK;
 }
 
+attn_status rt_gpu_cuda_kernel(const attn_gpu_variant *gv, const attn_gpu_kernel *kern,
+                               attn_cuda_kernel *k) {
+    const char *ptx;
+    attn_status s = attn_gpu_variant_ptx(gv, &ptx);
+    return s == ATTN_OK ? rt_cuda_attn_fwd_kernel(ptx, gv->memo, kern->entry, kern->d, kern->dv, k)
+                        : s;
+}
+
+attn_status rt_gpu_launch_stage(const attn_variant *var, attn_fwd_gpu_args *a,
+                                const uint8_t *params_on_device, const attn_block_mask *bm,
+                                rt_gpu_upload *u) {
+    attn_status s = rt_gpu_params_stage(var, &a->ctx, params_on_device, u);
+    return s == ATTN_OK && bm ? rt_gpu_block_mask_stage(bm, u, &a->block_mask) : s;
+}
+
 attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *kern,
                             attn_fwd_gpu_args *a, const DLTensor *const t[5], int on_device,
                             const uint8_t *params_on_device, const attn_block_mask *bm, void *stream,
                             const rt_gpu_timing *timing) {
-    const char *ptx;
     attn_cuda_kernel k;
-    attn_status s = attn_gpu_variant_ptx(gv, &ptx);
-    if (s == ATTN_OK)
-        s = rt_cuda_attn_fwd_kernel(ptx, gv->memo, kern->entry, kern->d, kern->dv, &k);
+    attn_status s = rt_gpu_cuda_kernel(gv, kern, &k);
     /* Stream capture records no copy from pageable host memory (and the
      * staged copy is freed after the call): only a launch that copies
      * nothing may be captured; refuse before touching the stream. */
@@ -99,9 +111,7 @@ attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *k
             dev[i] = &io[i]->t;
     rt_gpu_upload u = {.stream = stream};
     if (s == ATTN_OK)
-        s = rt_gpu_params_stage(gv->var, &a->ctx, params_on_device, &u);
-    if (s == ATTN_OK && bm)
-        s = rt_gpu_block_mask_stage(bm, &u, &a->block_mask);
+        s = rt_gpu_launch_stage(gv->var, a, params_on_device, bm, &u);
     if (s == ATTN_OK && capturing && u.used)
         s = rt_gpu_capture_refused(gv->var->name);
     if (s == ATTN_OK)
