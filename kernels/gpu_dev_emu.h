@@ -23,6 +23,9 @@ uint32_t emu_dev_shfl(uint32_t v, int lane_or_mask, int is_xor);
 void emu_dev_ldmatrix_x4(uint32_t r[4], const void *row, int trans);
 void emu_dev_mma_m16n8k16(float d[4], const uint32_t a[4], const uint32_t b[2], int type);
 void emu_dev_cp_async_16(void *dst, const void *src, int fill);
+void emu_dev_wgmma(float *d, int n, const uint32_t a[4], uint64_t desc, int trans_b, int type);
+void emu_dev_wgmma_commit(void);
+void emu_dev_wgmma_wait(int keep);
 
 /* Exact conversions (round to nearest even), shared with the tests. */
 uint16_t emu_f32_to_f16(float f);
@@ -36,6 +39,11 @@ static inline int dev_ctaid(int d) { return emu_dev_ctaid(d); }
 static inline int dev_nctaid(int d) { return emu_dev_nctaid(d); }
 static inline void dev_syncthreads(void) { emu_dev_syncthreads(); }
 static inline void *dev_smem(void) { return emu_dev_smem(); }
+/* Shared "addresses" are offsets from the block's shared memory. */
+static inline uint32_t dev_smem_addr(const void *p)
+{
+    return (uint32_t)((const char *)p - (const char *)emu_dev_smem());
+}
 
 static inline float dev_shfl_xor_f32(float v, int lanemask)
 {
@@ -65,6 +73,24 @@ static inline void dev_mma_m16n8k16_f16(float d[4], const uint32_t a[4], const u
 static inline void dev_mma_m16n8k16_bf16(float d[4], const uint32_t a[4], const uint32_t b[2])
 {
     emu_dev_mma_m16n8k16(d, a, b, EMU_BF16);
+}
+
+/* wgmma: issued operations complete at wait_group (emu_wgmma.c); the fences
+ * order nothing that the emulator could reorder. */
+#define DEV_HAS_WGMMA 1
+static inline void dev_wgmma_fence(void) {}
+static inline void dev_wgmma_commit(void) { emu_dev_wgmma_commit(); }
+#define dev_wgmma_wait(n) emu_dev_wgmma_wait(n)
+static inline void dev_wgmma_pin_f32(float *x) { (void)x; }
+static inline void dev_wgmma_pin_u32(uint32_t *x) { (void)x; }
+static inline void dev_fence_proxy_async(void) {}
+static inline void dev_wgmma_f16(int n, int tb, float *d, const uint32_t a[4], uint64_t desc)
+{
+    emu_dev_wgmma(d, n, a, desc, tb, EMU_F16);
+}
+static inline void dev_wgmma_bf16(int n, int tb, float *d, const uint32_t a[4], uint64_t desc)
+{
+    emu_dev_wgmma(d, n, a, desc, tb, EMU_BF16);
 }
 
 /* cp.async completes at once: commit and wait have nothing to do. */

@@ -1,6 +1,6 @@
 /* gpu_dev_nvptx.h - the device layer (gpu_dev.h) on NVPTX, sm_80 and later:
  * NVVM builtins for ids, barriers and shuffles, inline PTX for ldmatrix,
- * mma.sync, cp.async and conversions. Included by gpu_dev.h only. */
+ * mma.sync, wgmma (sm_90a), cp.async and conversions. Included by gpu_dev.h only. */
 #ifndef GPU_DEV_NVPTX_H
 #define GPU_DEV_NVPTX_H
 
@@ -85,6 +85,91 @@ static inline void dev_ldmatrix_x4_trans(uint32_t r[4], const void *row)
 DEV_MMA_M16N8K16(dev_mma_m16n8k16_f16, "f16")
 DEV_MMA_M16N8K16(dev_mma_m16n8k16_bf16, "bf16")
 #undef DEV_MMA_M16N8K16
+
+/* ---- wgmma (sm_90a) ----------------------------------------------------- */
+
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define DEV_HAS_WGMMA 1
+
+static inline void dev_wgmma_fence(void)
+{
+    __asm__ volatile("wgmma.fence.sync.aligned;" ::: "memory");
+}
+static inline void dev_wgmma_commit(void)
+{
+    __asm__ volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+}
+/* A macro: the group count must be an immediate. */
+#define dev_wgmma_wait(n) __asm__ volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(n) : "memory")
+static inline void dev_wgmma_pin_f32(float *x) { __asm__ volatile("" : "+f"(*x)::"memory"); }
+static inline void dev_wgmma_pin_u32(uint32_t *x) { __asm__ volatile("" : "+r"(*x)::"memory"); }
+static inline void dev_fence_proxy_async(void)
+{
+    __asm__ volatile("fence.proxy.async.shared::cta;" ::: "memory");
+}
+
+/* The operands of wgmma.mma_async.m64nNk16 with A in registers: N/2
+ * accumulators, 4 A registers, the B descriptor. */
+#define DEV_WG_OPS_N16                                                                      \
+    "{%0, %1, %2, %3, %4, %5, %6, %7}, "                                                    \
+    "{%8, %9, %10, %11}, %12"
+#define DEV_WG_OPS_N32                                                                      \
+    "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15}, "              \
+    "{%16, %17, %18, %19}, %20"
+#define DEV_WG_OPS_N64                                                                      \
+    "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "               \
+    "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, "     \
+    "{%32, %33, %34, %35}, %36"
+#define DEV_WG_OPS_N128                                                                     \
+    "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "               \
+    "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "      \
+    "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "      \
+    "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "     \
+    "{%64, %65, %66, %67}, %68"
+#define DEV_WG_D4(d, i) "+f"((d)[i]), "+f"((d)[(i) + 1]), "+f"((d)[(i) + 2]), "+f"((d)[(i) + 3])
+#define DEV_WG_D8(d, i) DEV_WG_D4(d, i), DEV_WG_D4(d, (i) + 4)
+#define DEV_WG_D16(d, i) DEV_WG_D8(d, i), DEV_WG_D8(d, (i) + 8)
+#define DEV_WG_D32(d, i) DEV_WG_D16(d, i), DEV_WG_D16(d, (i) + 16)
+#define DEV_WG_D64(d, i) DEV_WG_D32(d, i), DEV_WG_D32(d, (i) + 32)
+
+/* d += a * B, scale-d 1, no negation, B transposed (MN-major) when tb = 1. */
+#define DEV_WGMMA_FN(ty, n, outs, tb)                                                       \
+    static inline void dev_wgmma_##ty##_n##n##_t##tb(float *d, const uint32_t a[4],         \
+                                                     uint64_t desc)                         \
+    {                                                                                       \
+        __asm__ volatile("wgmma.mma_async.sync.aligned.m64n" #n "k16.f32." #ty "." #ty " "  \
+                         DEV_WG_OPS_N##n ", 1, 1, 1, " #tb ";"                              \
+                         : outs(d, 0)                                                       \
+                         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc)            \
+                         : "memory");                                                       \
+    }
+#define DEV_WGMMA_FNS(ty)                                                                   \
+    DEV_WGMMA_FN(ty, 16, DEV_WG_D8, 0) DEV_WGMMA_FN(ty, 16, DEV_WG_D8, 1)                   \
+    DEV_WGMMA_FN(ty, 32, DEV_WG_D16, 0) DEV_WGMMA_FN(ty, 32, DEV_WG_D16, 1)                 \
+    DEV_WGMMA_FN(ty, 64, DEV_WG_D32, 0) DEV_WGMMA_FN(ty, 64, DEV_WG_D32, 1)                 \
+    DEV_WGMMA_FN(ty, 128, DEV_WG_D64, 0) DEV_WGMMA_FN(ty, 128, DEV_WG_D64, 1)               \
+    static inline __attribute__((always_inline)) void dev_wgmma_##ty(                      \
+        int n, int tb, float *d, const uint32_t a[4], uint64_t desc)                        \
+    {                                                                                       \
+        switch (2 * n + tb) {                                                               \
+        case 32: dev_wgmma_##ty##_n16_t0(d, a, desc); break;                                \
+        case 33: dev_wgmma_##ty##_n16_t1(d, a, desc); break;                                \
+        case 64: dev_wgmma_##ty##_n32_t0(d, a, desc); break;                                \
+        case 65: dev_wgmma_##ty##_n32_t1(d, a, desc); break;                                \
+        case 128: dev_wgmma_##ty##_n64_t0(d, a, desc); break;                               \
+        case 129: dev_wgmma_##ty##_n64_t1(d, a, desc); break;                               \
+        case 256: dev_wgmma_##ty##_n128_t0(d, a, desc); break;                              \
+        case 257: dev_wgmma_##ty##_n128_t1(d, a, desc); break;                              \
+        default: __builtin_trap(); /* no such shape here */                                 \
+        }                                                                                   \
+    }
+DEV_WGMMA_FNS(f16)
+DEV_WGMMA_FNS(bf16)
+#undef DEV_WGMMA_FNS
+#undef DEV_WGMMA_FN
+#else
+#define DEV_HAS_WGMMA 0
+#endif
 
 /* ---- cp.async ----------------------------------------------------------- */
 

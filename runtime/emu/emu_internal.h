@@ -22,7 +22,7 @@ typedef enum emu_state {
 } emu_state;
 
 /* Warp collectives; the key a lane arrives with is op | variant << 4. */
-typedef enum emu_op { EMU_OP_SHFL = 1, EMU_OP_LDMATRIX, EMU_OP_MMA } emu_op;
+typedef enum emu_op { EMU_OP_SHFL = 1, EMU_OP_LDMATRIX, EMU_OP_MMA, EMU_OP_WGMMA_WAIT } emu_op;
 
 /* One lane's operands and results of the collective it is waiting in. */
 typedef struct emu_lane_io {
@@ -33,6 +33,24 @@ typedef struct emu_lane_io {
     uint32_t out_u[4];     /* shfl: [0]; ldmatrix: r[0..3] */
     float out_f[4];        /* mma: d */
 } emu_lane_io;
+
+/* A wgmma.mma_async a thread has issued and not yet waited for: its
+ * operands stay where the thread keeps them (accumulators and A registers,
+ * by address) and are read when a wgmma.wait_group completes it, as the
+ * hardware may read them at any time until then. */
+typedef struct emu_wgmma_op {
+    float *d;
+    const uint32_t *a;
+    uint64_t desc;
+    int n, trans_b, type;
+    int group;             /* its commit group; -1 until committed */
+} emu_wgmma_op;
+#define EMU_WGMMA_MAX_PENDING 32
+typedef struct emu_wgmma_state {
+    emu_wgmma_op op[EMU_WGMMA_MAX_PENDING];
+    int n;                 /* pending ops, oldest first */
+    int committed;         /* commit groups so far */
+} emu_wgmma_state;
 
 typedef struct emu_block emu_block;
 
@@ -45,6 +63,7 @@ typedef struct emu_thread {
     emu_state state;
     int key;               /* EMU_AT_WARP: the collective's key */
     emu_lane_io io;
+    emu_wgmma_state wgmma;
 } emu_thread;
 
 /* One worker's block in flight: its threads, shared memory and barrier state. */
@@ -74,6 +93,19 @@ void emu_yield(void);
 
 /* Stops the current emulated thread and the launch with a message. */
 _Noreturn void emu_fault(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Blocks the calling lane (operands already in its io or state) until all
+ * lanes of its warp arrive at the same collective (op, variant); the last one
+ * runs fn(lanes, n, variant). With needs_full_warp, a partial warp faults. */
+typedef void (*emu_warp_fn)(emu_thread *lanes, int n, int variant);
+void emu_warp_arrive(emu_op op, int variant, emu_warp_fn fn, int needs_full_warp);
+
+/* Half h (0: low) of a .b32 register holding two f16 or bf16 (type EMU_F16,
+ * EMU_BF16), as f32. */
+float emu_half_at(uint32_t reg, int h, int type);
+
+/* Faults when the current thread returns with wgmma.mma_async not waited for. */
+void emu_wgmma_check_exit(const emu_thread *t);
 
 /* Lanes in warp w of the block (32 but for a last, partial warp). */
 int emu_warp_lanes(const emu_block *blk, int w);

@@ -119,6 +119,7 @@ static void emu_thread_main(void)
     emu_thread *t = emu_cur;
     emu_fiber_finish(NULL, &t->block->sched_stack, &t->block->sched_stack_size);
     t->block->kernel(t->block->args);
+    emu_wgmma_check_exit(t);
     t->state = EMU_DONE;
     emu_switch_to_sched(t);
 }
@@ -185,6 +186,7 @@ static void emu_thread_init(emu_block *blk, int i)
     t->tid[2] = i / blk->dim.x / blk->dim.y;
     t->state = EMU_RUNNABLE;
     t->asan_fake_stack = NULL;
+    t->wgmma.n = t->wgmma.committed = 0;
     getcontext(&t->ctx);
     t->ctx.uc_stack.ss_sp = t->stack;
     t->ctx.uc_stack.ss_size = EMU_STACK_BYTES;

@@ -7,20 +7,17 @@
 #include "emu_internal.h"
 #include "gpu_dev_emu.h"
 
-typedef void (*emu_warp_fn)(emu_thread *lanes, int n, int variant);
-
 static const char *emu_op_name(int key)
 {
     switch (key & 15) {
     case EMU_OP_SHFL: return "shfl.sync";
     case EMU_OP_LDMATRIX: return "ldmatrix";
+    case EMU_OP_WGMMA_WAIT: return "wgmma.wait_group";
     default: return "mma.sync";
     }
 }
 
-/* Blocks the calling lane (operands already in its io) until all lanes of its
- * warp arrive with the same op and variant; the last one runs `fn`. */
-static void emu_warp_arrive(emu_op op, int variant, emu_warp_fn fn, int needs_full_warp)
+void emu_warp_arrive(emu_op op, int variant, emu_warp_fn fn, int needs_full_warp)
 {
     emu_thread *t = emu_current();
     emu_block *blk = t->block;
@@ -107,7 +104,7 @@ void emu_dev_ldmatrix_x4(uint32_t r[4], const void *row, int trans)
  * C/D element e: row g + 8*(e>>1), col 2t + (e&1). Products are exact and
  * summed in double, then rounded once to f32. */
 
-static float emu_half_at(uint32_t reg, int h, int type)
+float emu_half_at(uint32_t reg, int h, int type)
 {
     uint16_t bits = (uint16_t)(reg >> (16 * h));
     return type == EMU_BF16 ? emu_bf16_to_f32(bits) : emu_f16_to_f32(bits);

@@ -7,19 +7,8 @@
 #include <string.h>
 
 #include "emu.h"
+#include "emu_check.h"
 #include "gpu_dev.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                         \
-    do {                                                         \
-        if (!(cond)) {                                           \
-            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);      \
-            fprintf(stderr, __VA_ARGS__);                        \
-            fputc('\n', stderr);                                 \
-            failures++;                                          \
-        }                                                        \
-    } while (0)
 
 static int run(emu_kernel k, int threads, size_t smem, const void *args, char *err)
 {
@@ -282,7 +271,7 @@ int main(void)
     test_fault(FAULT_SHFL_AFTER_RETURN, "never arrive");
     test_fault(FAULT_DIVERGENT, "divergent");
     test_fault(FAULT_BAD_ADDRESS, "not 16-byte aligned");
-    if (failures)
-        fprintf(stderr, "%d failures\n", failures);
-    return failures != 0;
+    if (check_failures)
+        fprintf(stderr, "%d failures\n", check_failures);
+    return check_failures != 0;
 }
