@@ -190,6 +190,16 @@ typedef struct attn_fwd_gpu_args {
 #ifndef ATTN_GPU_BKV_D128
 #define ATTN_GPU_BKV_D128 32
 #endif
+/* ATTN_GPU_WGMMA=1 (a build option like the tile shapes): on sm_90a, the
+ * kernels of D and DV multiples of 64 with one m16 tile per warp compute
+ * S = Q K^T and O += P V with Hopper's wgmma.mma_async instead of mma.sync
+ * (kernels/attn_fwd_gpu.c; the emulator runs it too). Their tiles must start
+ * 1024-byte aligned in the shared window, so such a build gives every kernel
+ * 1024 bytes more shared memory to align them in. Off by default until the
+ * device check has measured it. */
+#ifndef ATTN_GPU_WGMMA
+#define ATTN_GPU_WGMMA 0
+#endif
 #define ATTN_GPU_DMAX(d, dv) ((d) > (dv) ? (d) : (dv))
 #define ATTN_GPU_MTILES(d, dv)                       \
     (ATTN_GPU_DMAX(d, dv) <= 32    ? 2               \
@@ -209,10 +219,10 @@ typedef struct attn_fwd_gpu_args {
 #define ATTN_GPU_TILE_RING (2 * ATTN_GPU_THREADS)
 #define ATTN_GPU_WALK_BYTES 192
 /* Q tile plus double-buffered K and V tiles (2-byte elements), then the
- * tile ring and the walk. */
+ * tile ring and the walk (and the wgmma alignment slack). */
 #define ATTN_GPU_SMEM_BYTES(d, dv)                                                          \
     (2 * (ATTN_GPU_BLOCK_Q(d, dv) * (d) + 2 * ATTN_GPU_BLOCK_KV(d, dv) * ((d) + (dv))) + \
-     8 * ATTN_GPU_TILE_RING + ATTN_GPU_WALK_BYTES)
+     8 * ATTN_GPU_TILE_RING + ATTN_GPU_WALK_BYTES + (ATTN_GPU_WGMMA ? 1024 : 0))
 
 /* ---- scans (lower_scan*.c, kernels/scan_cpu.c) --------------------------
  * A scan is split into independent *rows*: the tuples of its outputs' index

@@ -35,13 +35,19 @@
  *   - O / l is written, lse = ln(sum exp); rows with no visible key get
  *     out = 0, lse = -inf.
  * Shared tiles are swizzled so that the 8 row addresses of an ldmatrix (8
- * consecutive rows, one 16-byte chunk each) hit distinct banks: the chunk c
- * of row r is stored at chunk c ^ (r % 8) in tiles whose width is a multiple
- * of 64 elements (128-byte rows), and at c ^ ((r / 2) % 4) in the others
- * (widths of 32 mod 64 elements, e.g. D = 32 or 96: rows r and r + 1 start
- * in opposite halves of the 128-byte bank window). The XOR stays within an
- * aligned group of 8 (or 4) chunks, inside the row. The cp.async stores of
- * 8 consecutive chunks cover whole groups, so they are conflict-free too.
+ * consecutive rows, one 16-byte chunk each) hit distinct banks. A tile whose
+ * width is a multiple of 64 elements is stored as column blocks of 64
+ * elements (128-byte rows), the chunk c of row r at chunk c ^ (r % 8) of its
+ * row: the 128-byte-swizzled layout that wgmma reads (K-major for K,
+ * MN-major for V). Other widths (32 mod 64 elements, e.g. D = 32 or 96) are
+ * stored row after row with the chunk c at c ^ ((r / 2) % 4): rows r and
+ * r + 1 start in opposite halves of the 128-byte bank window. The XOR stays
+ * within an aligned group of 8 (or 4) chunks, inside the row. The cp.async
+ * stores of 8 consecutive chunks cover whole groups, so they are
+ * conflict-free too.
+ *
+ * With ATTN_GPU_WGMMA (attn_abi.h) on sm_90a, the two products of a key tile
+ * are warpgroup MMAs instead (USE_WGMMA below; docs/gpu.md).
  *
  * Specialisation (compile-time): ATTN_HEAD_DIM (D), ATTN_HEAD_DIM_V (DV,
  * default D), ATTN_DTYPE_BF16 (else f16), ATTN_GPU_ENTRY (entry name). */
@@ -72,6 +78,18 @@
  * with Q held); else each k16 step reloads its fragments from the shared Q
  * tile, as FlashAttention-2 does. */
 #define Q_IN_REGS (MT * (D / 4 + DV / 2) <= (MT == 1 ? 128 : 48))
+/* Hopper's warpgroup MMA (ATTN_GPU_WGMMA builds, attn_abi.h; sm_90a and the
+ * emulator): the 4 warps are one warpgroup and each S = Q K^T and O += P V of
+ * a key tile is a chain of wgmma.mma_async.m64nNk16, A (Q, P) from registers
+ * in the same fragments as mma.sync's, B (K, V) read by the tensor cores
+ * straight from the swizzled tiles (no ldmatrix). Needs one m16 tile per warp,
+ * Q in registers and D, DV multiples of 64 (128-byte column blocks). */
+#if defined(ATTN_GPU_WGMMA) && ATTN_GPU_WGMMA && DEV_HAS_WGMMA && MT == 1 && Q_IN_REGS && \
+    D % 64 == 0 && DV % 64 == 0
+#define USE_WGMMA 1
+#else
+#define USE_WGMMA 0
+#endif
 #define LOG2E 1.4426950408889634f
 #define LN2 0.6931471805599453f
 
@@ -94,25 +112,34 @@ typedef uint16_t elem; /* f16 or bf16 bits */
  * see the top of the file). Period 8 in r. */
 static inline int attn_gpu_swz_key(int r, int w) { return w % 64 == 0 ? r & 7 : (r >> 1) & 3; }
 
-/* Element offset of chunk c (8 elements) of row r in a swizzled tile of width w. */
-static inline int attn_gpu_swz(int r, int c, int w)
+/* Row pitch (elements) of a swizzled tile of width w, and the distance
+ * between its 64-element column blocks when it has `rows` rows: a width that
+ * is a multiple of 64 is stored as column blocks of 64 elements (128-byte
+ * rows), the others row after row. */
+static inline int attn_gpu_pitch(int w) { return w % 64 == 0 ? 64 : w; }
+static inline int attn_gpu_cblock(int w, int rows) { return w % 64 == 0 ? rows * 64 : 64; }
+
+/* Element offset of chunk c (8 elements) of row r in a swizzled tile of
+ * width w and `rows` rows. */
+static inline int attn_gpu_swz(int r, int c, int w, int rows)
 {
-    return r * w + ((c ^ attn_gpu_swz_key(r, w)) << 3);
+    return (c >> 3) * attn_gpu_cblock(w, rows) + r * attn_gpu_pitch(w) +
+           (((c & 7) ^ attn_gpu_swz_key(r, w)) << 3);
 }
 
-/* ldmatrix addressing of a swizzled tile of width w for a lane that reads row
- * R + lr, chunk C + lc (R % 8 == 0, C even): as the key of R + lr is that of
- * lr and (C + lc) ^ key only changes the low 3 bits of C, the offset is
- * off[(C % 8) / 2] + R * w + (C / 8) * 64 with four per-lane values off[],
- * the rest compile-time. */
+/* ldmatrix addressing of a swizzled tile of width w and `rows` rows for a
+ * lane that reads row R + lr, chunk C + lc (R % 8 == 0, C even): as the key
+ * of R + lr is that of lr and (C + lc) ^ key only changes the low 3 bits of
+ * C, the offset is off[(C % 8) / 2] + R * pitch + (C / 8) * cblock with four
+ * per-lane values off[], the rest compile-time. */
 static inline void attn_gpu_lds_init(int off[4], int lr, int lc, int w)
 {
     for (int i = 0; i < 4; i++)
-        off[i] = lr * w + (((2 * i) ^ lc ^ attn_gpu_swz_key(lr, w)) << 3);
+        off[i] = lr * attn_gpu_pitch(w) + (((2 * i) ^ lc ^ attn_gpu_swz_key(lr, w)) << 3);
 }
-static inline int attn_gpu_lds_at(const int off[4], int R, int C, int w)
+static inline int attn_gpu_lds_at(const int off[4], int R, int C, int w, int rows)
 {
-    return off[(C & 7) >> 1] + R * w + (C >> 3) * 64;
+    return off[(C & 7) >> 1] + R * attn_gpu_pitch(w) + (C >> 3) * attn_gpu_cblock(w, rows);
 }
 
 /* Issues cp.async copies of `rows` rows of width w from g (row stride rs) into
@@ -129,7 +156,7 @@ DEV_UNROLL
         const int r = i / chunks, c = i % chunks;
         const int ok = r < valid;
         if (n % ATTN_GPU_THREADS == 0 || i < n)
-            dev_cp_async_16(s + attn_gpu_swz(r, c, w), g + (ok ? r : 0) * rs + c * 8, ok);
+            dev_cp_async_16(s + attn_gpu_swz(r, c, w, rows), g + (ok ? r : 0) * rs + c * 8, ok);
     }
 }
 
@@ -245,6 +272,7 @@ static inline void attn_gpu_ring_get(const attn_gpu_tile_desc *ring, int t, int 
     *partial = d.kv1 < 0;
 }
 
+#if !USE_WGMMA
 /* For every m16 tile mt: the accumulators of its n8 tiles n and n + 1
  * (c[nt mt + n], nt n8 tiles per m16 tile) += a[mt] times the B fragments of
  * b (b[0..1] for n, b[2..3] for n + 1: one x4 ldmatrix). */
@@ -274,17 +302,19 @@ DEV_UNROLL
                 for (int i = 0; i < 4; i++)
                     qf[mt][i] = qa[mt * (D / 16) + kk][i];
             } else {
-                dev_ldmatrix_x4(qf[mt], sq + attn_gpu_lds_at(q_off, (warp * MT + mt) * 16, 2 * kk, D));
+                dev_ldmatrix_x4(qf[mt],
+                                sq + attn_gpu_lds_at(q_off, (warp * MT + mt) * 16, 2 * kk, D, BQ));
             }
         }
 DEV_UNROLL
         for (int np = 0; np < NT_S / 2; np++) {
             uint32_t kb[4];
-            dev_ldmatrix_x4(kb, skb + attn_gpu_lds_at(k_off, np * 16, 2 * kk, D));
+            dev_ldmatrix_x4(kb, skb + attn_gpu_lds_at(k_off, np * 16, 2 * kk, D, BKV));
             attn_gpu_mma_pair(s, NT_S, 2 * np, qf, kb);
         }
     }
 }
+#endif
 
 /* The hooks on every element of a lane's score fragment s (element e of
  * n8 tile j of m16 tile mt is (row0 + 16 mt + 8 (e / 2), kv0 + 8j + 2tq +
@@ -352,9 +382,78 @@ DEV_UNROLL
         }
 }
 
-/* O += P V: the accumulators of n8 tiles 2ks and 2ks+1 are the A fragment of
- * k16 step ks; an x4 ldmatrix.trans of V rows gives B fragments of two n8
- * tiles of O, used by every m16 tile. */
+/* The A fragment of k16 step ks of P for m16 tile mt: the accumulators of
+ * its n8 tiles 2ks and 2ks+1 (the C layout of two n8 tiles is the A layout of
+ * one k16 step), rounded to the element type. */
+static inline void attn_gpu_p_frag(uint32_t pa[4], float s[MT * NT_S][4], int mt, int ks)
+{
+    const float(*p)[4] = s + mt * NT_S + 2 * ks;
+    pa[0] = attn_gpu_pack(p[0][0], p[0][1]);
+    pa[1] = attn_gpu_pack(p[0][2], p[0][3]);
+    pa[2] = attn_gpu_pack(p[1][0], p[1][1]);
+    pa[3] = attn_gpu_pack(p[1][2], p[1][3]);
+}
+
+#if USE_WGMMA
+#ifdef ATTN_DTYPE_BF16
+#define attn_gpu_wgmma dev_wgmma_bf16
+#else
+#define attn_gpu_wgmma dev_wgmma_f16
+#endif
+_Static_assert(BQ * D * 2 % 1024 == 0 && BKV * 128 % 1024 == 0,
+               "wgmma: the K and V tiles' 8-row groups must stay 1024-byte aligned");
+
+/* Pins the n accumulators at d (dev_wgmma_pin_f32). */
+static inline void attn_gpu_pin_acc(float *d, int n)
+{
+DEV_UNROLL
+    for (int i = 0; i < n; i++)
+        dev_wgmma_pin_f32(&d[i]);
+}
+
+/* S = Q K^T on the warpgroup: D / 16 chained m64n<BKV>k16, Q's k16 fragments
+ * from qa, K-major B from k16 column 16 kk of the K tile whose descriptor is
+ * kdesc (column block kk / 4, 32 bytes into its 128-byte rows; 8-row groups
+ * 1024 bytes apart). Waits for the result. */
+static inline void attn_gpu_qk_wgmma(float s[NT_S][4], uint32_t qa[][4], uint64_t kdesc)
+{
+    attn_gpu_pin_acc((float *)s, 4 * NT_S);
+    dev_wgmma_fence();
+DEV_UNROLL
+    for (int kk = 0; kk < D / 16; kk++)
+        attn_gpu_wgmma(BKV, 0, (float *)s, qa[kk],
+                       dev_wgmma_desc_advance(kdesc, (kk / 4) * BKV * 128 + (kk % 4) * 32));
+    dev_wgmma_commit();
+    dev_wgmma_wait(0);
+    attn_gpu_pin_acc((float *)s, 4 * NT_S);
+}
+
+/* O += P V on the warpgroup: BKV / 16 chained m64n<DV>k16, P's fragments
+ * from s, MN-major B from rows 16 ks.. of the V tile whose descriptor is
+ * vdesc (8-row groups 1024 bytes apart, 64-column blocks BKV * 128 bytes
+ * apart). Waits for the result. */
+static inline void attn_gpu_pv_wgmma(float o[NT_O][4], float s[NT_S][4], uint64_t vdesc)
+{
+    uint32_t pa[BKV / 16][4];
+DEV_UNROLL
+    for (int ks = 0; ks < BKV / 16; ks++) {
+        attn_gpu_p_frag(pa[ks], s, 0, ks);
+DEV_UNROLL
+        for (int i = 0; i < 4; i++)
+            dev_wgmma_pin_u32(&pa[ks][i]);
+    }
+    attn_gpu_pin_acc((float *)o, 4 * NT_O);
+    dev_wgmma_fence();
+DEV_UNROLL
+    for (int ks = 0; ks < BKV / 16; ks++)
+        attn_gpu_wgmma(DV, 1, (float *)o, pa[ks], dev_wgmma_desc_advance(vdesc, ks * 16 * 128));
+    dev_wgmma_commit();
+    dev_wgmma_wait(0);
+    attn_gpu_pin_acc((float *)o, 4 * NT_O);
+}
+#else
+/* O += P V: an x4 ldmatrix.trans of V rows gives B fragments of two n8 tiles
+ * of O, used by every m16 tile. */
 static inline void attn_gpu_pv(float o[MT * NT_O][4], float s[MT * NT_S][4], const elem *svb,
                                const int v_off[4])
 {
@@ -362,21 +461,17 @@ DEV_UNROLL
     for (int ks = 0; ks < BKV / 16; ks++) {
         uint32_t pa[MT][4];
 DEV_UNROLL
-        for (int mt = 0; mt < MT; mt++) {
-            const float(*p)[4] = s + mt * NT_S + 2 * ks;
-            pa[mt][0] = attn_gpu_pack(p[0][0], p[0][1]);
-            pa[mt][1] = attn_gpu_pack(p[0][2], p[0][3]);
-            pa[mt][2] = attn_gpu_pack(p[1][0], p[1][1]);
-            pa[mt][3] = attn_gpu_pack(p[1][2], p[1][3]);
-        }
+        for (int mt = 0; mt < MT; mt++)
+            attn_gpu_p_frag(pa[mt], s, mt, ks);
 DEV_UNROLL
         for (int dp = 0; dp < NT_O / 2; dp++) {
             uint32_t vb[4];
-            dev_ldmatrix_x4_trans(vb, svb + attn_gpu_lds_at(v_off, ks * 16, 2 * dp, DV));
+            dev_ldmatrix_x4_trans(vb, svb + attn_gpu_lds_at(v_off, ks * 16, 2 * dp, DV, BKV));
             attn_gpu_mma_pair(o, NT_O, 2 * dp, pa, vb);
         }
     }
 }
+#endif
 
 DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
 {
@@ -395,7 +490,11 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
         (const elem *)a->q + b * a->q_stride[0] + h * a->q_stride[1] + q0 * a->q_stride[2];
     const elem *gk = (const elem *)a->k + b * a->k_stride[0] + hk * a->k_stride[1];
     const elem *gv = (const elem *)a->v + b * a->v_stride[0] + hk * a->v_stride[1];
-    elem *sq = dev_smem();
+    char *smem = dev_smem();
+#if USE_WGMMA
+    smem += (0u - dev_smem_addr(smem)) & 1023; /* wgmma's swizzle: 1024-byte aligned tiles */
+#endif
+    elem *sq = (elem *)smem;
     elem *sk = sq + BQ * D;      /* [2][BKV][D] */
     elem *sv = sk + 2 * BKV * D; /* [2][BKV][DV] */
 
@@ -428,10 +527,16 @@ DEV_UNROLL
             l[mt][r] = 0;
         }
     uint32_t qa[Q_IN_REGS ? MT * D / 16 : 1][4];
-    int q_off[4], k_off[4], v_off[4]; /* this lane's ldmatrix rows (attn_gpu_lds_init) */
+    int q_off[4]; /* this lane's ldmatrix rows (attn_gpu_lds_init) */
     attn_gpu_lds_init(q_off, lane % 16, lane / 16, D);
+#if USE_WGMMA /* the descriptors of buffer 0's K and V tiles */
+    const uint64_t kdesc = dev_wgmma_desc_sw128(sk, 16, 1024);
+    const uint64_t vdesc = dev_wgmma_desc_sw128(sv, BKV * 128, 1024);
+#else
+    int k_off[4], v_off[4];
     attn_gpu_lds_init(k_off, (lane / 16) * 8 + lane % 8, (lane / 8) % 2, D);
     attn_gpu_lds_init(v_off, lane % 16, lane / 16, DV);
+#endif
 
     int kv0 = 0, kv1 = 0, partial = 0;
     if (ntiles > 0) { /* uniform: read from the walk */
@@ -449,13 +554,17 @@ DEV_UNROLL
 DEV_UNROLL
                 for (int kk = 0; kk < D / 16; kk++)
                     dev_ldmatrix_x4(qa[mt * (D / 16) + kk],
-                                    sq + attn_gpu_lds_at(q_off, (warp * MT + mt) * 16, 2 * kk, D));
+                                    sq + attn_gpu_lds_at(q_off, (warp * MT + mt) * 16, 2 * kk,
+                                                         D, BQ));
         }
     }
     for (int t = 0; t < ntiles; t++) {
         const int buf = t & 1;
         int next0 = 0, next1 = 0, next_partial = 0;
         dev_cp_async_wait(0);
+#if USE_WGMMA
+        dev_fence_proxy_async(); /* cp.async wrote the tile, the tensor cores read it */
+#endif
         /* One barrier per tile: tile t (and at t = 0 the Q tile) is visible
          * to all, and every warp is done with tile t-1, whose buffer the
          * prefetch of tile t+1 then refills while tile t is computed. */
@@ -476,7 +585,11 @@ DEV_UNROLL
         }
 
         float s[MT * NT_S][4] = {{0}}; /* n8 tile j of m16 tile mt: s[NT_S mt + j] */
+#if USE_WGMMA
+        attn_gpu_qk_wgmma(s, qa, dev_wgmma_desc_advance(kdesc, buf * BKV * D * 2));
+#else
         attn_gpu_qk(s, qa, sq, sk + buf * BKV * D, q_off, k_off, warp);
+#endif
 
         /* Scale, score hook and mask per element. The mask on partial
          * tiles, the key bound on short ones, in one branch per tile: within
@@ -493,7 +606,11 @@ DEV_UNROLL
             for (int r = 0; r < 2; r++)
                 attn_gpu_softmax_row(s + NT_S * mt, o + NT_O * mt, 2 * r, &m[mt][r], &l[mt][r]);
 
+#if USE_WGMMA
+        attn_gpu_pv_wgmma(o, s, dev_wgmma_desc_advance(vdesc, buf * BKV * DV * 2));
+#else
         attn_gpu_pv(o, s, sv + buf * BKV * DV, v_off);
+#endif
         kv0 = next0;
         kv1 = next1;
         partial = next_partial;

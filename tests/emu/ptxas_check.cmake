@@ -2,7 +2,10 @@
 # specialisation and the GPU BlockMask builder (kernels/blockmask_gpu.c)
 # with the test hooks for sm_80 (clang-19 -O3 -> llvm-link -> opt
 # internalize,O3 -> llc-19 -> ptxas -v), logs registers, stack frame and
-# spills of every entry, and fails on any spill. Without ptxas it prints
+# spills of every entry, and fails on any spill. The wgmma path
+# (ATTN_GPU_WGMMA=1, sm_90a) too: its PTX must hold wgmma.mma_async, and
+# ptxas must not serialize the wgmma (a "Potential Performance Loss" advisory
+# fails the test as a spill does). Without ptxas it prints
 # "ptxas not found: skipped", which the test's SKIP_REGULAR_EXPRESSION turns
 # into a skip (cmake 3.25 has no cmake_language(EXIT)).
 # Inputs: CLANG LLC OPT LLVM_LINK PTXAS KERNELS HOOKS WORK.
@@ -11,7 +14,7 @@ if(NOT PTXAS)
   return()
 endif()
 file(MAKE_DIRECTORY ${WORK})
-set(flags --target=nvptx64-nvidia-cuda -march=sm_80 -ffreestanding -fno-math-errno -std=c11
+set(flags --target=nvptx64-nvidia-cuda -ffreestanding -fno-math-errno -std=c11
           -O3 -Wall -Wextra -Wno-unused-parameter -Werror -I${KERNELS} -I${HOOKS})
 
 # run(STEP cmd...): runs a command, failing the test with its output.
@@ -23,17 +26,18 @@ function(run step)
   set(step_output "${out}${err}" PARENT_SCOPE)
 endfunction()
 
-# assemble(NAME SRC ENTRIES [DEFINE...]): SRC with the hooks through the
-# tool chain, keeping the entries ENTRIES (comma-separated); logs each
-# entry's registers and frame, adds NAME to `failed` on a spill.
-function(assemble name src entries)
+# assemble(NAME SRC ENTRIES ARCH [DEFINE...]): SRC with the hooks through the
+# tool chain for ARCH, keeping the entries ENTRIES (comma-separated); logs
+# each entry's registers and frame, adds NAME to `failed` on a spill or a
+# ptxas performance advisory.
+function(assemble name src entries arch)
   list(TRANSFORM ARGN PREPEND -D OUTPUT_VARIABLE defs)
-  run(clang ${CLANG} ${flags} ${defs} -S -emit-llvm ${src} -o ${WORK}/${name}.ll)
+  run(clang ${CLANG} ${flags} -march=${arch} ${defs} -S -emit-llvm ${src} -o ${WORK}/${name}.ll)
   run(llvm-link ${LLVM_LINK} ${WORK}/${name}.ll ${WORK}/hooks.ll -o ${WORK}/${name}.linked.bc)
   run(opt ${OPT} -passes=internalize,default<O3> -internalize-public-api-list=${entries}
       ${WORK}/${name}.linked.bc -o ${WORK}/${name}.bc)
-  run(llc ${LLC} -mcpu=sm_80 ${WORK}/${name}.bc -o ${WORK}/${name}.ptx)
-  run(ptxas ${PTXAS} -arch=sm_80 -v ${WORK}/${name}.ptx -o ${WORK}/${name}.cubin)
+  run(llc ${LLC} -mcpu=${arch} ${WORK}/${name}.bc -o ${WORK}/${name}.ptx)
+  run(ptxas ${PTXAS} -arch=${arch} -v ${WORK}/${name}.ptx -o ${WORK}/${name}.cubin)
   string(REGEX MATCHALL "entry function '[^']+'" fns "${step_output}")
   string(REGEX MATCHALL "Used [0-9]+ registers" regs "${step_output}")
   string(REGEX MATCHALL "[0-9]+ bytes stack frame, [0-9]+ bytes spill stores, [0-9]+ bytes spill loads"
@@ -46,7 +50,8 @@ function(assemble name src entries)
     list(GET frames ${i} frame)
     message("${name} ${fn}: ${reg}, ${frame}")
   endforeach()
-  if(step_output MATCHES "[1-9][0-9]* bytes spill (stores|loads)")
+  if(step_output MATCHES "[1-9][0-9]* bytes spill (stores|loads)|Performance Loss")
+    message("${step_output}")
     set(failed ${failed} ${name} PARENT_SCOPE)
   endif()
 endfunction()
@@ -62,9 +67,25 @@ foreach(spec "64;64;f16" "64;64;bf16" "128;128;f16" "128;128;bf16" "64;128;f16" 
   if(dtype STREQUAL "bf16")
     list(APPEND defs ATTN_DTYPE_BF16)
   endif()
-  assemble(attn_fwd_gpu_${dtype}_d${d}_dv${dv} ${KERNELS}/attn_fwd_gpu.c attn_fwd_gpu ${defs})
+  assemble(attn_fwd_gpu_${dtype}_d${d}_dv${dv} ${KERNELS}/attn_fwd_gpu.c attn_fwd_gpu sm_80
+           ${defs})
 endforeach()
-assemble(blockmask_gpu ${KERNELS}/blockmask_gpu.c attn_bm_gpu_classify,attn_bm_gpu_lists)
+foreach(spec "64;64;f16" "128;128;bf16" "64;128;bf16" "128;64;f16")
+  list(GET spec 0 d)
+  list(GET spec 1 dv)
+  list(GET spec 2 dtype)
+  set(defs ATTN_HEAD_DIM=${d} ATTN_HEAD_DIM_V=${dv} ATTN_GPU_WGMMA=1)
+  if(dtype STREQUAL "bf16")
+    list(APPEND defs ATTN_DTYPE_BF16)
+  endif()
+  set(name attn_fwd_gpu_wgmma_${dtype}_d${d}_dv${dv})
+  assemble(${name} ${KERNELS}/attn_fwd_gpu.c attn_fwd_gpu sm_90a ${defs})
+  file(READ ${WORK}/${name}.ptx ptx)
+  if(NOT ptx MATCHES "wgmma.mma_async")
+    set(failed ${failed} "${name} (no wgmma.mma_async)")
+  endif()
+endforeach()
+assemble(blockmask_gpu ${KERNELS}/blockmask_gpu.c attn_bm_gpu_classify,attn_bm_gpu_lists sm_80)
 if(failed)
-  message(FATAL_ERROR "register spills in: ${failed}")
+  message(FATAL_ERROR "register spills or ptxas advisories in: ${failed}")
 endif()

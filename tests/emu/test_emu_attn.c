@@ -11,6 +11,10 @@
 #include "emu.h"
 #include "emu_hooks.h"
 
+#if ATTN_GPU_WGMMA && !USE_WGMMA
+#error "an ATTN_GPU_WGMMA build of this specialisation must take the wgmma path"
+#endif
+
 #ifdef ATTN_DTYPE_BF16
 #define TEST_TOL_OUT 1e-2
 #define TEST_DTYPE "bf16"
@@ -153,10 +157,10 @@ static int run_case(const test_case *tc)
         }
     if (!bad && (max_out > TEST_TOL_OUT || max_lse > TEST_TOL_LSE))
         bad = 1;
-    printf("%-10s %s D=%d tiles %dx%d B=%d H=%d HKV=%d Q=%d KV=%d: max |out err| %.2e, "
+    printf("%-10s %s D=%d %s tiles %dx%d B=%d H=%d HKV=%d Q=%d KV=%d: max |out err| %.2e, "
            "max |lse err| %.2e %s\n",
-           tc->name, TEST_DTYPE, D, BQ, BKV, tc->B, tc->H, tc->HKV, tc->Q, tc->KV, max_out,
-           max_lse, bad ? "FAIL" : "ok");
+           tc->name, TEST_DTYPE, D, USE_WGMMA ? "wgmma" : "mma.sync", BQ, BKV, tc->B, tc->H,
+           tc->HKV, tc->Q, tc->KV, max_out, max_lse, bad ? "FAIL" : "ok");
     free(p);
     free(q);
     free(k);
