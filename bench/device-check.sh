@@ -74,11 +74,13 @@ for f in $dev/CTestTestfile.cmake.in $dev/bin/test_gpu_cuda $dev/bin/gpu_bench \
 done
 ((missing)) && echo "missing files: run bench/device-prep.sh on the dev machine and carry $dev/"
 ((missing)) || sed "s|@DEV@|$PWD/$dev|g" $dev/CTestTestfile.cmake.in >$dev/CTestTestfile.cmake
-# The alternate tile shapes: optional (their rows are left out when absent).
+# The alternate tile shapes: optional (their rows are left out when absent),
+# in device-prep.sh's order (the budget may not reach the last).
 alts=()
-for a in $dev/alt/*/; do
-  a=${a%/} ok=1
-  for f in $a/gpu_bench $a/bench_variants.sm_80.ptx.gz $a/bench_variants.sm_90a.ptx.gz; do
+for name in $(cat $dev/alt/order 2>/dev/null); do
+  a=$dev/alt/$name ok=1
+  for f in $a/gpu_bench $a/test_gpu_cuda $a/bench_variants.sm_80.ptx.gz \
+           $a/bench_variants.sm_90a.ptx.gz; do
     [[ -e $f ]] || { echo "MISSING  $f (alternate ${a##*/} left out)"; ok=0; }
   done
   ((ok)) || continue

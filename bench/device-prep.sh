@@ -19,10 +19,12 @@
 #                       (every variant x specialisation, entries
 #                       V_attn_fwd_gpu_<f16|bf16>_d<D>[_dv<DV>])
 #   build-device/attn/  bench/variants.attn and stdlib/std (the interpreter's input)
-#   build-device/alt/NAME/   gpu_bench, bench_variants.{sm_80,sm_90a}.ptx.gz and
-#                       tile (its ATTN_GPU_TILE definitions) of a build with
-#                       another tile shape (kernels/attn_abi.h, "Tile shapes";
-#                       `alts` below), which device-check.sh times next to the
+#   build-device/alt/NAME/   gpu_bench, test_gpu_cuda, bench_variants.{sm_80,
+#                       sm_90a}.ptx.gz and tile (its ATTN_GPU_TILE definitions)
+#                       of a build with another tile shape or the wgmma path
+#                       (kernels/attn_abi.h, "Tile shapes"; `alts` below),
+#                       which device-check.sh checks (gpu.cuda.NAME: its
+#                       kernels against the reference) and times next to the
 #                       default; each is first checked on the SIMT emulator
 #                       (gpu.forward.*) in its build tree build-device-work-NAME
 #   build-device/CTestTestfile.cmake.in   the gpu-labelled tests, paths under
@@ -40,11 +42,16 @@ bins_cuda=(test_cuda_basic test_cuda_unavailable)
 bins_bm=(test_blockmask_cuda)
 bins_ex=(gpu_variant run_scan)
 bins_bench=(bench_launch)
-# NAME:ATTN_GPU_TILE of each alternate tile shape: 32 query rows per warp
-# (two m16 tiles, 128-row CTAs, 32-key tiles) at D = 64 and 128; 64-key
-# tiles at D = 128.
-alts=("rows32:ATTN_GPU_MT_D64=2;ATTN_GPU_BKV_D64=32;ATTN_GPU_MT_D128=2;ATTN_GPU_BKV_D128=32"
-      "kv64:ATTN_GPU_BKV_D128=64")
+# NAME:ATTN_GPU_TILE of each alternate: 32 query rows per warp (two m16
+# tiles, 128-row CTAs, 32-key tiles) at D = 64 and 128; 64-key tiles at
+# D = 128; Hopper's wgmma on sm_90a with the default tiles, and with 64-key
+# tiles at D = 128 (S = Q K^T as m64n64k16).
+# The device check times them in this order while its budget lasts
+# (build-device/alt/order).
+alts=("wgmma:ATTN_GPU_WGMMA=1"
+      "wgmma_kv64:ATTN_GPU_WGMMA=1;ATTN_GPU_BKV_D128=64"
+      "kv64:ATTN_GPU_BKV_D128=64"
+      "rows32:ATTN_GPU_MT_D64=2;ATTN_GPU_BKV_D64=32;ATTN_GPU_MT_D128=2;ATTN_GPU_BKV_D128=32")
 
 echo "== building attnc and the GPU programs in $work"
 cmake -S "$root" -B "$work" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -64,19 +71,20 @@ for alt in "${alts[@]}"; do
   name=${alt%%:*} awork=$work-${alt%%:*}
   echo "== alternate tile shape $name (${alt#*:}) in $awork"
   cmake -S "$root" -B "$awork" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DATTN_GPU_TILE=${alt#*:}" >/dev/null
-  ninja -C "$awork" attnc test_gpu_forward gpu_bench gpu_bench_ptx
+  ninja -C "$awork" attnc test_gpu_forward gpu_bench test_gpu_cuda gpu_bench_ptx
   echo "== $name on the SIMT emulator"
   ctest --test-dir "$awork" -R '^gpu\.forward\.' -j2 --output-on-failure | tail -n 3
   mkdir -p "$out/alt/$name"
-  cp "$awork/tests/gpu/gpu_bench" "$out/alt/$name/"
+  cp "$awork/tests/gpu/gpu_bench" "$awork/tests/gpu/test_gpu_cuda" "$out/alt/$name/"
   echo "${alt#*:}" >"$out/alt/$name/tile"
   for arch in sm_80 sm_90a; do
     gzip -c "$awork/tests/gpu/bench_variants.$arch.ptx" >"$out/alt/$name/bench_variants.$arch.ptx.gz"
   done
+  echo "$name" >>"$out/alt/order"
 done
 
 echo "== shared libraries of the carried programs (must be libc/libm only)"
-for b in "$out"/bin/* "$out"/alt/*/gpu_bench; do
+for b in "$out"/bin/* "$out"/alt/*/gpu_bench "$out"/alt/*/test_gpu_cuda; do
   libs=$(ldd "$b" | awk '/=>/ {print $1}' | sort | tr '\n' ' ')
   echo "   ${b#"$out"/}: $libs"
   if grep -qiE 'llvm|clang' <<<"$libs"; then echo "error: $b needs LLVM" >&2; exit 1; fi
@@ -101,4 +109,15 @@ add_test(cuda.unavailable "${dev}/bin/test_cuda_unavailable"
 set_tests_properties(cuda.unavailable PROPERTIES LABELS gpu TIMEOUT 30
                      ENVIRONMENT ATTN_CUDA_DRIVER=/nonexistent/libcuda.so.1)
 CTEST
+# Each alternate's kernels against the reference, as gpu.cuda (device-check.sh
+# unpacks their PTX before the tests run).
+for alt in "${alts[@]}"; do
+  name=${alt%%:*}
+  cat >> "$out/CTestTestfile.cmake.in" <<CTEST
+add_test(gpu.cuda.$name "\${dev}/alt/$name/test_gpu_cuda" "\${dev}/attn/variants.attn"
+         "\${dev}/alt/$name/bench_variants")
+set_tests_properties(gpu.cuda.$name PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 100
+                     ENVIRONMENT "ATTN_STDLIB=\${dev}/attn/stdlib")
+CTEST
+done
 du -sh "$out" | sed 's/^/== build-device: /'
