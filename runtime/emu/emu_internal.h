@@ -10,6 +10,7 @@
 #include "emu.h"
 
 #define EMU_WARP 32
+#define EMU_WARPGROUP 128
 #define EMU_MAX_THREADS 1024
 #define EMU_STACK_BYTES (256 * 1024)
 
@@ -78,6 +79,7 @@ struct emu_block {
     size_t smem_bytes;
     int bar_arrived;
     int warp_arrived[EMU_MAX_THREADS / EMU_WARP];
+    int group_arrived[EMU_MAX_THREADS / EMU_WARPGROUP];
     ucontext_t sched_ctx;
     const void *sched_stack;  /* ASan fiber bookkeeping of the scheduler's stack */
     size_t sched_stack_size;
@@ -96,9 +98,15 @@ _Noreturn void emu_fault(const char *fmt, ...) __attribute__((format(printf, 1, 
 
 /* Blocks the calling lane (operands already in its io or state) until all
  * lanes of its warp arrive at the same collective (op, variant); the last one
- * runs fn(lanes, n, variant). With needs_full_warp, a partial warp faults. */
+ * runs fn(lanes, n, variant). With needs_full_warp, a partial warp faults.
+ * emu_warpgroup_arrive: the same for the 128 threads of its warpgroup (a
+ * partial warpgroup faults). */
 typedef void (*emu_warp_fn)(emu_thread *lanes, int n, int variant);
 void emu_warp_arrive(emu_op op, int variant, emu_warp_fn fn, int needs_full_warp);
+void emu_warpgroup_arrive(emu_op op, int variant, emu_warp_fn fn);
+
+/* The threads a collective with this key gathers: EMU_WARP or EMU_WARPGROUP. */
+int emu_collective_group(int key);
 
 /* Half h (0: low) of a .b32 register holding two f16 or bf16 (type EMU_F16,
  * EMU_BF16), as f32. */

@@ -142,10 +142,12 @@ static void emu_describe_deadlock(emu_block *blk)
                      "block (%d,%d,%d): deadlock: %d of %d threads wait at a barrier, %d in "
                      "a warp collective, %d have returned",
                      blk->ctaid[0], blk->ctaid[1], blk->ctaid[2], bar, blk->nthreads, warp, done);
-    if (first_warp >= 0 && n > 0 && (size_t)n < sizeof blk->fault)
+    if (first_warp >= 0 && n > 0 && (size_t)n < sizeof blk->fault) {
+        const int group = emu_collective_group(blk->threads[first_warp].key);
         snprintf(blk->fault + n, sizeof blk->fault - (size_t)n,
-                 " (thread %d waits for lanes of warp %d that never arrive)", first_warp,
-                 first_warp / EMU_WARP);
+                 " (thread %d waits for threads of %s %d that never arrive)", first_warp,
+                 group == EMU_WARP ? "warp" : "warpgroup", first_warp / group);
+    }
 }
 
 /* Runs the threads of warp w until none of them can run (all wait at a
@@ -202,6 +204,7 @@ static int emu_run_block(emu_block *blk, int linear)
     blk->ctaid[2] = linear / blk->grid.x / blk->grid.y;
     blk->bar_arrived = 0;
     memset(blk->warp_arrived, 0, sizeof blk->warp_arrived);
+    memset(blk->group_arrived, 0, sizeof blk->group_arrived);
     memset(blk->smem, 0xff, blk->smem_bytes);
     for (int i = 0; i < blk->nthreads; i++)
         emu_thread_init(blk, i);

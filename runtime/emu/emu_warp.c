@@ -1,7 +1,7 @@
 /* emu_warp.c - the emulator's warp collectives (shfl, ldmatrix, mma.sync)
  * and cp.async. A lane deposits its operands in its emu_lane_io and blocks;
- * the last lane of the warp to arrive computes every lane's result with the
- * PTX ISA's layouts and wakes the others. */
+ * the last lane of the warp (or warpgroup) to arrive computes every lane's
+ * result with the PTX ISA's layouts and wakes the others. */
 #include <string.h>
 
 #include "emu_internal.h"
@@ -17,31 +17,55 @@ static const char *emu_op_name(int key)
     }
 }
 
-void emu_warp_arrive(emu_op op, int variant, emu_warp_fn fn, int needs_full_warp)
+int emu_collective_group(int key)
+{
+    return (key & 15) == EMU_OP_WGMMA_WAIT ? EMU_WARPGROUP : EMU_WARP;
+}
+
+/* A collective of the calling thread's group: its warp (group 32; a partial
+ * last warp takes part with its n lanes unless needs_full) or its warpgroup
+ * (group 128, always full), counted in a counter of its own per group size
+ * so that the warps of a warpgroup may meanwhile sit in warp collectives. */
+static void emu_group_arrive(emu_op op, int variant, emu_warp_fn fn, int group, int needs_full)
 {
     emu_thread *t = emu_current();
     emu_block *blk = t->block;
-    int w = t->linear / EMU_WARP, n = emu_warp_lanes(blk, w);
-    emu_thread *lanes = &blk->threads[w * EMU_WARP];
-    int key = (int)op | variant << 4;
-    if (needs_full_warp && n < EMU_WARP)
-        emu_fault("%s needs a full warp, warp %d has %d threads", emu_op_name(key), w, n);
-    for (int i = 0; i < n; i++)
-        if (lanes[i].state == EMU_AT_WARP && lanes[i].key != key)
+    const int g = t->linear / group, left = blk->nthreads - g * group;
+    const int n = left < group ? left : group, key = (int)op | variant << 4;
+    int *arrived = group == EMU_WARP ? &blk->warp_arrived[g] : &blk->group_arrived[g];
+    emu_thread *lanes = &blk->threads[g * group];
+    if (needs_full && n < group)
+        emu_fault("%s needs a full %s, %s %d has %d threads", emu_op_name(key),
+                  group == EMU_WARP ? "warp" : "warpgroup", group == EMU_WARP ? "warp" : "warpgroup",
+                  g, n);
+    const int w = t->linear / EMU_WARP;
+    const emu_thread *warp = &blk->threads[w * EMU_WARP];
+    for (int i = 0; i < emu_warp_lanes(blk, w); i++)
+        if (warp[i].state == EMU_AT_WARP && warp[i].key != key)
             emu_fault("divergent warp collectives: lane %d arrives at %s while lane %d waits "
                       "in %s", t->linear % EMU_WARP, emu_op_name(key), i,
-                      emu_op_name(lanes[i].key));
+                      emu_op_name(warp[i].key));
     t->key = key;
-    if (++blk->warp_arrived[w] < n) {
+    if (++*arrived < n) {
         t->state = EMU_AT_WARP;
         emu_yield();
         return;
     }
-    blk->warp_arrived[w] = 0;
+    *arrived = 0;
     fn(lanes, n, variant);
     for (int i = 0; i < n; i++)
         if (lanes[i].state == EMU_AT_WARP)
             lanes[i].state = EMU_RUNNABLE;
+}
+
+void emu_warp_arrive(emu_op op, int variant, emu_warp_fn fn, int needs_full_warp)
+{
+    emu_group_arrive(op, variant, fn, EMU_WARP, needs_full_warp);
+}
+
+void emu_warpgroup_arrive(emu_op op, int variant, emu_warp_fn fn)
+{
+    emu_group_arrive(op, variant, fn, EMU_WARPGROUP, 1);
 }
 
 /* ---- shfl.sync.{bfly,idx}.b32 with a full mask and c = 0x1f -------------- */

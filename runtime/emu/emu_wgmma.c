@@ -2,12 +2,13 @@
  * and B in shared memory through a matrix descriptor.
  *
  * Issue records the operation in the thread's pending list; commit closes a
- * group; wait_group is a warp collective that completes every operation of
- * the groups it waits for, reading the accumulators, the A registers and
- * shared memory only then (so a kernel that touches them before waiting, or
- * overwrites the B tile too early, computes a wrong result here as it may on
- * the hardware). Each warp computes its own 16 rows of the 64-row tile: rows
- * of D depend only on that warp's A rows, so the result is the warpgroup's.
+ * group; wait_group is a warpgroup collective (all 128 threads, which must
+ * have issued the same operations with the same descriptors) that completes
+ * every operation of the groups it waits for, reading the accumulators, the
+ * A registers and shared memory only then (so a kernel that touches them
+ * before waiting, or overwrites the B tile too early, computes a wrong result
+ * here as it may on the hardware). Each warp's 16 rows of the 64-row tile
+ * are computed from that warp's A rows.
  *
  * Layouts (PTX ISA, "Asynchronous Warpgroup Level Matrix Multiply-Accumulate",
  * register fragments and shared memory matrix layout):
@@ -58,7 +59,7 @@ static uint32_t emu_wgmma_b_offset(uint64_t desc, int k, int kn, int trans_b)
     return a ^ ((a >> 7 & 7) << 4);
 }
 
-/* Completes operation i of every lane (all lanes hold the same one). */
+/* Completes operation i of the 32 lanes of one warp (all hold the same one). */
 static void emu_wgmma_complete(emu_thread *lanes, int i)
 {
     const emu_wgmma_op *op = &lanes[0].wgmma.op[i];
@@ -95,9 +96,9 @@ static void emu_wgmma_complete(emu_thread *lanes, int i)
     }
 }
 
-/* The last lane at a wait_group: checks that the lanes issued the same
- * operations, then completes those of the groups older than the `keep`
- * newest. */
+/* The last thread at a wait_group: checks that the warpgroup's threads
+ * issued the same operations, then completes those of the groups older than
+ * the `keep` newest, warp by warp. */
 static void emu_wgmma_wait_compute(emu_thread *lanes, int n, int keep)
 {
     const emu_wgmma_state *w0 = &lanes[0].wgmma;
@@ -109,12 +110,15 @@ static void emu_wgmma_wait_compute(emu_thread *lanes, int n, int keep)
                    w->op[i].trans_b == w0->op[i].trans_b && w->op[i].type == w0->op[i].type &&
                    w->op[i].group == w0->op[i].group;
         if (!same)
-            emu_fault("wgmma.wait_group: lanes 0 and %d of warp %d issued different "
-                      "wgmma.mma_async operations", l, lanes[0].linear / EMU_WARP);
+            emu_fault("wgmma.wait_group: threads %d and %d of a warpgroup issued different "
+                      "wgmma.mma_async operations", lanes[0].linear, lanes[l].linear);
     }
     int done = 0;
-    while (done < w0->n && w0->op[done].group >= 0 && w0->op[done].group < w0->committed - keep)
-        emu_wgmma_complete(lanes, done++);
+    while (done < w0->n && w0->op[done].group >= 0 && w0->op[done].group < w0->committed - keep) {
+        for (int w = 0; w < n / EMU_WARP; w++)
+            emu_wgmma_complete(lanes + w * EMU_WARP, done);
+        done++;
+    }
     for (int l = 0; l < n; l++) {
         emu_wgmma_state *w = &lanes[l].wgmma;
         memmove(w->op, w->op + done, (size_t)(w->n - done) * sizeof *w->op);
@@ -124,7 +128,7 @@ static void emu_wgmma_wait_compute(emu_thread *lanes, int n, int keep)
 
 void emu_dev_wgmma_wait(int keep)
 {
-    emu_warp_arrive(EMU_OP_WGMMA_WAIT, keep, emu_wgmma_wait_compute, 1);
+    emu_warpgroup_arrive(EMU_OP_WGMMA_WAIT, keep, emu_wgmma_wait_compute);
 }
 
 void emu_wgmma_check_exit(const emu_thread *t)
