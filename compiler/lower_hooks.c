@@ -78,6 +78,15 @@ static void lower_score_hook(Lower *L)
         LLVMBuildRet(L->bld, env.implicit[IV_SCORE]);
 }
 
+/* i32 attn_hook_score_identity(const attn_ctx *): 1 when the variant has no
+ * score statement (attn_hook_score returns s). */
+static void lower_score_identity_hook(Lower *L)
+{
+    LLVMTypeRef args[] = {L->t.ptr};
+    lower_add_function(L, "attn_hook_score_identity", L->t.i32, args, 1, false);
+    LLVMBuildRet(L->bld, LLVMConstInt(L->t.i32, L->root->attn.nscores == 0, 0));
+}
+
 /* i32 attn_hook_mask(i32 b, i32 h, i32 q, i32 kv, const attn_ctx *): 1 when visible. */
 static void lower_mask_hook(Lower *L)
 {
@@ -109,6 +118,7 @@ LLVMModuleRef lower_attention(LLVMContextRef ctx, Arena *arena, const Decl *d,
     lower_module_begin(&L, d->name, triple, data_layout);
     lower_scale_hook(&L);
     lower_score_hook(&L);
+    lower_score_identity_hook(&L);
     lower_mask_hook(&L);
     lower_kv_ranges_hook(&L);
     for (LLVMValueRef f = LLVMGetFirstFunction(L.mod); f; f = LLVMGetNextFunction(f))

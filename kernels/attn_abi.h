@@ -85,6 +85,10 @@ typedef struct attn_kv_range {
 float attn_hook_scale(const attn_ctx *ctx);
 /* The score statements applied in order to s = (q . k) * scale. */
 float attn_hook_score(float s, int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx);
+/* Nonzero when attn_hook_score returns s unchanged (a variant without score
+ * statements; generated as a constant): the GPU template then folds a
+ * positive scale into the softmax's exp2 instead of multiplying each score. */
+int32_t attn_hook_score_identity(const attn_ctx *ctx);
 /* Nonzero when (q, kv) is visible. */
 int32_t attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx);
 /* Writes the visible key ranges of query rows [q0, q1) (sorted, disjoint,

@@ -28,8 +28,9 @@
  *     parameter loads and per-row terms are computed once per tile (not per
  *     element). Rows past Q compute on the zero-filled Q tile and
  *     are not written. Online softmax in base 2 in registers (exp2 of one
- *     FFMA per score, the running max rescaled lazily), row max and sum
- *     reduced over the 4 lanes of a quad that share a row;
+ *     FFMA per score, into which a positive scale folds when the variant
+ *     has no score statements; the running max rescaled lazily), row max
+ *     and sum reduced over the 4 lanes of a quad that share a row;
  *   - the probabilities become A fragments directly (the C layout of two n8
  *     tiles is the A layout of one k16 step) and O += P V (V via ldmatrix.trans);
  *   - O / l is written, lse = ln(sum exp); rows with no visible key get
@@ -344,24 +345,26 @@ DEV_UNROLL
 }
 
 /* Online softmax of one row (this lane's elements e0, e0 + 1 of each n8 tile
- * of s, the scores after the hook; m in log2 units): s replaced by the
- * probabilities exp2(s log2(e) - m) (one FFMA and ex2 each), their sum added
- * to l. The running max m, l and the row's O accumulators are
- * rescaled only when the tile's max exceeds m by more than
+ * of s, the scores after the hook, in units of 1 / kexp; m in log2 units): s
+ * replaced by the probabilities exp2(s kexp - m) (one FFMA and ex2 each),
+ * their sum added to l. kexp is log2(e), or scale log2(e) when the scale was
+ * folded (the scores are then unscaled: with a positive scale, the max of
+ * the scaled scores is the scaled max). The running max m, l and the row's O
+ * accumulators are rescaled only when the tile's max exceeds m by more than
  * ATTN_GPU_MAX_SLACK: a stale m leaves o / l and m + log2(l) exact, and keeps
  * the probabilities below 2^ATTN_GPU_MAX_SLACK (finite in f16, bf16 and the
  * f32 sums), while most key tiles of a long row then skip the 2 * NT_O
  * multiplications. */
 #define ATTN_GPU_MAX_SLACK 8.0f
-static inline void attn_gpu_softmax_row(float s[NT_S][4], float o[NT_O][4], int e0, float *m,
-                                        float *l)
+static inline void attn_gpu_softmax_row(float s[NT_S][4], float o[NT_O][4], int e0, float kexp,
+                                        float *m, float *l)
 {
-    float mx = -__builtin_inff();
+    float mx = __builtin_fmaxf(s[0][e0], s[0][e0 + 1]);
 DEV_UNROLL
-    for (int j = 0; j < NT_S; j++)
+    for (int j = 1; j < NT_S; j++)
         mx = __builtin_fmaxf(mx, __builtin_fmaxf(s[j][e0], s[j][e0 + 1]));
     mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 1));
-    mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 2)) * LOG2E;
+    mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 2)) * kexp;
     if (mx > *m + ATTN_GPU_MAX_SLACK) { /* also the first finite max: m = -inf */
         const float corr = dev_exp2f(*m - mx);
         *m = mx;
@@ -377,7 +380,7 @@ DEV_UNROLL
     for (int j = 0; j < NT_S; j++)
 DEV_UNROLL
         for (int e = e0; e < e0 + 2; e++) {
-            s[j][e] = dev_exp2f(s[j][e] * LOG2E - base);
+            s[j][e] = dev_exp2f(s[j][e] * kexp - base);
             *l += s[j][e];
         }
 }
@@ -485,6 +488,11 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
     /* This lane's rows: row0 + 16 mt + 8 r for m16 tile mt, r = 0, 1. */
     const int row0 = q0 + warp * 16 * MT + g;
     const float scale = a->scale == a->scale ? a->scale : attn_hook_scale(ctx);
+    /* Without score statements a positive scale folds into the softmax's
+     * exp2 FFMA, sparing a multiply per score (uniform per CTA; constant
+     * but for the scale's sign with generated hooks). */
+    const int fold_scale = attn_hook_score_identity(ctx) && scale > 0;
+    const float kexp = fold_scale ? scale * LOG2E : LOG2E;
 
     const elem *gq =
         (const elem *)a->q + b * a->q_stride[0] + h * a->q_stride[1] + q0 * a->q_stride[2];
@@ -591,12 +599,13 @@ DEV_UNROLL
         attn_gpu_qk(s, qa, sq, sk + buf * BKV * D, q_off, k_off, warp);
 #endif
 
-        /* Scale, score hook and mask per element. The mask on partial
-         * tiles, the key bound on short ones, in one branch per tile: within
-         * it the mask's parameter loads and its per-row terms are computed
-         * once, not per element. The softmax takes the scores to log2 units
-         * in its exp2's FFMA. */
-        attn_gpu_hooks(s, 0, partial, row0, kv0, kv1, tq, Q, scale, b, h, ctx);
+        /* Scale and score hook (unless the scale is folded), then the mask
+         * per element: the mask on partial tiles, the key bound on short
+         * ones, in one branch per tile: within it the mask's parameter loads
+         * and its per-row terms are computed once, not per element. The
+         * softmax takes the scores to log2 units in its exp2's FFMA. */
+        if (!fold_scale)
+            attn_gpu_hooks(s, 0, partial, row0, kv0, kv1, tq, Q, scale, b, h, ctx);
         if (partial | (kv1 - kv0 < BKV))
             attn_gpu_hooks(s, 1, partial, row0, kv0, kv1, tq, Q, scale, b, h, ctx);
 
@@ -604,7 +613,8 @@ DEV_UNROLL
         for (int mt = 0; mt < MT; mt++)
 DEV_UNROLL
             for (int r = 0; r < 2; r++)
-                attn_gpu_softmax_row(s + NT_S * mt, o + NT_O * mt, 2 * r, &m[mt][r], &l[mt][r]);
+                attn_gpu_softmax_row(s + NT_S * mt, o + NT_O * mt, 2 * r, kexp, &m[mt][r],
+                                     &l[mt][r]);
 
 #if USE_WGMMA
         attn_gpu_pv_wgmma(o, s, dev_wgmma_desc_advance(vdesc, buf * BKV * DV * 2));

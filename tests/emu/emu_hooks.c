@@ -28,6 +28,11 @@ float attn_hook_score(float s, int32_t b, int32_t h, int32_t q, int32_t kv, cons
     return cap * emu_hooks_tanh(s / cap);
 }
 
+int32_t attn_hook_score_identity(const attn_ctx *ctx)
+{
+    return ctx->params[0].u.i != EMU_VARIANT_SOFTCAP;
+}
+
 int32_t attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx)
 {
     const attn_param *p = ctx->params;

@@ -37,6 +37,8 @@ typedef struct test_case {
     float softcap;
     const int *doc_lens; /* EMU_VARIANT_DOCS: segment lengths summing to Q == KV */
     int ndocs;
+    int set_scale;       /* 1: the softmax scale is `scale`, else the hook's */
+    float scale;
 } test_case;
 
 static unsigned test_seed = 2024u;
@@ -97,7 +99,7 @@ static int run_case(const test_case *tc)
     int dims[] = {tc->B, tc->H, tc->HKV, tc->Q, tc->KV, D, DV};
     memcpy(a.ctx.dims, dims, sizeof dims);
     a.ctx.params = params;
-    a.scale = attn_hook_scale(&a.ctx);
+    a.scale = tc->set_scale ? tc->scale : attn_hook_scale(&a.ctx);
     for (size_t i = 0; i < nout; i++)
         out[i] = 0x7e00; /* NaN: every element must be written */
 
@@ -174,15 +176,19 @@ int main(void)
 {
     static const int docs[] = {50, 1, 120, 129};
     static const test_case cases[] = {
-        {"none-gqa", EMU_VARIANT_NONE, 1, 4, 2, 17, 129, 1.0f, 0, 0, NULL, 0},
-        {"none-1", EMU_VARIANT_NONE, 1, 1, 1, 1, 1, 1.0f, 0, 0, NULL, 0},
-        {"causal", EMU_VARIANT_CAUSAL, 2, 2, 2, 129, 129, 1.0f, 0, 0, NULL, 0},
-        {"causal-qkv", EMU_VARIANT_CAUSAL, 1, 2, 1, 65, 17, 1.0f, 0, 0, NULL, 0},
-        {"window", EMU_VARIANT_WINDOW, 1, 2, 2, 300, 300, 1.0f, 37, 0, NULL, 0},
-        {"softcap", EMU_VARIANT_SOFTCAP, 1, 1, 1, 17, 300, 3.0f, 0, 5.0f, NULL, 0},
-        {"docs", EMU_VARIANT_DOCS, 1, 2, 1, 300, 300, 1.0f, 0, 0, docs, 4},
-        {"empty-rows", EMU_VARIANT_EMPTY_ROWS, 1, 1, 1, 65, 129, 1.0f, 0, 0, NULL, 0},
-        {"sharp", EMU_VARIANT_NONE, 1, 1, 1, 64, 300, 4.0f, 0, 0, NULL, 0},
+        {"none-gqa", EMU_VARIANT_NONE, 1, 4, 2, 17, 129, 1.0f, 0, 0, NULL, 0, 0, 0},
+        {"none-1", EMU_VARIANT_NONE, 1, 1, 1, 1, 1, 1.0f, 0, 0, NULL, 0, 0, 0},
+        {"causal", EMU_VARIANT_CAUSAL, 2, 2, 2, 129, 129, 1.0f, 0, 0, NULL, 0, 0, 0},
+        {"causal-qkv", EMU_VARIANT_CAUSAL, 1, 2, 1, 65, 17, 1.0f, 0, 0, NULL, 0, 0, 0},
+        {"window", EMU_VARIANT_WINDOW, 1, 2, 2, 300, 300, 1.0f, 37, 0, NULL, 0, 0, 0},
+        {"softcap", EMU_VARIANT_SOFTCAP, 1, 1, 1, 17, 300, 3.0f, 0, 5.0f, NULL, 0, 0, 0},
+        {"docs", EMU_VARIANT_DOCS, 1, 2, 1, 300, 300, 1.0f, 0, 0, docs, 4, 0, 0},
+        {"empty-rows", EMU_VARIANT_EMPTY_ROWS, 1, 1, 1, 65, 129, 1.0f, 0, 0, NULL, 0, 0, 0},
+        {"sharp", EMU_VARIANT_NONE, 1, 1, 1, 64, 300, 4.0f, 0, 0, NULL, 0, 0, 0},
+        /* scales that must not fold into exp2 (the max would flip, or
+         * -inf * 0 give NaN) */
+        {"neg-scale", EMU_VARIANT_CAUSAL, 1, 1, 1, 100, 100, 1.0f, 0, 0, NULL, 0, 1, -0.2f},
+        {"zero-scale", EMU_VARIANT_CAUSAL, 1, 1, 1, 100, 100, 1.0f, 0, 0, NULL, 0, 1, 0.0f},
     };
     int bad = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
