@@ -5,7 +5,8 @@
 #   1. nvidia-smi: the device, driver, clocks;
 #   2. the gpu-labelled tests, 4 at a time: ctest --test-dir build-device -L gpu -j4
 #      (cuda.basic: hand-written PTX, launch, shared memory opt-in, module
-#      cache, JIT log; gpu.cuda: the attnc-compiled variants of
+#      cache, JIT log; cuda.wgmma: the wgmma layouts of the wgmma path, case
+#      by case; gpu.cuda: the attnc-compiled variants of
 #      bench/variants.attn through attn_forward_gpu against the reference
 #      interpreter, and BlockMask launches against the CPU kernel;
 #      blockmask.gpu.cuda; cuda.unavailable: the message without a driver). Meanwhile, in the background, WARM_SHARDS
@@ -67,7 +68,7 @@ say "carried files"
 missing=0
 for f in $dev/CTestTestfile.cmake.in $dev/bin/test_gpu_cuda $dev/bin/gpu_bench \
          $dev/bin/test_cuda_basic $dev/bin/test_cuda_unavailable $dev/bin/test_blockmask_cuda \
-         $dev/bin/bench_launch \
+         $dev/bin/bench_launch $dev/bin/test_cuda_wgmma $dev/ptx/wgmma_probe.sm_90a.ptx \
          $dev/ptx/bench_variants.sm_80.ptx $dev/ptx/bench_variants.sm_90a.ptx \
          $dev/attn/variants.attn $dev/attn/stdlib/std/masks.attn; do
   if [[ -e $f ]]; then echo "ok       $f"; else echo "MISSING  $f"; missing=1; fi

@@ -9,7 +9,9 @@
 #                       attn_forward_gpu / attn_time_gpu; test_cuda_basic,
 #                       test_cuda_unavailable (tests/cuda); test_blockmask_cuda
 #                       (tests/blockmask: the GPU BlockMask builder on
-#                       bench/variants.attn's PTX); gpu_variant, run_scan
+#                       bench/variants.attn's PTX); test_cuda_wgmma (the
+#                       wgmma layouts on the GPU, ptx/wgmma_probe.sm_90a.ptx);
+#                       gpu_variant, run_scan
 #                       (examples: GPU stubs linked into C programs; run_scan
 #                       runs with --gpu); bench_launch (bench: host time
 #                       per stub launch, module memo vs PTX lookup). They link only libc
@@ -38,7 +40,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$root/build-device-work   # the cmake build (not carried)
 out=$root/build-device
 bins_gpu=(test_gpu_cuda gpu_bench)
-bins_cuda=(test_cuda_basic test_cuda_unavailable)
+bins_cuda=(test_cuda_basic test_cuda_unavailable test_cuda_wgmma)
 bins_bm=(test_blockmask_cuda)
 bins_ex=(gpu_variant run_scan)
 bins_bench=(bench_launch)
@@ -63,7 +65,8 @@ for b in "${bins_cuda[@]}"; do cp "$work/tests/cuda/$b" "$out/bin/"; done
 for b in "${bins_bm[@]}"; do cp "$work/tests/blockmask/$b" "$out/bin/"; done
 for b in "${bins_ex[@]}"; do cp "$work/examples/$b" "$out/bin/"; done
 for b in "${bins_bench[@]}"; do cp "$work/bench/$b" "$out/bin/"; done
-cp "$work"/tests/gpu/bench_variants.sm_80.ptx "$work"/tests/gpu/bench_variants.sm_90a.ptx "$out/ptx/"
+cp "$work"/tests/gpu/bench_variants.sm_80.ptx "$work"/tests/gpu/bench_variants.sm_90a.ptx \
+   "$work"/tests/cuda/wgmma_probe.sm_90a.ptx "$out/ptx/"
 cp "$root/bench/variants.attn" "$out/attn/"
 cp -r "$root/stdlib" "$out/attn/"
 
@@ -98,6 +101,8 @@ set_tests_properties(cuda.basic PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOU
 add_test(gpu.cuda "${dev}/bin/test_gpu_cuda" "${dev}/attn/variants.attn" "${dev}/ptx/bench_variants")
 set_tests_properties(gpu.cuda PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 100
                      ENVIRONMENT "ATTN_STDLIB=${dev}/attn/stdlib")
+add_test(cuda.wgmma "${dev}/bin/test_cuda_wgmma" "${dev}/ptx/wgmma_probe.sm_90a.ptx")
+set_tests_properties(cuda.wgmma PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 60)
 add_test(blockmask.gpu.cuda "${dev}/bin/test_blockmask_cuda" "${dev}/ptx/bench_variants")
 set_tests_properties(blockmask.gpu.cuda PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 60)
 add_test(example.gpu_variant "${dev}/bin/gpu_variant")
