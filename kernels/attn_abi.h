@@ -195,12 +195,11 @@ typedef struct attn_fwd_gpu_args {
 #define ATTN_GPU_BKV_D128 32
 #endif
 /* ATTN_GPU_WGMMA=1 (a build option like the tile shapes): on sm_90a, the
- * kernels of D and DV multiples of 64 with one m16 tile per warp compute
- * S = Q K^T and O += P V with Hopper's wgmma.mma_async instead of mma.sync
- * (kernels/attn_fwd_gpu.c; the emulator runs it too). Their tiles must start
- * 1024-byte aligned in the shared window, so such a build gives every kernel
- * 1024 bytes more shared memory to align them in. Off by default until the
- * device check has measured it. */
+ * kernels of ATTN_GPU_WGMMA_SPEC below compute S = Q K^T and O += P V with
+ * Hopper's wgmma.mma_async instead of mma.sync (kernels/attn_fwd_gpu.c; the
+ * emulator runs it too). Their tiles must start 1024-byte aligned in the
+ * shared window, so they get 1024 bytes more shared memory to align them in.
+ * Off by default until the device check has measured it. */
 #ifndef ATTN_GPU_WGMMA
 #define ATTN_GPU_WGMMA 0
 #endif
@@ -217,16 +216,32 @@ typedef struct attn_fwd_gpu_args {
      : ATTN_GPU_DMAX(d, dv) <= 128 ? ATTN_GPU_BKV_D128 \
      : ATTN_GPU_DMAX(d, dv) <= 192 ? 32                \
                                    : 16)
+/* Whether the kernels of (d, dv) take the wgmma path in an ATTN_GPU_WGMMA
+ * build (on sm_90a): one m16 tile per warp, d and dv multiples of 64, the Q
+ * fragments and O accumulators within 128 registers. Such kernels keep 3
+ * stages of K and V tiles (a tile's O += P V still runs while the next but
+ * one is loaded), the others 2. */
+#define ATTN_GPU_WGMMA_SPEC(d, dv)                                                        \
+    (ATTN_GPU_WGMMA && (d) % 64 == 0 && (dv) % 64 == 0 && ATTN_GPU_MTILES(d, dv) == 1 && \
+     (d) / 4 + (dv) / 2 <= 128)
+#define ATTN_GPU_KV_STAGES(d, dv) (ATTN_GPU_WGMMA_SPEC(d, dv) ? 3 : 2)
+/* On the wgmma path the Q tile, dead once its fragments are in registers,
+ * lies in the third K stage when it fits (query tiles no taller than key
+ * tiles): 64-key tiles at D = 128 then take 99 KB, 2 CTAs per SM. */
+#define ATTN_GPU_Q_IN_KV_STAGE(d, dv) \
+    (ATTN_GPU_WGMMA_SPEC(d, dv) && ATTN_GPU_BLOCK_Q(d, dv) <= ATTN_GPU_BLOCK_KV(d, dv))
 /* A CTA's key tiles are listed in shared memory: a ring of
  * ATTN_GPU_TILE_RING 8-byte tile descriptors, refilled half at a time from
  * the CTA's walk (its key ranges or BlockMask row, ATTN_GPU_WALK_BYTES). */
 #define ATTN_GPU_TILE_RING (2 * ATTN_GPU_THREADS)
 #define ATTN_GPU_WALK_BYTES 192
-/* Q tile plus double-buffered K and V tiles (2-byte elements), then the
- * tile ring and the walk (and the wgmma alignment slack). */
-#define ATTN_GPU_SMEM_BYTES(d, dv)                                                          \
-    (2 * (ATTN_GPU_BLOCK_Q(d, dv) * (d) + 2 * ATTN_GPU_BLOCK_KV(d, dv) * ((d) + (dv))) + \
-     8 * ATTN_GPU_TILE_RING + ATTN_GPU_WALK_BYTES + (ATTN_GPU_WGMMA ? 1024 : 0))
+/* Q tile (unless in a K stage) plus the stages of K and V tiles (2-byte
+ * elements), then the tile ring and the walk (and, on the wgmma path, room to
+ * align the tiles to 1024 bytes). */
+#define ATTN_GPU_SMEM_BYTES(d, dv)                                                     \
+    (2 * ((ATTN_GPU_Q_IN_KV_STAGE(d, dv) ? 0 : ATTN_GPU_BLOCK_Q(d, dv) * (d)) +        \
+          ATTN_GPU_KV_STAGES(d, dv) * ATTN_GPU_BLOCK_KV(d, dv) * ((d) + (dv))) +       \
+     8 * ATTN_GPU_TILE_RING + ATTN_GPU_WALK_BYTES + (ATTN_GPU_WGMMA_SPEC(d, dv) ? 1024 : 0))
 
 /* ---- scans (lower_scan*.c, kernels/scan_cpu.c) --------------------------
  * A scan is split into independent *rows*: the tuples of its outputs' index

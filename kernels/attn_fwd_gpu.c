@@ -84,13 +84,17 @@
  * a key tile is a chain of wgmma.mma_async.m64nNk16, A (Q, P) from registers
  * in the same fragments as mma.sync's, B (K, V) read by the tensor cores
  * straight from the swizzled tiles (no ldmatrix). Needs one m16 tile per warp,
- * Q in registers and D, DV multiples of 64 (128-byte column blocks). */
-#if defined(ATTN_GPU_WGMMA) && ATTN_GPU_WGMMA && DEV_HAS_WGMMA && MT == 1 && Q_IN_REGS && \
-    D % 64 == 0 && DV % 64 == 0
+ * Q in registers and D, DV multiples of 64 (128-byte column blocks). O += P V
+ * of tile t is not waited for: it runs on through the barrier, the prefetch
+ * and the issue of tile t + 1's S = Q K^T, whose wait completes both. Its V
+ * tile then stays in use while tile t + 2 is loaded: 3 stages of K and V. */
+#if ATTN_GPU_WGMMA_SPEC(D, DV) && DEV_HAS_WGMMA
 #define USE_WGMMA 1
 #else
 #define USE_WGMMA 0
 #endif
+_Static_assert(!ATTN_GPU_WGMMA_SPEC(D, DV) || (MT == 1 && Q_IN_REGS), "ATTN_GPU_WGMMA_SPEC");
+#define KV_STAGES ATTN_GPU_KV_STAGES(D, DV)
 #define LOG2E 1.4426950408889634f
 #define LN2 0.6931471805599453f
 
@@ -431,13 +435,14 @@ DEV_UNROLL
     attn_gpu_pin_acc((float *)s, 4 * NT_S);
 }
 
-/* O += P V on the warpgroup: BKV / 16 chained m64n<DV>k16, P's fragments
+/* Issues O += P V on the warpgroup: BKV / 16 chained m64n<DV>k16, P's
+ * fragments (into pa, which must stay untouched until the wgmma completes)
  * from s, MN-major B from rows 16 ks.. of the V tile whose descriptor is
  * vdesc (8-row groups 1024 bytes apart, 64-column blocks BKV * 128 bytes
- * apart). Waits for the result. */
-static inline void attn_gpu_pv_wgmma(float o[NT_O][4], float s[NT_S][4], uint64_t vdesc)
+ * apart). Does not wait: the next wait_group completes it. */
+static inline void attn_gpu_pv_wgmma(float o[NT_O][4], float s[NT_S][4], uint32_t pa[][4],
+                                     uint64_t vdesc)
 {
-    uint32_t pa[BKV / 16][4];
 DEV_UNROLL
     for (int ks = 0; ks < BKV / 16; ks++) {
         attn_gpu_p_frag(pa[ks], s, 0, ks);
@@ -451,8 +456,19 @@ DEV_UNROLL
     for (int ks = 0; ks < BKV / 16; ks++)
         attn_gpu_wgmma(DV, 1, (float *)o, pa[ks], dev_wgmma_desc_advance(vdesc, ks * 16 * 128));
     dev_wgmma_commit();
-    dev_wgmma_wait(0);
+}
+
+/* After a wait_group: the last O += P V is complete, its accumulators may be
+ * read and its P fragments reused (both pinned here, so the compiler neither
+ * reads o earlier nor reuses pa's registers while the wgmma may read them). */
+static inline void attn_gpu_pv_done(float o[NT_O][4], uint32_t pa[][4])
+{
     attn_gpu_pin_acc((float *)o, 4 * NT_O);
+DEV_UNROLL
+    for (int ks = 0; ks < BKV / 16; ks++)
+DEV_UNROLL
+        for (int i = 0; i < 4; i++)
+            dev_wgmma_pin_u32(&pa[ks][i]);
 }
 #else
 /* O += P V: an x4 ldmatrix.trans of V rows gives B fragments of two n8 tiles
@@ -502,11 +518,12 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
 #if USE_WGMMA
     smem += (0u - dev_smem_addr(smem)) & 1023; /* wgmma's swizzle: 1024-byte aligned tiles */
 #endif
-    elem *sq = (elem *)smem;
-    elem *sk = sq + BQ * D;      /* [2][BKV][D] */
-    elem *sv = sk + 2 * BKV * D; /* [2][BKV][DV] */
+    const int q_in_kv = ATTN_GPU_Q_IN_KV_STAGE(D, DV); /* first loaded into stage 2 by tile 2 */
+    elem *sk = (elem *)smem + (q_in_kv ? 0 : BQ * D); /* [KV_STAGES][BKV][D] */
+    elem *sv = sk + KV_STAGES * BKV * D;               /* [KV_STAGES][BKV][DV] */
+    elem *sq = q_in_kv ? sk + 2 * BKV * D : (elem *)smem;
 
-    attn_gpu_tile_desc *ring = (attn_gpu_tile_desc *)(sv + 2 * BKV * DV);
+    attn_gpu_tile_desc *ring = (attn_gpu_tile_desc *)(sv + KV_STAGES * BKV * DV);
     attn_gpu_walk *walk = (attn_gpu_walk *)(ring + ATTN_GPU_TILE_RING);
 
     /* The walk, then the first two halves of the ring; a half is refilled
@@ -537,9 +554,10 @@ DEV_UNROLL
     uint32_t qa[Q_IN_REGS ? MT * D / 16 : 1][4];
     int q_off[4]; /* this lane's ldmatrix rows (attn_gpu_lds_init) */
     attn_gpu_lds_init(q_off, lane % 16, lane / 16, D);
-#if USE_WGMMA /* the descriptors of buffer 0's K and V tiles */
+#if USE_WGMMA /* the descriptors of stage 0's K and V tiles; P of the last O += P V */
     const uint64_t kdesc = dev_wgmma_desc_sw128(sk, 16, 1024);
     const uint64_t vdesc = dev_wgmma_desc_sw128(sv, BKV * 128, 1024);
+    uint32_t pa[BKV / 16][4] = {{0}};
 #else
     int k_off[4], v_off[4];
     attn_gpu_lds_init(k_off, (lane / 16) * 8 + lane % 8, (lane / 8) % 2, D);
@@ -566,16 +584,17 @@ DEV_UNROLL
                                                          D, BQ));
         }
     }
-    for (int t = 0; t < ntiles; t++) {
-        const int buf = t & 1;
+    for (int t = 0, buf = 0; t < ntiles; t++) { /* buf: tile t's stage, t % KV_STAGES */
+        const int nbuf = buf + 1 == KV_STAGES ? 0 : buf + 1;
         int next0 = 0, next1 = 0, next_partial = 0;
         dev_cp_async_wait(0);
 #if USE_WGMMA
         dev_fence_proxy_async(); /* cp.async wrote the tile, the tensor cores read it */
 #endif
         /* One barrier per tile: tile t (and at t = 0 the Q tile) is visible
-         * to all, and every warp is done with tile t-1, whose buffer the
-         * prefetch of tile t+1 then refills while tile t is computed. */
+         * to all, and every warp is done with tile t + 1 - KV_STAGES, whose
+         * stage the prefetch of tile t+1 then refills while tile t is
+         * computed. */
         dev_syncthreads();
         /* Tiles t + 1 - ATTN_GPU_THREADS .. t have all been read (tile t by
          * the prefetch of iteration t - 1, before the barrier): their half
@@ -585,9 +604,9 @@ DEV_UNROLL
             attn_gpu_ring_fill(ring, walk, t + 1 + ATTN_GPU_THREADS);
         if (t + 1 < ntiles) {
             attn_gpu_ring_get(ring, t + 1, &next0, &next1, &next_partial);
-            attn_gpu_load_tile(sk + (buf ^ 1) * BKV * D, gk + next0 * a->k_stride[2],
+            attn_gpu_load_tile(sk + nbuf * BKV * D, gk + next0 * a->k_stride[2],
                                a->k_stride[2], BKV, next1 - next0, D);
-            attn_gpu_load_tile(sv + (buf ^ 1) * BKV * DV, gv + next0 * a->v_stride[2],
+            attn_gpu_load_tile(sv + nbuf * BKV * DV, gv + next0 * a->v_stride[2],
                                a->v_stride[2], BKV, next1 - next0, DV);
             dev_cp_async_commit();
         }
@@ -595,6 +614,7 @@ DEV_UNROLL
         float s[MT * NT_S][4] = {{0}}; /* n8 tile j of m16 tile mt: s[NT_S mt + j] */
 #if USE_WGMMA
         attn_gpu_qk_wgmma(s, qa, dev_wgmma_desc_advance(kdesc, buf * BKV * D * 2));
+        attn_gpu_pv_done(o, pa); /* the wait completed tile t - 1's O += P V too */
 #else
         attn_gpu_qk(s, qa, sq, sk + buf * BKV * D, q_off, k_off, warp);
 #endif
@@ -617,14 +637,19 @@ DEV_UNROLL
                                      &l[mt][r]);
 
 #if USE_WGMMA
-        attn_gpu_pv_wgmma(o, s, dev_wgmma_desc_advance(vdesc, buf * BKV * DV * 2));
+        attn_gpu_pv_wgmma(o, s, pa, dev_wgmma_desc_advance(vdesc, buf * BKV * DV * 2));
 #else
         attn_gpu_pv(o, s, sv + buf * BKV * DV, v_off);
 #endif
         kv0 = next0;
         kv1 = next1;
         partial = next_partial;
+        buf = nbuf;
     }
+#if USE_WGMMA
+    dev_wgmma_wait(0); /* the last tile's O += P V */
+    attn_gpu_pv_done(o, pa);
+#endif
 
     /* Normalise and write this lane's elements of its rows. */
     elem *go = (elem *)a->out + b * a->o_stride[0] + h * a->o_stride[1];
