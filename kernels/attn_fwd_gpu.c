@@ -16,8 +16,8 @@
  *     BlockMask, are listed in a ring of descriptors in shared memory
  *     (attn_gpu_walk): the loop reads one descriptor per tile and keeps no
  *     walk state in registers. The tiles stream through double-buffered
- *     shared memory with cp.async: tile t+1 is in flight while tile t is
- *     used, with one CTA barrier per tile;
+ *     shared memory (3 stages on the wgmma path) with cp.async: tile t+1
+ *     is in flight while tile t is used, with one CTA barrier per tile;
  *   - S = Q K^T (f32 accumulators), then scale and attn_hook_score on every
  *     element of the accumulator fragment (its (q, kv) follow from the
  *     fragment layout) at indices clamped into [0, Q) x [kv0, kv1), values
