@@ -418,6 +418,16 @@ DEV_UNROLL
         dev_wgmma_pin_f32(&d[i]);
 }
 
+/* Pins the tile's P fragments (dev_wgmma_pin_u32). */
+static inline void attn_gpu_pin_p(uint32_t pa[BKV / 16][4])
+{
+DEV_UNROLL
+    for (int ks = 0; ks < BKV / 16; ks++)
+DEV_UNROLL
+        for (int i = 0; i < 4; i++)
+            dev_wgmma_pin_u32(&pa[ks][i]);
+}
+
 /* S = Q K^T on the warpgroup: D / 16 chained m64n<BKV>k16, Q's k16 fragments
  * from qa, K-major B from k16 column 16 kk of the K tile whose descriptor is
  * kdesc (column block kk / 4, 32 bytes into its 128-byte rows; 8-row groups
@@ -440,16 +450,13 @@ DEV_UNROLL
  * from s, MN-major B from rows 16 ks.. of the V tile whose descriptor is
  * vdesc (8-row groups 1024 bytes apart, 64-column blocks BKV * 128 bytes
  * apart). Does not wait: the next wait_group completes it. */
-static inline void attn_gpu_pv_wgmma(float o[NT_O][4], float s[NT_S][4], uint32_t pa[][4],
-                                     uint64_t vdesc)
+static inline void attn_gpu_pv_wgmma(float o[NT_O][4], float s[NT_S][4],
+                                     uint32_t pa[BKV / 16][4], uint64_t vdesc)
 {
 DEV_UNROLL
-    for (int ks = 0; ks < BKV / 16; ks++) {
+    for (int ks = 0; ks < BKV / 16; ks++)
         attn_gpu_p_frag(pa[ks], s, 0, ks);
-DEV_UNROLL
-        for (int i = 0; i < 4; i++)
-            dev_wgmma_pin_u32(&pa[ks][i]);
-    }
+    attn_gpu_pin_p(pa);
     attn_gpu_pin_acc((float *)o, 4 * NT_O);
     dev_wgmma_fence();
 DEV_UNROLL
@@ -461,14 +468,10 @@ DEV_UNROLL
 /* After a wait_group: the last O += P V is complete, its accumulators may be
  * read and its P fragments reused (both pinned here, so the compiler neither
  * reads o earlier nor reuses pa's registers while the wgmma may read them). */
-static inline void attn_gpu_pv_done(float o[NT_O][4], uint32_t pa[][4])
+static inline void attn_gpu_pv_done(float o[NT_O][4], uint32_t pa[BKV / 16][4])
 {
     attn_gpu_pin_acc((float *)o, 4 * NT_O);
-DEV_UNROLL
-    for (int ks = 0; ks < BKV / 16; ks++)
-DEV_UNROLL
-        for (int i = 0; i < 4; i++)
-            dev_wgmma_pin_u32(&pa[ks][i]);
+    attn_gpu_pin_p(pa);
 }
 #else
 /* O += P V: an x4 ldmatrix.trans of V rows gives B fragments of two n8 tiles
