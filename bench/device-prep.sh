@@ -46,11 +46,13 @@ bins_ex=(gpu_variant run_scan)
 bins_bench=(bench_launch)
 # NAME:ATTN_GPU_TILE of each alternate: 32 query rows per warp (two m16
 # tiles, 128-row CTAs, 32-key tiles) at D = 64 and 128; 64-key tiles at
-# D = 128; Hopper's wgmma on sm_90a with the default tiles, and with 64-key
-# tiles at D = 128 (S = Q K^T as m64n64k16).
+# D = 128; Hopper's wgmma on sm_90a with the default tiles, with two
+# warpgroups per CTA (8 warps, 128 query rows per K/V tile) and 64-key tiles
+# at D = 128, and with 64-key tiles at D = 128 (S = Q K^T as m64n64k16).
 # The device check times them in this order while its budget lasts
 # (build-device/alt/order).
 alts=("wgmma:ATTN_GPU_WGMMA=1"
+      "wgmma_w8:ATTN_GPU_WGMMA=1;ATTN_GPU_WARPS_D64=8;ATTN_GPU_WARPS_D128=8;ATTN_GPU_BKV_D128=64"
       "wgmma_kv64:ATTN_GPU_WGMMA=1;ATTN_GPU_BKV_D128=64"
       "kv64:ATTN_GPU_BKV_D128=64"
       "rows32:ATTN_GPU_MT_D64=2;ATTN_GPU_BKV_D64=32;ATTN_GPU_MT_D128=2;ATTN_GPU_BKV_D128=32")

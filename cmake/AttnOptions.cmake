@@ -32,9 +32,9 @@ endfunction()
 # e.g. -DATTN_GPU_TILE="ATTN_GPU_MT_D128=2;ATTN_GPU_BKV_D128=32".
 set(ATTN_GPU_TILE "" CACHE STRING "GPU tile-shape overrides (attn_abi.h), for benchmarks")
 foreach(def ${ATTN_GPU_TILE})
-  if(NOT def MATCHES "^(ATTN_GPU_(MT|BKV)_D(64|128)=[0-9]+|ATTN_GPU_WGMMA=[01])$")
-    message(FATAL_ERROR
-            "ATTN_GPU_TILE: '${def}' is not ATTN_GPU_{MT,BKV}_D{64,128}=N or ATTN_GPU_WGMMA=0|1")
+  if(NOT def MATCHES "^(ATTN_GPU_(MT|BKV|WARPS)_D(64|128)=[0-9]+|ATTN_GPU_WGMMA=[01])$")
+    message(FATAL_ERROR "ATTN_GPU_TILE: '${def}' is not ATTN_GPU_{MT,BKV,WARPS}_D{64,128}=N "
+                        "or ATTN_GPU_WGMMA=0|1")
   endif()
 endforeach()
 add_compile_definitions(${ATTN_GPU_TILE})

@@ -137,8 +137,8 @@ void attn_fwd_cpu(const attn_fwd_args *args, const attn_ctx *ctx, int32_t b, int
                   int32_t qblock);
 
 /* ---- GPU attention forward (kernels/attn_fwd_gpu.c) ---------------------
- * One CTA of ATTN_GPU_THREADS threads (4 warps, each of ATTN_GPU_MTILES(D, DV)
- * m16 tiles of query rows) per (query tile of ATTN_GPU_BLOCK_Q(D, DV) rows,
+ * One CTA of ATTN_GPU_THREADS(D, DV) threads (ATTN_GPU_WARPS(D, DV) warps,
+ * each of ATTN_GPU_MTILES(D, DV) m16 tiles of query rows) per (query tile of ATTN_GPU_BLOCK_Q(D, DV) rows,
  * h, b): grid (ceil(Q / ATTN_GPU_BLOCK_Q(D, DV)), H, B), dynamic shared
  * memory ATTN_GPU_SMEM_BYTES(D, DV). Tensors as for the
  * CPU kernel, all f16 or all bf16 (per specialisation: -DATTN_DTYPE_BF16),
@@ -164,24 +164,25 @@ typedef struct attn_fwd_gpu_args {
 
 #define ATTN_GPU_SCALE_ON_DEVICE __builtin_nanf("")
 
-#define ATTN_GPU_THREADS 128
 /* Tile shapes by head-dim class, the larger of D and DV:
- *   class     m16 tiles per warp         keys per K/V tile
- *   <= 32     2                          32
- *   <= 64     ATTN_GPU_MT_D64 (1)        ATTN_GPU_BKV_D64 (64)
- *   <= 128    ATTN_GPU_MT_D128 (1)       ATTN_GPU_BKV_D128 (32)
- *   <= 192    1                          32
- *   beyond    1                          16
+ *   class   m16 tiles per warp    keys per K/V tile       warps per CTA
+ *   <= 32   2                     32                      4
+ *   <= 64   ATTN_GPU_MT_D64 (1)   ATTN_GPU_BKV_D64 (64)   ATTN_GPU_WARPS_D64 (4)
+ *   <= 128  ATTN_GPU_MT_D128 (1)  ATTN_GPU_BKV_D128 (32)  ATTN_GPU_WARPS_D128 (4)
+ *   <= 192  1                     32                      4
+ *   beyond  1                     16                      4
  * Two m16 tiles (32 rows) per warp let each K and V fragment read from
  * shared memory feed two mma, as in FlashAttention-2; at D = 64 that measured
  * no faster on the H200 than one tile and 64-key tiles (bench/README.md), at
  * D = 128 it takes 246-255 registers and spills with the heavier masks. 64-key
- * tiles at D = 128 take ~220 registers (2 CTAs per SM instead of 3). The
+ * tiles at D = 128 take ~220 registers (2 CTAs per SM instead of 3). 8 warps
+ * (two warpgroups on the wgmma path) share each K/V tile among twice the
+ * query rows: half the copies from L2 per FLOP, at one CTA per SM. The
  * classes 64 and 128 (the benchmarked head dims) can be set at build time,
  * for the device check's comparison of tile shapes (cmake -DATTN_GPU_TILE=
  * "ATTN_GPU_MT_D128=2;ATTN_GPU_BKV_D128=32", bench/device-prep.sh): the
  * kernels and the runtime read the same macros. Tiles of 16, 32 or 64 keys;
- * 1 or 2 m16 tiles. */
+ * 1 or 2 m16 tiles; 4 or 8 warps. */
 #ifndef ATTN_GPU_MT_D64
 #define ATTN_GPU_MT_D64 1
 #endif
@@ -193,6 +194,12 @@ typedef struct attn_fwd_gpu_args {
 #endif
 #ifndef ATTN_GPU_BKV_D128
 #define ATTN_GPU_BKV_D128 32
+#endif
+#ifndef ATTN_GPU_WARPS_D64
+#define ATTN_GPU_WARPS_D64 4
+#endif
+#ifndef ATTN_GPU_WARPS_D128
+#define ATTN_GPU_WARPS_D128 4
 #endif
 /* ATTN_GPU_WGMMA=1 (a build option like the tile shapes): on sm_90a, the
  * kernels of ATTN_GPU_WGMMA_SPEC below compute S = Q K^T and O += P V with
@@ -209,7 +216,13 @@ typedef struct attn_fwd_gpu_args {
      : ATTN_GPU_DMAX(d, dv) <= 64  ? ATTN_GPU_MT_D64 \
      : ATTN_GPU_DMAX(d, dv) <= 128 ? ATTN_GPU_MT_D128 \
                                    : 1)
-#define ATTN_GPU_BLOCK_Q(d, dv) (16 * ATTN_GPU_MTILES(d, dv) * (ATTN_GPU_THREADS / 32))
+#define ATTN_GPU_WARPS(d, dv)                            \
+    (ATTN_GPU_DMAX(d, dv) <= 32    ? 4                   \
+     : ATTN_GPU_DMAX(d, dv) <= 64  ? ATTN_GPU_WARPS_D64  \
+     : ATTN_GPU_DMAX(d, dv) <= 128 ? ATTN_GPU_WARPS_D128 \
+                                   : 4)
+#define ATTN_GPU_THREADS(d, dv) (32 * ATTN_GPU_WARPS(d, dv))
+#define ATTN_GPU_BLOCK_Q(d, dv) (16 * ATTN_GPU_MTILES(d, dv) * ATTN_GPU_WARPS(d, dv))
 #define ATTN_GPU_BLOCK_KV(d, dv)                       \
     (ATTN_GPU_DMAX(d, dv) <= 32    ? 32                \
      : ATTN_GPU_DMAX(d, dv) <= 64  ? ATTN_GPU_BKV_D64  \
@@ -231,9 +244,9 @@ typedef struct attn_fwd_gpu_args {
 #define ATTN_GPU_Q_IN_KV_STAGE(d, dv) \
     (ATTN_GPU_WGMMA_SPEC(d, dv) && ATTN_GPU_BLOCK_Q(d, dv) <= ATTN_GPU_BLOCK_KV(d, dv))
 /* A CTA's key tiles are listed in shared memory: a ring of
- * ATTN_GPU_TILE_RING 8-byte tile descriptors, refilled half at a time from
+ * ATTN_GPU_TILE_RING(D, DV) 8-byte tile descriptors, refilled half at a time from
  * the CTA's walk (its key ranges or BlockMask row, ATTN_GPU_WALK_BYTES). */
-#define ATTN_GPU_TILE_RING (2 * ATTN_GPU_THREADS)
+#define ATTN_GPU_TILE_RING(d, dv) (2 * ATTN_GPU_THREADS(d, dv))
 #define ATTN_GPU_WALK_BYTES 192
 /* Q tile (unless in a K stage) plus the stages of K and V tiles (2-byte
  * elements), then the tile ring and the walk (and, on the wgmma path, room to
@@ -241,7 +254,7 @@ typedef struct attn_fwd_gpu_args {
 #define ATTN_GPU_SMEM_BYTES(d, dv)                                                     \
     (2 * ((ATTN_GPU_Q_IN_KV_STAGE(d, dv) ? 0 : ATTN_GPU_BLOCK_Q(d, dv) * (d)) +        \
           ATTN_GPU_KV_STAGES(d, dv) * ATTN_GPU_BLOCK_KV(d, dv) * ((d) + (dv))) +       \
-     8 * ATTN_GPU_TILE_RING + ATTN_GPU_WALK_BYTES + (ATTN_GPU_WGMMA_SPEC(d, dv) ? 1024 : 0))
+     8 * ATTN_GPU_TILE_RING(d, dv) + ATTN_GPU_WALK_BYTES + (ATTN_GPU_WGMMA_SPEC(d, dv) ? 1024 : 0))
 
 /* ---- scans (lower_scan*.c, kernels/scan_cpu.c) --------------------------
  * A scan is split into independent *rows*: the tuples of its outputs' index

@@ -2,10 +2,10 @@
  * mma.sync.m16n8k16 (sm_80+), written against gpu_dev.h, so the same code runs
  * on NVPTX and under the SIMT emulator.
  *
- * One CTA per (query tile of BQ = 64 * MT rows, h, b); 4 warps, warp w owns
- * the MT m16 tiles of query rows [16 MT w, 16 MT (w + 1)) of the tile (MT = 2
- * at D = DV = 32: every K and V fragment read from shared memory then feeds
- * two mma). The CTAs of a head take their query tiles last first, so that
+ * One CTA per (query tile of BQ = 16 * MT * NWARPS rows, h, b); NWARPS warps
+ * (4, or 8 as a build option), warp w owns the MT m16 tiles of query rows
+ * [16 MT w, 16 MT (w + 1)) of the tile (MT = 2 at D = DV = 32: every K and V
+ * fragment read from shared memory then feeds two mma). The CTAs of a head take their query tiles last first, so that
  * under a causal mask the longest start first and short ones fill the tail.
  * Per CTA:
  *   - the Q tile is copied to shared memory once and kept in registers as mma
@@ -68,6 +68,9 @@
 #define D ATTN_HEAD_DIM
 #define DV ATTN_HEAD_DIM_V
 #define MT ATTN_GPU_MTILES(D, DV)
+#define NWARPS ATTN_GPU_WARPS(D, DV)
+#define THREADS ATTN_GPU_THREADS(D, DV)
+#define TILE_RING ATTN_GPU_TILE_RING(D, DV)
 #define BQ ATTN_GPU_BLOCK_Q(D, DV)
 #define BKV ATTN_GPU_BLOCK_KV(D, DV)
 #define NT_S (BKV / 8)   /* n8 tiles of S per warp */
@@ -80,8 +83,8 @@
  * tile, as FlashAttention-2 does. */
 #define Q_IN_REGS (MT * (D / 4 + DV / 2) <= (MT == 1 ? 128 : 48))
 /* Hopper's warpgroup MMA (ATTN_GPU_WGMMA builds, attn_abi.h; sm_90a and the
- * emulator): the 4 warps are one warpgroup and each S = Q K^T and O += P V of
- * a key tile is a chain of wgmma.mma_async.m64nNk16, A (Q, P) from registers
+ * emulator): each 4 warps are a warpgroup (64 query rows) and each of its
+ * S = Q K^T and O += P V of a key tile is a chain of wgmma.mma_async.m64nNk16, A (Q, P) from registers
  * in the same fragments as mma.sync's, B (K, V) read by the tensor cores
  * straight from the swizzled tiles (no ldmatrix). Needs one m16 tile per warp,
  * Q in registers and D, DV multiples of 64 (128-byte column blocks). O += P V
@@ -99,9 +102,13 @@ _Static_assert(!ATTN_GPU_WGMMA_SPEC(D, DV) || (MT == 1 && Q_IN_REGS), "ATTN_GPU_
 #define LN2 0.6931471805599453f
 
 _Static_assert(D % 32 == 0 && DV % 32 == 0, "head dims must be multiples of 32");
-_Static_assert(BQ == 16 * MT * (ATTN_GPU_THREADS / 32), "MT m16 tiles per warp");
-_Static_assert((MT == 1 || MT == 2) && (BKV == 16 || BKV == 32 || BKV == 64),
-               "tile shapes: 1 or 2 m16 tiles per warp, 16, 32 or 64 keys (attn_abi.h)");
+_Static_assert(BQ == 16 * MT * NWARPS, "MT m16 tiles per warp");
+_Static_assert((MT == 1 || MT == 2) && (BKV == 16 || BKV == 32 || BKV == 64) &&
+                   (NWARPS == 4 || NWARPS == 8),
+               "tile shapes: 1 or 2 m16 tiles per warp, 16, 32 or 64 keys, 4 or 8 warps "
+               "(attn_abi.h)");
+_Static_assert(ATTN_CPU_BLOCK_Q % BQ == 0 && ATTN_CPU_BLOCK_KV % BKV == 0,
+               "the default BlockMask blocks must be whole query and key tiles");
 
 #ifdef ATTN_DTYPE_BF16
 #define attn_gpu_mma dev_mma_m16n8k16_bf16
@@ -156,11 +163,11 @@ static inline void attn_gpu_load_tile(elem *s, const elem *g, int64_t rs, int ro
 {
     const int chunks = w / 8, n = rows * chunks, tid = dev_linear_tid();
 DEV_UNROLL
-    for (int it = 0; it < (n + ATTN_GPU_THREADS - 1) / ATTN_GPU_THREADS; it++) {
-        const int i = tid + it * ATTN_GPU_THREADS;
+    for (int it = 0; it < (n + THREADS - 1) / THREADS; it++) {
+        const int i = tid + it * THREADS;
         const int r = i / chunks, c = i % chunks;
         const int ok = r < valid;
-        if (n % ATTN_GPU_THREADS == 0 || i < n)
+        if (n % THREADS == 0 || i < n)
             dev_cp_async_16(s + attn_gpu_swz(r, c, w, rows), g + (ok ? r : 0) * rs + c * 8, ok);
     }
 }
@@ -259,19 +266,19 @@ static attn_gpu_tile_desc attn_gpu_tile_of(const attn_gpu_walk *w, int t)
 }
 
 /* Each thread writes the descriptor of tile `first` + its id, if it exists,
- * into the ring (tile t in slot t % ATTN_GPU_TILE_RING). */
+ * into the ring (tile t in slot t % TILE_RING). */
 static void attn_gpu_ring_fill(attn_gpu_tile_desc *ring, const attn_gpu_walk *w, int first)
 {
     const int t = first + dev_linear_tid();
     if (t < w->ntiles)
-        ring[t % ATTN_GPU_TILE_RING] = attn_gpu_tile_of(w, t);
+        ring[t % TILE_RING] = attn_gpu_tile_of(w, t);
 }
 
 /* Tile t from the ring: keys [*kv0, *kv1), *partial. */
 static inline void attn_gpu_ring_get(const attn_gpu_tile_desc *ring, int t, int *kv0, int *kv1,
                                      int *partial)
 {
-    const attn_gpu_tile_desc d = ring[t % ATTN_GPU_TILE_RING];
+    const attn_gpu_tile_desc d = ring[t % TILE_RING];
     *kv0 = d.kv0;
     *kv1 = d.kv1 & ATTN_GPU_KV1_MASK;
     *partial = d.kv1 < 0;
@@ -527,7 +534,7 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
     elem *sq = q_in_kv ? sk + 2 * BKV * D : (elem *)smem;
 
     attn_gpu_tile_desc *ring = (attn_gpu_tile_desc *)(sv + KV_STAGES * BKV * DV);
-    attn_gpu_walk *walk = (attn_gpu_walk *)(ring + ATTN_GPU_TILE_RING);
+    attn_gpu_walk *walk = (attn_gpu_walk *)(ring + TILE_RING);
 
     /* The walk, then the first two halves of the ring; a half is refilled
      * in the key loop once every tile in it has been read. */
@@ -542,7 +549,7 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
     dev_syncthreads();
     const int ntiles = walk->ntiles;
     attn_gpu_ring_fill(ring, walk, 0);
-    attn_gpu_ring_fill(ring, walk, ATTN_GPU_THREADS);
+    attn_gpu_ring_fill(ring, walk, THREADS);
     dev_syncthreads();
 
     float o[MT * NT_O][4] = {{0}}; /* n8 tile j of m16 tile mt: o[NT_O mt + j] */
@@ -599,12 +606,12 @@ DEV_UNROLL
          * stage the prefetch of tile t+1 then refills while tile t is
          * computed. */
         dev_syncthreads();
-        /* Tiles t + 1 - ATTN_GPU_THREADS .. t have all been read (tile t by
-         * the prefetch of iteration t - 1, before the barrier): their half
-         * of the ring takes the tiles one ring further, which are read
-         * ATTN_GPU_THREADS barriers from now. */
-        if ((t + 1) % ATTN_GPU_THREADS == 0)
-            attn_gpu_ring_fill(ring, walk, t + 1 + ATTN_GPU_THREADS);
+        /* Tiles t + 1 - THREADS .. t have all been read (tile t by the
+         * prefetch of iteration t - 1, before the barrier): their half of the
+         * ring takes the tiles one ring further, which are read THREADS
+         * barriers from now. */
+        if ((t + 1) % THREADS == 0)
+            attn_gpu_ring_fill(ring, walk, t + 1 + THREADS);
         if (t + 1 < ntiles) {
             attn_gpu_ring_get(ring, t + 1, &next0, &next1, &next_partial);
             attn_gpu_load_tile(sk + nbuf * BKV * D, gk + next0 * a->k_stride[2],

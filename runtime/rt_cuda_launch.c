@@ -92,7 +92,7 @@ attn_status attn_cuda_launch_attn_fwd(const attn_cuda_kernel *k, const attn_fwd_
     const int32_t bq = ATTN_GPU_BLOCK_Q(dims[ATTN_DIM_D], dims[ATTN_DIM_DV]);
     uint32_t grid[3] = {(uint32_t)((dims[ATTN_DIM_Q] + bq - 1) / bq),
                         (uint32_t)dims[ATTN_DIM_H], (uint32_t)dims[ATTN_DIM_B]};
-    uint32_t block[3] = {ATTN_GPU_THREADS, 1, 1};
+    uint32_t block[3] = {(uint32_t)ATTN_GPU_THREADS(dims[ATTN_DIM_D], dims[ATTN_DIM_DV]), 1, 1};
     attn_cuda_kernel launch = {k->fn, ATTN_GPU_SMEM_BYTES(dims[ATTN_DIM_D], dims[ATTN_DIM_DV])};
     void *params[] = {(void *)args}; /* the kernel takes the struct by value */
     return attn_cuda_launch(&launch, grid, block, params, stream);

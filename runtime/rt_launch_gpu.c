@@ -23,7 +23,7 @@
  * ATTN_GPU_SCALE_ON_DEVICE: the kernel computes it), the BlockMask
  * (rt_launch_gpu_blockmask.c: the caller's, or one built for a variant
  * whose mask analysis is dense) and runs the template's
- * geometry: grid (ceil(Q / ATTN_GPU_BLOCK_Q(D, DV)), H, B), ATTN_GPU_THREADS
+ * geometry: grid (ceil(Q / ATTN_GPU_BLOCK_Q(D, DV)), H, B), ATTN_GPU_THREADS(D, DV)
  * threads, ATTN_GPU_SMEM_BYTES(D, DV) of shared memory. The CUDA transfers
  * are in rt_launch_gpu_cuda.c; rt_gpu_plan.c reuses the host-side part
  * (rt_gpu_prepare) for launches settled once. */
@@ -70,7 +70,7 @@ static attn_status rt_gpu_run_emu(const attn_gpu_variant *gv, const attn_gpu_ker
     const int32_t *dims = a->ctx.dims, bq = ATTN_GPU_BLOCK_Q(kern->d, kern->dv);
     emu_launch_cfg cfg = {
         .grid = {(dims[ATTN_DIM_Q] + bq - 1) / bq, dims[ATTN_DIM_H], dims[ATTN_DIM_B]},
-        .block = {ATTN_GPU_THREADS, 1, 1},
+        .block = {ATTN_GPU_THREADS(kern->d, kern->dv), 1, 1},
         .smem_bytes = ATTN_GPU_SMEM_BYTES(kern->d, kern->dv),
         .workers = workers,
     };

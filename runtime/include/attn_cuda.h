@@ -98,8 +98,9 @@ attn_status attn_cuda_launch(const attn_cuda_kernel *k, const uint32_t grid[3],
 attn_status attn_cuda_attn_fwd_kernel(const char *ptx, const char *entry, int32_t d, int32_t dv,
                                       attn_cuda_kernel *out);
 /* Launches it for `args` (device pointers; ctx.dims set; ctx.params device-
- * readable) with the template's geometry: grid (ceil(Q / 64), H, B),
- * 128 threads, ATTN_GPU_SMEM_BYTES(D, DV). Checks pointers (16-byte aligned),
+ * readable) with the template's geometry: grid (ceil(Q / ATTN_GPU_BLOCK_Q(D,
+ * DV)), H, B), ATTN_GPU_THREADS(D, DV) threads, ATTN_GPU_SMEM_BYTES(D, DV)
+ * bytes of shared memory. Checks pointers (16-byte aligned),
  * strides (multiples of 8) and sizes first; B, H or Q = 0 is a no-op.
  * Asynchronous on `stream`. */
 attn_status attn_cuda_launch_attn_fwd(const attn_cuda_kernel *k, const attn_fwd_gpu_args *args,

@@ -41,7 +41,7 @@ static void test_attn_launch(const fake_cuda_state *st) {
     CHECK(attn_cuda_attn_fwd_kernel(ptx, "x_attn_fwd_gpu", 128, 128, &k) == ATTN_OK &&
               k.smem_bytes == ATTN_GPU_SMEM_BYTES(128, 128), "attention kernel");
     attn_cuda_kernel_resources res;
-    CHECK(attn_cuda_kernel_resources_get(&k, ATTN_GPU_THREADS, &res) == ATTN_OK &&
+    CHECK(attn_cuda_kernel_resources_get(&k, ATTN_GPU_THREADS(128, 128), &res) == ATTN_OK &&
               res.registers == FAKE_KERNEL_REGS && res.local_bytes == 0 &&
               res.ctas_per_sm == FAKE_SMEM_OPTIN / ATTN_GPU_SMEM_BYTES(128, 128),
           "resources: the driver's registers, local memory and CTAs per SM");

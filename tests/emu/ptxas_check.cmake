@@ -61,9 +61,10 @@ run(hooks ${CLANG} ${flags} -S -emit-llvm ${HOOKS}/emu_hooks.c -o ${WORK}/hooks.
 # assemble_spec(PREFIX ARCH "D;DV;DTYPE" [DEFINE...]): the attention template
 # specialised for D, DV, DTYPE as PREFIX_DTYPE_dD_dvDV (the name in `name`).
 macro(assemble_spec prefix arch spec)
-  list(GET spec 0 d)
-  list(GET spec 1 dv)
-  list(GET spec 2 dtype)
+  set(spec_list "${spec}") # a macro's arguments are not variables
+  list(GET spec_list 0 d)
+  list(GET spec_list 1 dv)
+  list(GET spec_list 2 dtype)
   set(defs ATTN_HEAD_DIM=${d} ATTN_HEAD_DIM_V=${dv} ${ARGN})
   if(dtype STREQUAL "bf16")
     list(APPEND defs ATTN_DTYPE_BF16)
@@ -76,13 +77,20 @@ foreach(spec "64;64;f16" "64;64;bf16" "128;128;f16" "128;128;bf16" "64;128;f16" 
              "96;96;bf16")
   assemble_spec(attn_fwd_gpu sm_80 "${spec}")
 endforeach()
-foreach(spec "64;64;f16" "128;128;bf16" "64;128;bf16" "128;64;f16")
-  assemble_spec(attn_fwd_gpu_wgmma sm_90a "${spec}" ATTN_GPU_WGMMA=1)
+# assemble_wgmma(PREFIX "D;DV;DTYPE" [DEFINE...]): assemble_spec on the
+# wgmma path for sm_90a, whose PTX must hold wgmma.mma_async.
+macro(assemble_wgmma prefix spec)
+  assemble_spec(${prefix} sm_90a "${spec}" ATTN_GPU_WGMMA=1 ${ARGN})
   file(READ ${WORK}/${name}.ptx ptx)
   if(NOT ptx MATCHES "wgmma.mma_async")
     set(failed ${failed} "${name} (no wgmma.mma_async)")
   endif()
+endmacro()
+foreach(spec "64;64;f16" "128;128;bf16" "64;128;bf16" "128;64;f16")
+  assemble_wgmma(attn_fwd_gpu_wgmma "${spec}")
 endforeach()
+# two warpgroups per CTA with 64-key tiles (bench/device-prep.sh's wgmma_w8)
+assemble_wgmma(attn_fwd_gpu_wgmma_w8 "128;128;bf16" ATTN_GPU_WARPS_D128=8 ATTN_GPU_BKV_D128=64)
 assemble(blockmask_gpu ${KERNELS}/blockmask_gpu.c attn_bm_gpu_classify,attn_bm_gpu_lists sm_80)
 if(failed)
   message(FATAL_ERROR "register spills or ptxas advisories in: ${failed}")

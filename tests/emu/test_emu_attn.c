@@ -11,7 +11,7 @@
 #include "emu.h"
 #include "emu_hooks.h"
 
-#if ATTN_GPU_WGMMA && !USE_WGMMA
+#if ATTN_GPU_WGMMA_SPEC(D, DV) && !USE_WGMMA
 #error "an ATTN_GPU_WGMMA build of this specialisation must take the wgmma path"
 #endif
 
@@ -103,7 +103,7 @@ static int run_case(const test_case *tc)
     for (size_t i = 0; i < nout; i++)
         out[i] = 0x7e00; /* NaN: every element must be written */
 
-    emu_launch_cfg cfg = {{(tc->Q + BQ - 1) / BQ, tc->H, tc->B}, {ATTN_GPU_THREADS, 1, 1},
+    emu_launch_cfg cfg = {{(tc->Q + BQ - 1) / BQ, tc->H, tc->B}, {ATTN_GPU_THREADS(D, DV), 1, 1},
                           ATTN_GPU_SMEM_BYTES(D, DV), 2};
     char err[256];
     int bad = 0;

@@ -167,7 +167,7 @@ static void bench_kernel_line(const attn_gpu_variant *gv, int d)
         attn_cuda_kernel_resources r;
         if (kern->dtype == ATTN_BF16 && kern->d == d && kern->dv == d &&
             attn_cuda_attn_fwd_kernel(ptx, kern->entry, d, d, &k) == ATTN_OK &&
-            attn_cuda_kernel_resources_get(&k, ATTN_GPU_THREADS, &r) == ATTN_OK)
+            attn_cuda_kernel_resources_get(&k, ATTN_GPU_THREADS(d, d), &r) == ATTN_OK)
             printf("attnc_kernel %s %d %d %d %d\n", gv->var->name, d, (int)r.registers,
                    (int)r.local_bytes, (int)r.ctas_per_sm);
     }

@@ -65,7 +65,7 @@ static bool gpu_run_case(Compilation *c, CgJit *jit, const Decl *d, const GpuSha
     a.scale = scale(&gc.ctx);
     const int bq = ATTN_GPU_BLOCK_Q(s.D, s.DV);
     emu_launch_cfg cfg = {.grid = {(s.Q + bq - 1) / bq, s.H, s.B},
-                          .block = {ATTN_GPU_THREADS, 1, 1},
+                          .block = {ATTN_GPU_THREADS(s.D, s.DV), 1, 1},
                           .smem_bytes = ATTN_GPU_SMEM_BYTES(s.D, s.DV),
                           .workers = 2};
     if (emu_launch(kernel, &cfg, &a, err, sizeof err) != 0) {
