@@ -45,6 +45,7 @@ typedef struct emu_wgmma_op {
     uint64_t desc;
     int n, trans_b, type;
     int group;             /* its commit group; -1 until committed */
+    uint64_t d_hash, a_hash; /* of d[0 .. n/2) and a[0 .. 4) as the op expects them */
 } emu_wgmma_op;
 #define EMU_WGMMA_MAX_PENDING 32
 typedef struct emu_wgmma_state {

@@ -7,8 +7,11 @@
  * every operation of the groups it waits for, reading the accumulators, the
  * A registers and shared memory only then (so a kernel that touches them
  * before waiting, or overwrites the B tile too early, computes a wrong result
- * here as it may on the hardware). Each warp's 16 rows of the 64-row tile
- * are computed from that warp's A rows.
+ * here as it may on the hardware). A thread that writes the accumulators or A
+ * registers of an operation before a wait_group completes it faults: the
+ * registers are hashed at issue (and when an older operation of the thread
+ * on the same accumulators completes) and checked at completion. Each warp's
+ * 16 rows of the 64-row tile are computed from that warp's A rows.
  *
  * Layouts (PTX ISA, "Asynchronous Warpgroup Level Matrix Multiply-Accumulate",
  * register fragments and shared memory matrix layout):
@@ -26,6 +29,17 @@
 #include "emu_internal.h"
 #include "gpu_dev_emu.h"
 
+/* FNV-1a of len bytes at p (registers an operation reads). */
+static uint64_t emu_wgmma_hash(const void *p, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ull;
+    return h;
+}
+#define EMU_WGMMA_D_HASH(d, n) emu_wgmma_hash(d, (size_t)(n) / 2 * sizeof(float))
+#define EMU_WGMMA_A_HASH(a) emu_wgmma_hash(a, 4 * sizeof(uint32_t))
+
 void emu_dev_wgmma(float *d, int n, const uint32_t a[4], uint64_t desc, int trans_b, int type)
 {
     emu_thread *t = emu_current();
@@ -34,7 +48,8 @@ void emu_dev_wgmma(float *d, int n, const uint32_t a[4], uint64_t desc, int tran
         emu_fault("wgmma.mma_async: no shape m64n%dk16", n);
     if (w->n == EMU_WGMMA_MAX_PENDING)
         emu_fault("wgmma.mma_async: more than %d operations in flight", EMU_WGMMA_MAX_PENDING);
-    w->op[w->n++] = (emu_wgmma_op){d, a, desc, n, trans_b, type, -1};
+    w->op[w->n++] = (emu_wgmma_op){d, a, desc, n, trans_b, type, -1, EMU_WGMMA_D_HASH(d, n),
+                                   EMU_WGMMA_A_HASH(a)};
 }
 
 void emu_dev_wgmma_commit(void)
@@ -85,7 +100,8 @@ static void emu_wgmma_complete(emu_thread *lanes, int i)
         }
     for (int l = 0; l < EMU_WARP; l++) {
         const int g = l / 4, tq = l % 4;
-        float *d = lanes[l].wgmma.op[i].d;
+        emu_wgmma_state *w = &lanes[l].wgmma;
+        float *d = w->op[i].d;
         for (int r = 0; r < op->n / 2; r++) {
             const int row = g + 8 * (r >> 1 & 1), col = 8 * (r >> 2) + 2 * tq + (r & 1);
             double s = d[r];
@@ -93,7 +109,22 @@ static void emu_wgmma_complete(emu_thread *lanes, int i)
                 s += a[row][k] * b[k][col];
             d[r] = (float)s;
         }
+        for (int j = i + 1; j < w->n; j++) /* later operations accumulate onto this one */
+            if (w->op[j].d == d)
+                w->op[j].d_hash = EMU_WGMMA_D_HASH(d, w->op[j].n);
     }
+}
+
+/* Faults if a thread wrote the accumulators or A registers of operation i
+ * while it was in flight. */
+static void emu_wgmma_check_regs(const emu_thread *t, int i)
+{
+    const emu_wgmma_op *op = &t->wgmma.op[i];
+    const int d_changed = EMU_WGMMA_D_HASH(op->d, op->n) != op->d_hash;
+    if (d_changed || EMU_WGMMA_A_HASH(op->a) != op->a_hash)
+        emu_fault("wgmma.mma_async: thread %d wrote the %s of an operation in flight (before "
+                  "the wait_group that completes it)", t->linear,
+                  d_changed ? "accumulators" : "A registers");
 }
 
 /* The last thread at a wait_group: checks that the warpgroup's threads
@@ -115,6 +146,8 @@ static void emu_wgmma_wait_compute(emu_thread *lanes, int n, int keep)
     }
     int done = 0;
     while (done < w0->n && w0->op[done].group >= 0 && w0->op[done].group < w0->committed - keep) {
+        for (int l = 0; l < n; l++)
+            emu_wgmma_check_regs(&lanes[l], done);
         for (int w = 0; w < n / EMU_WARP; w++)
             emu_wgmma_complete(lanes + w * EMU_WARP, done);
         done++;

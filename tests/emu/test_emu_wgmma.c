@@ -3,7 +3,7 @@
  * attention template, N = 16 to 128, f16 and bf16); the commit groups
  * (wait_group 1 leaves the newest group in flight); the faults (an
  * unsupported descriptor, returning with wgmma in flight, a warpgroup of
- * which half never waits). test_cuda_wgmma.c runs the same kernel on a GPU. */
+ * which half never waits, accumulators or A registers written in flight). test_cuda_wgmma.c runs the same kernel on a GPU. */
 #include <stdio.h>
 #include <string.h>
 
@@ -51,6 +51,8 @@ int main(void)
     test_fault(1, "only the 128-byte swizzle");
     test_fault(2, "returned with 8 wgmma.mma_async not waited for");
     test_fault(3, "deadlock");
+    test_fault(4, "wrote the accumulators of an operation in flight");
+    test_fault(5, "wrote the A registers of an operation in flight");
     if (check_failures)
         fprintf(stderr, "%d failures\n", check_failures);
     return check_failures != 0;

@@ -67,7 +67,11 @@ DEV_BODY void wg_body(const wg_args *p)
     dev_wgmma_commit();
     if (p->fault == 2)
         return; /* both groups in flight */
+    if (p->fault == 5)
+        a[1][2] ^= 1; /* read by the first group's second wgmma */
     dev_wgmma_wait(1);
+    if (p->fault == 4)
+        d2[p->n / 2 - 1] = -2.0f; /* the second group's, still in flight */
     for (int r = 0; r < p->n / 2; r++) {
         const int row = 16 * warp + g + 8 * (r >> 1 & 1), col = 8 * (r >> 2) + 2 * t + (r & 1);
         p->d[row * p->n + col] = d[r];
