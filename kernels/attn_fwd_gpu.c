@@ -84,13 +84,15 @@
 #define Q_IN_REGS (MT * (D / 4 + DV / 2) <= (MT == 1 ? 128 : 48))
 /* Hopper's warpgroup MMA (ATTN_GPU_WGMMA builds, attn_abi.h; sm_90a and the
  * emulator): each 4 warps are a warpgroup (64 query rows) and each of its
- * S = Q K^T and O += P V of a key tile is a chain of wgmma.mma_async.m64nNk16, A (Q, P) from registers
- * in the same fragments as mma.sync's, B (K, V) read by the tensor cores
- * straight from the swizzled tiles (no ldmatrix). Needs one m16 tile per warp,
- * Q in registers and D, DV multiples of 64 (128-byte column blocks). O += P V
- * of tile t is not waited for: it runs on through the barrier, the prefetch
- * and the issue of tile t + 1's S = Q K^T, whose wait completes both. Its V
- * tile then stays in use while tile t + 2 is loaded: 3 stages of K and V. */
+ * S = Q K^T and O += P V of a key tile is a chain of
+ * wgmma.mma_async.m64nNk16, A (Q, P) from registers in the same fragments as
+ * mma.sync's, B (K, V) read by the tensor cores straight from the swizzled
+ * tiles (no ldmatrix). Needs one m16 tile per warp, Q in registers and D, DV
+ * multiples of 64 (128-byte column blocks). O += P V of tile t is issued
+ * once S = Q K^T of tile t + 1 and its hooks are done, and runs while the
+ * softmax of tile t + 1 computes (FlashAttention-3's intra-warpgroup
+ * overlap). Its V tile then stays in use while tile t + 2 is loaded: 3
+ * stages of K and V. */
 #if ATTN_GPU_WGMMA_SPEC(D, DV) && DEV_HAS_WGMMA
 #define USE_WGMMA 1
 #else
@@ -360,32 +362,30 @@ DEV_UNROLL
  * replaced by the probabilities exp2(s kexp - m) (one FFMA and ex2 each),
  * their sum added to l. kexp is log2(e), or scale log2(e) when the scale was
  * folded (the scores are then unscaled: with a positive scale, the max of
- * the scaled scores is the scaled max). The running max m, l and the row's O
- * accumulators are rescaled only when the tile's max exceeds m by more than
- * ATTN_GPU_MAX_SLACK: a stale m leaves o / l and m + log2(l) exact, and keeps
+ * the scaled scores is the scaled max). The running max m and l are rescaled
+ * only when the tile's max exceeds m by more than ATTN_GPU_MAX_SLACK; then
+ * it returns 1 and *corr is the factor for the row's O accumulators
+ * (attn_gpu_rescale_row), which the caller applies once O is not being
+ * accumulated into. A stale m leaves o / l and m + log2(l) exact, and keeps
  * the probabilities below 2^ATTN_GPU_MAX_SLACK (finite in f16, bf16 and the
  * f32 sums), while most key tiles of a long row then skip the 2 * NT_O
  * multiplications. */
 #define ATTN_GPU_MAX_SLACK 8.0f
-static inline void attn_gpu_softmax_row(float s[NT_S][4], float o[NT_O][4], int e0, float kexp,
-                                        float *m, float *l)
+static inline int attn_gpu_softmax_row(float s[NT_S][4], int e0, float kexp, float *m, float *l,
+                                       float *corr)
 {
+
     float mx = __builtin_fmaxf(s[0][e0], s[0][e0 + 1]);
 DEV_UNROLL
     for (int j = 1; j < NT_S; j++)
         mx = __builtin_fmaxf(mx, __builtin_fmaxf(s[j][e0], s[j][e0 + 1]));
     mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 1));
     mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 2)) * kexp;
-    if (mx > *m + ATTN_GPU_MAX_SLACK) { /* also the first finite max: m = -inf */
-        const float corr = dev_exp2f(*m - mx);
-        *m = mx;
-        *l *= corr;
-DEV_UNROLL
-        for (int j = 0; j < NT_O; j++) {
-            o[j][e0] *= corr;
-            o[j][e0 + 1] *= corr;
-        }
-    }
+    /* also the first finite max: m = -inf; branch-free while wgmma is in flight */
+    const int moved = mx > *m + ATTN_GPU_MAX_SLACK;
+    *corr = moved ? dev_exp2f(*m - mx) : 1.0f; /* not exp2(-inf - -inf) */
+    *m = moved ? mx : *m;
+    *l *= *corr;
     const float base = *m == -__builtin_inff() ? 0.0f : *m; /* no inf - inf */
 DEV_UNROLL
     for (int j = 0; j < NT_S; j++)
@@ -394,6 +394,24 @@ DEV_UNROLL
             s[j][e] = dev_exp2f(s[j][e] * kexp - base);
             *l += s[j][e];
         }
+    return moved;
+}
+
+/* The O accumulators of each row whose running max moved (moved[mt][r],
+ * attn_gpu_softmax_row) times its corr[mt][r]. */
+static inline void attn_gpu_rescale(float o[MT * NT_O][4], const int moved[MT][2],
+                                    const float corr[MT][2])
+{
+DEV_UNROLL
+    for (int mt = 0; mt < MT; mt++)
+DEV_UNROLL
+        for (int r = 0; r < 2; r++)
+            if (moved[mt][r])
+DEV_UNROLL
+                for (int j = 0; j < NT_O; j++) {
+                    o[NT_O * mt + j][2 * r] *= corr[mt][r];
+                    o[NT_O * mt + j][2 * r + 1] *= corr[mt][r];
+                }
 }
 
 /* The A fragment of k16 step ks of P for m16 tile mt: the accumulators of
@@ -435,10 +453,10 @@ DEV_UNROLL
             dev_wgmma_pin_u32(&pa[ks][i]);
 }
 
-/* S = Q K^T on the warpgroup: D / 16 chained m64n<BKV>k16, Q's k16 fragments
- * from qa, K-major B from k16 column 16 kk of the K tile whose descriptor is
- * kdesc (column block kk / 4, 32 bytes into its 128-byte rows; 8-row groups
- * 1024 bytes apart). Waits for the result. */
+/* Issues S = Q K^T on the warpgroup as one commit group: D / 16 chained
+ * m64n<BKV>k16, Q's k16 fragments from qa, K-major B from k16 column 16 kk of
+ * the K tile whose descriptor is kdesc (column block kk / 4, 32 bytes into
+ * its 128-byte rows; 8-row groups 1024 bytes apart). */
 static inline void attn_gpu_qk_wgmma(float s[NT_S][4], uint32_t qa[][4], uint64_t kdesc)
 {
     attn_gpu_pin_acc((float *)s, 4 * NT_S);
@@ -448,23 +466,17 @@ DEV_UNROLL
         attn_gpu_wgmma(BKV, 0, (float *)s, qa[kk],
                        dev_wgmma_desc_advance(kdesc, (kk / 4) * BKV * 128 + (kk % 4) * 32));
     dev_wgmma_commit();
-    dev_wgmma_wait(0);
-    attn_gpu_pin_acc((float *)s, 4 * NT_S);
 }
 
-/* Issues O += P V on the warpgroup: BKV / 16 chained m64n<DV>k16, P's
- * fragments (into pa, which must stay untouched until the wgmma completes)
- * from s, MN-major B from rows 16 ks.. of the V tile whose descriptor is
- * vdesc (8-row groups 1024 bytes apart, 64-column blocks BKV * 128 bytes
- * apart). Does not wait: the next wait_group completes it. */
-static inline void attn_gpu_pv_wgmma(float o[NT_O][4], float s[NT_S][4],
-                                     uint32_t pa[BKV / 16][4], uint64_t vdesc)
+/* Issues O += P V on the warpgroup as one commit group: BKV / 16 chained
+ * m64n<DV>k16, P's fragments from pa (untouched until the wgmma completes:
+ * attn_gpu_pv_done), MN-major B from rows 16 ks.. of the V tile whose
+ * descriptor is vdesc (8-row groups 1024 bytes apart, 64-column blocks
+ * BKV * 128 bytes apart). */
+static inline void attn_gpu_pv_wgmma(float o[NT_O][4], uint32_t pa[BKV / 16][4], uint64_t vdesc)
 {
-DEV_UNROLL
-    for (int ks = 0; ks < BKV / 16; ks++)
-        attn_gpu_p_frag(pa[ks], s, 0, ks);
-    attn_gpu_pin_p(pa);
     attn_gpu_pin_acc((float *)o, 4 * NT_O);
+    attn_gpu_pin_p(pa);
     dev_wgmma_fence();
 DEV_UNROLL
     for (int ks = 0; ks < BKV / 16; ks++)
@@ -472,7 +484,7 @@ DEV_UNROLL
     dev_wgmma_commit();
 }
 
-/* After a wait_group: the last O += P V is complete, its accumulators may be
+/* After a wait_group 0: the last O += P V is complete, its accumulators may be
  * read and its P fragments reused (both pinned here, so the compiler neither
  * reads o earlier nor reuses pa's registers while the wgmma may read them). */
 static inline void attn_gpu_pv_done(float o[NT_O][4], uint32_t pa[BKV / 16][4])
@@ -574,6 +586,10 @@ DEV_UNROLL
     attn_gpu_lds_init(v_off, lane % 16, lane / 16, DV);
 #endif
 
+    /* Rows whose running max moved in the last tile and their O factors
+     * (attn_gpu_softmax_row); applied before its O += P V. */
+    int moved[MT][2] = {{0}};
+    float corr[MT][2] = {{0}};
     int kv0 = 0, kv1 = 0, partial = 0;
     if (ntiles > 0) { /* uniform: read from the walk */
         attn_gpu_ring_get(ring, 0, &kv0, &kv1, &partial);
@@ -624,7 +640,8 @@ DEV_UNROLL
         float s[MT * NT_S][4] = {{0}}; /* n8 tile j of m16 tile mt: s[NT_S mt + j] */
 #if USE_WGMMA
         attn_gpu_qk_wgmma(s, qa, dev_wgmma_desc_advance(kdesc, buf * BKV * D * 2));
-        attn_gpu_pv_done(o, pa); /* the wait completed tile t - 1's O += P V too */
+        dev_wgmma_wait(0);
+        attn_gpu_pin_acc((float *)s, 4 * NT_S);
 #else
         attn_gpu_qk(s, qa, sq, sk + buf * BKV * D, q_off, k_off, warp);
 #endif
@@ -639,16 +656,31 @@ DEV_UNROLL
         if (partial | (kv1 - kv0 < BKV))
             attn_gpu_hooks(s, 1, partial, row0, kv0, kv1, tq, Q, scale, b, h, ctx);
 
+#if USE_WGMMA
+        /* O += P V of tile t - 1 (O first rescaled for its max) runs while
+         * the softmax of tile t computes: FlashAttention-3's intra-warpgroup
+         * overlap. ptxas waits for in-flight wgmma before code that may
+         * diverge, so the softmax is branch-free, and the wgmma is issued
+         * after the hooks and at every tile: at t = 0 with P = 0 and tile 0's
+         * V (finite), which adds nothing. */
+        const int pbuf = t == 0 ? buf : buf == 0 ? KV_STAGES - 1 : buf - 1;
+        attn_gpu_rescale(o, moved, corr);
+        attn_gpu_pv_wgmma(o, pa, dev_wgmma_desc_advance(vdesc, pbuf * BKV * DV * 2));
+#endif
 DEV_UNROLL
         for (int mt = 0; mt < MT; mt++)
 DEV_UNROLL
             for (int r = 0; r < 2; r++)
-                attn_gpu_softmax_row(s + NT_S * mt, o + NT_O * mt, 2 * r, kexp, &m[mt][r],
-                                     &l[mt][r]);
-
-#if USE_WGMMA
-        attn_gpu_pv_wgmma(o, s, pa, dev_wgmma_desc_advance(vdesc, buf * BKV * DV * 2));
+                moved[mt][r] = attn_gpu_softmax_row(s + NT_S * mt, 2 * r, kexp, &m[mt][r],
+                                                    &l[mt][r], &corr[mt][r]);
+#if USE_WGMMA /* P of tile t, for the next iteration's O += P V */
+        dev_wgmma_wait(0);
+        attn_gpu_pv_done(o, pa);
+DEV_UNROLL
+        for (int ks = 0; ks < BKV / 16; ks++)
+            attn_gpu_p_frag(pa[ks], s, 0, ks);
 #else
+        attn_gpu_rescale(o, moved, corr);
         attn_gpu_pv(o, s, sv + buf * BKV * DV, v_off);
 #endif
         kv0 = next0;
@@ -657,8 +689,13 @@ DEV_UNROLL
         buf = nbuf;
     }
 #if USE_WGMMA
-    dev_wgmma_wait(0); /* the last tile's O += P V */
-    attn_gpu_pv_done(o, pa);
+    if (ntiles > 0) { /* the last tile's O += P V */
+        const int last = (ntiles - 1) % KV_STAGES;
+        attn_gpu_rescale(o, moved, corr);
+        attn_gpu_pv_wgmma(o, pa, dev_wgmma_desc_advance(vdesc, last * BKV * DV * 2));
+        dev_wgmma_wait(0);
+        attn_gpu_pv_done(o, pa);
+    }
 #endif
 
     /* Normalise and write this lane's elements of its rows. */
