@@ -138,10 +138,10 @@ void attn_fwd_cpu(const attn_fwd_args *args, const attn_ctx *ctx, int32_t b, int
 
 /* ---- GPU attention forward (kernels/attn_fwd_gpu.c) ---------------------
  * One CTA of ATTN_GPU_THREADS(D, DV) threads (ATTN_GPU_WARPS(D, DV) warps,
- * each of ATTN_GPU_MTILES(D, DV) m16 tiles of query rows) per (query tile of ATTN_GPU_BLOCK_Q(D, DV) rows,
- * h, b): grid (ceil(Q / ATTN_GPU_BLOCK_Q(D, DV)), H, B), dynamic shared
- * memory ATTN_GPU_SMEM_BYTES(D, DV). Tensors as for the
- * CPU kernel, all f16 or all bf16 (per specialisation: -DATTN_DTYPE_BF16),
+ * each of ATTN_GPU_MTILES(D, DV) m16 tiles of query rows) per (query tile
+ * of ATTN_GPU_BLOCK_Q(D, DV) rows, h, b): grid (ceil(Q / ATTN_GPU_BLOCK_Q(D,
+ * DV)), H, B), dynamic shared memory ATTN_GPU_SMEM_BYTES(D, DV). Tensors as
+ * for the CPU kernel, all f16 or all bf16 (per specialisation: -DATTN_DTYPE_BF16),
  * D and DV multiples of 32 (-DATTN_HEAD_DIM, -DATTN_HEAD_DIM_V). Device
  * pointers 16-byte aligned and q/k/v/out strides multiples of 8 elements
  * (cp.async moves 16 bytes). ctx.params must be readable by the device. */

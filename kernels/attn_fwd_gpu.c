@@ -5,8 +5,9 @@
  * One CTA per (query tile of BQ = 16 * MT * NWARPS rows, h, b); NWARPS warps
  * (4, or 8 as a build option), warp w owns the MT m16 tiles of query rows
  * [16 MT w, 16 MT (w + 1)) of the tile (MT = 2 at D = DV = 32: every K and V
- * fragment read from shared memory then feeds two mma). The CTAs of a head take their query tiles last first, so that
- * under a causal mask the longest start first and short ones fill the tail.
+ * fragment read from shared memory then feeds two mma). The CTAs of a head
+ * take their query tiles last first, so that under a causal mask the longest
+ * start first and short ones fill the tail.
  * Per CTA:
  *   - the Q tile is copied to shared memory once and kept in registers as mma
  *     A fragments (ldmatrix) when they fit (Q_IN_REGS), else reloaded per k16
@@ -365,7 +366,7 @@ DEV_UNROLL
  * the scaled scores is the scaled max). The running max m and l are rescaled
  * only when the tile's max exceeds m by more than ATTN_GPU_MAX_SLACK; then
  * it returns 1 and *corr is the factor for the row's O accumulators
- * (attn_gpu_rescale_row), which the caller applies once O is not being
+ * (attn_gpu_rescale), which the caller applies while O is not being
  * accumulated into. A stale m leaves o / l and m + log2(l) exact, and keeps
  * the probabilities below 2^ATTN_GPU_MAX_SLACK (finite in f16, bf16 and the
  * f32 sums), while most key tiles of a long row then skip the 2 * NT_O
@@ -374,7 +375,6 @@ DEV_UNROLL
 static inline int attn_gpu_softmax_row(float s[NT_S][4], int e0, float kexp, float *m, float *l,
                                        float *corr)
 {
-
     float mx = __builtin_fmaxf(s[0][e0], s[0][e0 + 1]);
 DEV_UNROLL
     for (int j = 1; j < NT_S; j++)

@@ -3,7 +3,8 @@
  * attention template, N = 16 to 128, f16 and bf16); the commit groups
  * (wait_group 1 leaves the newest group in flight); the faults (an
  * unsupported descriptor, returning with wgmma in flight, a warpgroup of
- * which half never waits, accumulators or A registers written in flight). test_cuda_wgmma.c runs the same kernel on a GPU. */
+ * which half never waits, accumulators or A registers written in flight).
+ * test_cuda_wgmma.c runs the same kernel on a GPU. */
 #include <stdio.h>
 #include <string.h>
 
