@@ -23,6 +23,8 @@ uint32_t emu_dev_shfl(uint32_t v, int lane_or_mask, int is_xor);
 void emu_dev_ldmatrix_x4(uint32_t r[4], const void *row, int trans);
 void emu_dev_mma_m16n8k16(float d[4], const uint32_t a[4], const uint32_t b[2], int type);
 void emu_dev_cp_async_16(void *dst, const void *src, int fill);
+void emu_dev_cp_async_commit(void);
+void emu_dev_cp_async_wait(int keep);
 void emu_dev_wgmma(float *d, int n, const uint32_t a[4], uint64_t desc, int trans_b, int type);
 void emu_dev_wgmma_commit(void);
 void emu_dev_wgmma_wait(int keep);
@@ -93,13 +95,14 @@ static inline void dev_wgmma_bf16(int n, int tb, float *d, const uint32_t a[4], 
     emu_dev_wgmma(d, n, a, desc, tb, EMU_BF16);
 }
 
-/* cp.async completes at once: commit and wait have nothing to do. */
+/* cp.async: a copy lands when a wait_group completes its group
+ * (emu_cp_async.c). */
 static inline void dev_cp_async_16(void *dst, const void *src, int fill)
 {
     emu_dev_cp_async_16(dst, src, fill);
 }
-static inline void dev_cp_async_commit(void) {}
-#define dev_cp_async_wait(n) ((void)(n))
+static inline void dev_cp_async_commit(void) { emu_dev_cp_async_commit(); }
+#define dev_cp_async_wait(n) emu_dev_cp_async_wait(n)
 
 static inline float dev_exp2f(float x) { return exp2f(x); }
 static inline float dev_log2f(float x) { return log2f(x); }

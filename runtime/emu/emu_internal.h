@@ -54,6 +54,22 @@ typedef struct emu_wgmma_state {
     int committed;         /* commit groups so far */
 } emu_wgmma_state;
 
+/* A cp.async a thread has issued and not yet waited for: 16 bytes from src
+ * (NULL: zeros) to dst, copied when a cp.async.wait_group completes its
+ * group; until then dst holds 0xff bytes (NaN in f16 and bf16), so a thread
+ * that reads it early sees them, as it may see anything on the hardware. */
+typedef struct emu_cp_async_op {
+    void *dst;
+    const void *src;
+    int group;             /* its commit group; -1 until committed */
+} emu_cp_async_op;
+#define EMU_CP_ASYNC_MAX_PENDING 64
+typedef struct emu_cp_async_state {
+    emu_cp_async_op op[EMU_CP_ASYNC_MAX_PENDING];
+    int n;                 /* pending copies, oldest first */
+    int committed;         /* commit groups so far */
+} emu_cp_async_state;
+
 typedef struct emu_block emu_block;
 
 typedef struct emu_thread {
@@ -66,6 +82,7 @@ typedef struct emu_thread {
     int key;               /* EMU_AT_WARP: the collective's key */
     emu_lane_io io;
     emu_wgmma_state wgmma;
+    emu_cp_async_state cp_async;
 } emu_thread;
 
 /* One worker's block in flight: its threads, shared memory and barrier state. */
@@ -115,6 +132,8 @@ float emu_half_at(uint32_t reg, int h, int type);
 
 /* Faults when the current thread returns with wgmma.mma_async not waited for. */
 void emu_wgmma_check_exit(const emu_thread *t);
+/* Faults when the current thread returns with cp.async not waited for. */
+void emu_cp_async_check_exit(const emu_thread *t);
 
 /* Lanes in warp w of the block (32 but for a last, partial warp). */
 int emu_warp_lanes(const emu_block *blk, int w);

@@ -120,6 +120,7 @@ static void emu_thread_main(void)
     emu_fiber_finish(NULL, &t->block->sched_stack, &t->block->sched_stack_size);
     t->block->kernel(t->block->args);
     emu_wgmma_check_exit(t);
+    emu_cp_async_check_exit(t);
     t->state = EMU_DONE;
     emu_switch_to_sched(t);
 }
@@ -189,6 +190,7 @@ static void emu_thread_init(emu_block *blk, int i)
     t->state = EMU_RUNNABLE;
     t->asan_fake_stack = NULL;
     t->wgmma.n = t->wgmma.committed = 0;
+    t->cp_async.n = t->cp_async.committed = 0;
     getcontext(&t->ctx);
     t->ctx.uc_stack.ss_sp = t->stack;
     t->ctx.uc_stack.ss_size = EMU_STACK_BYTES;

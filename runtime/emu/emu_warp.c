@@ -170,18 +170,3 @@ void emu_dev_mma_m16n8k16(float d[4], const uint32_t a[4], const uint32_t b[2], 
     emu_warp_arrive(EMU_OP_MMA, type, emu_mma_compute, 1);
     memcpy(d, t->io.out_f, 4 * sizeof *d);
 }
-
-/* ---- cp.async.cg.shared.global: a plain copy ---------------------------- */
-
-void emu_dev_cp_async_16(void *dst, const void *src, int fill)
-{
-    emu_thread *t = emu_current();
-    emu_check_smem(t->block, dst, 16, "cp.async");
-    if (!fill) {
-        memset(dst, 0, 16);
-        return;
-    }
-    if ((uintptr_t)src % 16)
-        emu_fault("cp.async: global address %p is not 16-byte aligned", src);
-    memcpy(dst, src, 16);
-}

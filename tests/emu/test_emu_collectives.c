@@ -1,7 +1,7 @@
 /* test_emu_collectives.c - the emulated device layer against scalar
  * reference math: mma.m16n8k16 fragment layouts (f16, bf16), ldmatrix (and
- * .trans), shuffles, barriers, deadlock and divergence detection, half
- * conversions. Kernels are written against gpu_dev.h like the templates. */
+ * .trans), shuffles, barriers, cp.async groups, deadlock and divergence
+ * detection, half conversions. Kernels are written against gpu_dev.h like the templates. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,13 +189,67 @@ static void test_barrier(void)
     }
 }
 
+/* ---- cp.async: a copy lands when a wait_group completes its group ------- */
+
+typedef struct cp_args {
+    const uint32_t *src; /* [32 * 4 * 3] */
+    uint32_t *seen;      /* [5][32 * 4] */
+} cp_args;
+
+/* Each of 32 threads copies 16 bytes in each of three groups (the third with
+ * zero fill) and records destinations: group 0 before any wait, groups 0 and
+ * 1 after wait_group 2, group 1 after wait_group 1, group 2 after
+ * wait_group 0. */
+DEV_BODY void cp_body(const cp_args *p)
+{
+    uint32_t *s = dev_smem();
+    const int tid = dev_linear_tid();
+    for (int g = 0; g < 3; g++) {
+        dev_cp_async_16(s + 4 * (32 * g + tid), p->src + 4 * (32 * g + tid), g < 2);
+        dev_cp_async_commit();
+    }
+    memcpy(p->seen + 4 * tid, s + 4 * tid, 16);
+    dev_cp_async_wait(2);
+    memcpy(p->seen + 4 * (32 + tid), s + 4 * tid, 16);
+    memcpy(p->seen + 4 * (64 + tid), s + 4 * (32 + tid), 16);
+    dev_cp_async_wait(1);
+    memcpy(p->seen + 4 * (96 + tid), s + 4 * (32 + tid), 16);
+    dev_cp_async_wait(0);
+    memcpy(p->seen + 4 * (128 + tid), s + 4 * (64 + tid), 16);
+}
+DEV_ENTRY(cp_kernel, cp_args, cp_body)
+
+static void test_cp_async(void)
+{
+    uint32_t src[3 * 32 * 4], seen[5 * 32 * 4];
+    for (int i = 0; i < 3 * 32 * 4; i++)
+        src[i] = 0x01000000u + (uint32_t)i;
+    cp_args args = {src, seen};
+    char err[256];
+    CHECK(run(cp_kernel, 32, sizeof src, &args, err) == 0, "cp.async launch: %s", err);
+    for (int i = 0; i < 32 * 4; i++) {
+        CHECK(seen[i] == 0xffffffffu, "cp.async: word %d is %08x before any wait", i, seen[i]);
+        CHECK(seen[128 + i] == src[i], "cp.async: group 0 after wait_group 2, word %d", i);
+        CHECK(seen[256 + i] == 0xffffffffu, "cp.async: group 1 landed before its wait, word %d",
+              i);
+        CHECK(seen[384 + i] == src[128 + i], "cp.async: group 1 after wait_group 1, word %d", i);
+        CHECK(seen[512 + i] == 0, "cp.async: group 2 (zero fill) after wait_group 0, word %d", i);
+    }
+}
+
 /* ---- faults: never a hang ----------------------------------------------- */
 
 typedef struct fault_args {
     int kind;
 } fault_args;
 
-enum { FAULT_BARRIER_AFTER_RETURN, FAULT_SHFL_AFTER_RETURN, FAULT_DIVERGENT, FAULT_BAD_ADDRESS };
+enum {
+    FAULT_BARRIER_AFTER_RETURN,
+    FAULT_SHFL_AFTER_RETURN,
+    FAULT_DIVERGENT,
+    FAULT_CP_ASYNC_IN_FLIGHT,
+    FAULT_BAD_ADDRESS
+};
 
 DEV_BODY void fault_body(const fault_args *p)
 {
@@ -217,6 +271,10 @@ DEV_BODY void fault_body(const fault_args *p)
             (void)dev_shfl_idx_i32(tid, 0);
         else
             dev_ldmatrix_x4(r, dev_smem());
+        break;
+    case FAULT_CP_ASYNC_IN_FLIGHT:
+        dev_cp_async_16(dev_smem(), 0, 0);
+        dev_cp_async_commit();
         break;
     default:
         dev_ldmatrix_x4(r, (char *)dev_smem() + 8);
@@ -267,9 +325,11 @@ int main(void)
     test_ldmatrix(1);
     test_shfl();
     test_barrier();
+    test_cp_async();
     test_fault(FAULT_BARRIER_AFTER_RETURN, "deadlock");
     test_fault(FAULT_SHFL_AFTER_RETURN, "never arrive");
     test_fault(FAULT_DIVERGENT, "divergent");
+    test_fault(FAULT_CP_ASYNC_IN_FLIGHT, "returned with 1 cp.async not waited for");
     test_fault(FAULT_BAD_ADDRESS, "not 16-byte aligned");
     if (check_failures)
         fprintf(stderr, "%d failures\n", check_failures);
