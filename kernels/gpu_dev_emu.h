@@ -25,6 +25,7 @@ void emu_dev_mma_m16n8k16(float d[4], const uint32_t a[4], const uint32_t b[2], 
 void emu_dev_cp_async_16(void *dst, const void *src, int fill);
 void emu_dev_cp_async_commit(void);
 void emu_dev_cp_async_wait(int keep);
+void emu_dev_fence_proxy_async(void);
 void emu_dev_wgmma(float *d, int n, const uint32_t a[4], uint64_t desc, int trans_b, int type);
 void emu_dev_wgmma_commit(void);
 void emu_dev_wgmma_wait(int keep);
@@ -77,15 +78,16 @@ static inline void dev_mma_m16n8k16_bf16(float d[4], const uint32_t a[4], const 
     emu_dev_mma_m16n8k16(d, a, b, EMU_BF16);
 }
 
-/* wgmma: issued operations complete at wait_group (emu_wgmma.c); the fences
- * order nothing that the emulator could reorder. */
+/* wgmma: issued operations complete at wait_group (emu_wgmma.c); the wgmma
+ * fence orders nothing that the emulator could reorder. fence.proxy.async
+ * makes the thread's cp.async fills readable by wgmma (emu_cp_async.c). */
 #define DEV_HAS_WGMMA 1
 static inline void dev_wgmma_fence(void) {}
 static inline void dev_wgmma_commit(void) { emu_dev_wgmma_commit(); }
 #define dev_wgmma_wait(n) emu_dev_wgmma_wait(n)
 static inline void dev_wgmma_pin_f32(float *x) { (void)x; }
 static inline void dev_wgmma_pin_u32(uint32_t *x) { (void)x; }
-static inline void dev_fence_proxy_async(void) {}
+static inline void dev_fence_proxy_async(void) { emu_dev_fence_proxy_async(); }
 static inline void dev_wgmma_f16(int n, int tb, float *d, const uint32_t a[4], uint64_t desc)
 {
     emu_dev_wgmma(d, n, a, desc, tb, EMU_F16);

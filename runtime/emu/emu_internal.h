@@ -64,10 +64,16 @@ typedef struct emu_cp_async_op {
     int group;             /* its commit group; -1 until committed */
 } emu_cp_async_op;
 #define EMU_CP_ASYNC_MAX_PENDING 64
+#define EMU_CP_ASYNC_MAX_UNFENCED 128
 typedef struct emu_cp_async_state {
     emu_cp_async_op op[EMU_CP_ASYNC_MAX_PENDING];
     int n;                 /* pending copies, oldest first */
     int committed;         /* commit groups so far */
+    /* 16-byte shared-memory chunks its copies filled since its last
+     * fence.proxy.async (emu_block.unfenced), while they fit; beyond that
+     * the fence scans every chunk */
+    int32_t unfenced[EMU_CP_ASYNC_MAX_UNFENCED];
+    int nunfenced;
 } emu_cp_async_state;
 
 typedef struct emu_block emu_block;
@@ -95,6 +101,9 @@ struct emu_block {
     emu_thread *threads;   /* [EMU_MAX_THREADS] */
     char *smem;
     size_t smem_bytes;
+    /* per 16-byte chunk of smem: the thread whose cp.async filled it and
+     * has not executed fence.proxy.async since, or -1 (emu_cp_async.c) */
+    int16_t *unfenced;
     int bar_arrived;
     int warp_arrived[EMU_MAX_THREADS / EMU_WARP];
     int group_arrived[EMU_MAX_THREADS / EMU_WARPGROUP];
@@ -134,6 +143,9 @@ float emu_half_at(uint32_t reg, int h, int type);
 void emu_wgmma_check_exit(const emu_thread *t);
 /* Faults when the current thread returns with cp.async not waited for. */
 void emu_cp_async_check_exit(const emu_thread *t);
+/* The thread whose cp.async filled the shared-memory byte at offset off and
+ * which has not executed fence.proxy.async since, or -1. */
+int emu_cp_async_unfenced(const emu_block *blk, uint32_t off);
 
 /* Lanes in warp w of the block (32 but for a last, partial warp). */
 int emu_warp_lanes(const emu_block *blk, int w);

@@ -190,7 +190,7 @@ static void emu_thread_init(emu_block *blk, int i)
     t->state = EMU_RUNNABLE;
     t->asan_fake_stack = NULL;
     t->wgmma.n = t->wgmma.committed = 0;
-    t->cp_async.n = t->cp_async.committed = 0;
+    t->cp_async.n = t->cp_async.committed = t->cp_async.nunfenced = 0;
     getcontext(&t->ctx);
     t->ctx.uc_stack.ss_sp = t->stack;
     t->ctx.uc_stack.ss_size = EMU_STACK_BYTES;
@@ -208,6 +208,7 @@ static int emu_run_block(emu_block *blk, int linear)
     memset(blk->warp_arrived, 0, sizeof blk->warp_arrived);
     memset(blk->group_arrived, 0, sizeof blk->group_arrived);
     memset(blk->smem, 0xff, blk->smem_bytes);
+    memset(blk->unfenced, 0xff, (blk->smem_bytes + 15) / 16 * sizeof *blk->unfenced); /* -1 */
     for (int i = 0; i < blk->nthreads; i++)
         emu_thread_init(blk, i);
     const int nwarps = (blk->nthreads + EMU_WARP - 1) / EMU_WARP;
@@ -250,8 +251,9 @@ static void *emu_worker(void *arg)
     if (blk) {
         blk->threads = calloc((size_t)nthreads, sizeof *blk->threads);
         blk->smem = malloc(cfg->smem_bytes ? cfg->smem_bytes : 1);
+        blk->unfenced = malloc((cfg->smem_bytes + 15) / 16 * sizeof *blk->unfenced + 1);
     }
-    int ok = blk && blk->threads && blk->smem;
+    int ok = blk && blk->threads && blk->smem && blk->unfenced;
     for (int i = 0; ok && i < nthreads; i++)
         ok = (blk->threads[i].stack = malloc(EMU_STACK_BYTES)) != NULL;
     if (ok) {
@@ -287,6 +289,7 @@ static void *emu_worker(void *arg)
             free(blk->threads[i].stack);
         free(blk->threads);
         free(blk->smem);
+        free(blk->unfenced);
         free(blk);
     }
     return NULL;

@@ -94,6 +94,10 @@ static void emu_wgmma_complete(emu_thread *lanes, int i)
         for (int kn = 0; kn < op->n; kn++) {
             const uint32_t off = emu_wgmma_b_offset(op->desc, k, kn, op->trans_b);
             emu_check_smem(blk, blk->smem + (off & ~15u), 16, "wgmma.mma_async B");
+            const int writer = emu_cp_async_unfenced(blk, off);
+            if (writer >= 0)
+                emu_fault("wgmma.mma_async: reads shared memory that thread %d filled by cp.async "
+                          "with no fence.proxy.async after it", writer);
             uint16_t bits;
             memcpy(&bits, blk->smem + off, 2);
             b[k][kn] = emu_half_at(bits, 0, op->type);

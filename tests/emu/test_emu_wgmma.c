@@ -3,7 +3,8 @@
  * attention template, N = 16 to 128, f16 and bf16); the commit groups
  * (wait_group 1 leaves the newest group in flight); the faults (an
  * unsupported descriptor, returning with wgmma in flight, a warpgroup of
- * which half never waits, accumulators or A registers written in flight).
+ * which half never waits, accumulators or A registers written in flight, B
+ * filled by cp.async without fence.proxy.async).
  * test_cuda_wgmma.c runs the same kernel on a GPU. */
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +55,7 @@ int main(void)
     test_fault(3, "deadlock");
     test_fault(4, "wrote the accumulators of an operation in flight");
     test_fault(5, "wrote the A registers of an operation in flight");
+    test_fault(6, "filled by cp.async with no fence.proxy.async after it");
     if (check_failures)
         fprintf(stderr, "%d failures\n", check_failures);
     return check_failures != 0;

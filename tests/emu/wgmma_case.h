@@ -18,7 +18,8 @@ typedef struct wg_args {
     int n, trans_b, bf16;
     int fault;             /* emulator faults: 1 a 64-byte swizzle, 2 return in flight,
                               3 half the warpgroup never waits, 4 an accumulator and
-                              5 an A register written in flight; else 0 */
+                              5 an A register written in flight, 6 B filled by
+                              cp.async without fence.proxy.async; else 0 */
 } wg_args;
 /* Shared memory a launch gives wg_kernel: B plus room to align it to 1024 bytes. */
 #define WG_SMEM_BYTES(n) ((size_t)WG_CASE_K * 128 * (((n) + 63) / 64) * 2 + 1024)

@@ -43,6 +43,12 @@ DEV_BODY void wg_body(const wg_args *p)
     sb += (0u - dev_smem_addr(sb)) & 1023; /* the swizzle's 8-row groups: 1024-byte aligned */
     for (int i = tid; i < WG_CASE_K * p->n; i += 128)
         *(uint16_t *)(sb + wg_b_offset(i / p->n, i % p->n, p->trans_b)) = p->b[i];
+    dev_fence_proxy_async(); /* generic-proxy stores, read by wgmma (the async proxy) */
+    if (p->fault == 6 && tid == 0) { /* a cp.async fill of B, no fence.proxy.async after it */
+        dev_cp_async_16(sb, 0, 0);
+        dev_cp_async_commit();
+        dev_cp_async_wait(0);
+    }
     dev_syncthreads();
     uint32_t a[WG_CASE_K / 16][4];
     for (int ks = 0; ks < WG_CASE_K / 16; ks++)
