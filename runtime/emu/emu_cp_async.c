@@ -38,10 +38,7 @@ void emu_dev_cp_async_16(void *dst, const void *src, int fill)
 void emu_dev_cp_async_commit(void)
 {
     emu_cp_async_state *c = &emu_current()->cp_async;
-    for (int i = 0; i < c->n; i++)
-        if (c->op[i].group < 0)
-            c->op[i].group = c->committed;
-    c->committed++;
+    EMU_COMMIT_GROUP(c);
 }
 
 /* Records chunk `chunk` of the block's shared memory as filled by thread t

@@ -76,6 +76,16 @@ typedef struct emu_cp_async_state {
     int nunfenced;
 } emu_cp_async_state;
 
+/* commit_group on pending-operation state s (emu_wgmma_state,
+ * emu_cp_async_state): its uncommitted operations form group s->committed. */
+#define EMU_COMMIT_GROUP(s)                        \
+    do {                                           \
+        for (int i_ = 0; i_ < (s)->n; i_++)        \
+            if ((s)->op[i_].group < 0)             \
+                (s)->op[i_].group = (s)->committed; \
+        (s)->committed++;                          \
+    } while (0)
+
 typedef struct emu_block emu_block;
 
 typedef struct emu_thread {

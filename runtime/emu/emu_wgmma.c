@@ -55,10 +55,7 @@ void emu_dev_wgmma(float *d, int n, const uint32_t a[4], uint64_t desc, int tran
 void emu_dev_wgmma_commit(void)
 {
     emu_wgmma_state *w = &emu_current()->wgmma;
-    for (int i = 0; i < w->n; i++)
-        if (w->op[i].group < 0)
-            w->op[i].group = w->committed;
-    w->committed++;
+    EMU_COMMIT_GROUP(w);
 }
 
 /* Byte offset in shared memory of B element (k, kn) of an operation. */
