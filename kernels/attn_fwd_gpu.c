@@ -576,10 +576,13 @@ DEV_UNROLL
     uint32_t qa[Q_IN_REGS ? MT * D / 16 : 1][4];
     int q_off[4]; /* this lane's ldmatrix rows (attn_gpu_lds_init) */
     attn_gpu_lds_init(q_off, lane % 16, lane / 16, D);
-#if USE_WGMMA /* the descriptors of stage 0's K and V tiles; P of the last O += P V */
+#if USE_WGMMA
+    /* The descriptors of stage 0's K and V tiles; P of the last tile (0
+     * before the first) and its stage, for the O += P V issued next. */
     const uint64_t kdesc = dev_wgmma_desc_sw128(sk, 16, 1024);
     const uint64_t vdesc = dev_wgmma_desc_sw128(sv, BKV * 128, 1024);
     uint32_t pa[BKV / 16][4] = {{0}};
+    int pbuf = 0;
 #else
     int k_off[4], v_off[4];
     attn_gpu_lds_init(k_off, (lane / 16) * 8 + lane % 8, (lane / 8) % 2, D);
@@ -663,7 +666,6 @@ DEV_UNROLL
          * diverge, so the softmax is branch-free, and the wgmma is issued
          * after the hooks and at every tile: at t = 0 with P = 0 and tile 0's
          * V (finite), which adds nothing. */
-        const int pbuf = t == 0 ? buf : buf == 0 ? KV_STAGES - 1 : buf - 1;
         attn_gpu_rescale(o, moved, corr);
         attn_gpu_pv_wgmma(o, pa, dev_wgmma_desc_advance(vdesc, pbuf * BKV * DV * 2));
 #endif
@@ -679,6 +681,7 @@ DEV_UNROLL
 DEV_UNROLL
         for (int ks = 0; ks < BKV / 16; ks++)
             attn_gpu_p_frag(pa[ks], s, 0, ks);
+        pbuf = buf;
 #else
         attn_gpu_rescale(o, moved, corr);
         attn_gpu_pv(o, s, sv + buf * BKV * DV, v_off);
@@ -690,9 +693,8 @@ DEV_UNROLL
     }
 #if USE_WGMMA
     if (ntiles > 0) { /* the last tile's O += P V */
-        const int last = (ntiles - 1) % KV_STAGES;
         attn_gpu_rescale(o, moved, corr);
-        attn_gpu_pv_wgmma(o, pa, dev_wgmma_desc_advance(vdesc, last * BKV * DV * 2));
+        attn_gpu_pv_wgmma(o, pa, dev_wgmma_desc_advance(vdesc, pbuf * BKV * DV * 2));
         dev_wgmma_wait(0);
         attn_gpu_pv_done(o, pa);
     }

@@ -90,11 +90,6 @@ void emu_dev_fence_proxy_async(void)
     c->nunfenced = 0;
 }
 
-int emu_cp_async_unfenced(const emu_block *blk, uint32_t off)
-{
-    return blk->unfenced[off / 16];
-}
-
 void emu_cp_async_check_exit(const emu_thread *t)
 {
     if (t->cp_async.n)

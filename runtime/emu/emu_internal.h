@@ -153,9 +153,6 @@ float emu_half_at(uint32_t reg, int h, int type);
 void emu_wgmma_check_exit(const emu_thread *t);
 /* Faults when the current thread returns with cp.async not waited for. */
 void emu_cp_async_check_exit(const emu_thread *t);
-/* The thread whose cp.async filled the shared-memory byte at offset off and
- * which has not executed fence.proxy.async since, or -1. */
-int emu_cp_async_unfenced(const emu_block *blk, uint32_t off);
 
 /* Lanes in warp w of the block (32 but for a last, partial warp). */
 int emu_warp_lanes(const emu_block *blk, int w);

@@ -91,7 +91,7 @@ static void emu_wgmma_complete(emu_thread *lanes, int i)
         for (int kn = 0; kn < op->n; kn++) {
             const uint32_t off = emu_wgmma_b_offset(op->desc, k, kn, op->trans_b);
             emu_check_smem(blk, blk->smem + (off & ~15u), 16, "wgmma.mma_async B");
-            const int writer = emu_cp_async_unfenced(blk, off);
+            const int writer = blk->unfenced[off / 16]; /* emu_cp_async.c */
             if (writer >= 0)
                 emu_fault("wgmma.mma_async: reads shared memory that thread %d filled by cp.async "
                           "with no fence.proxy.async after it", writer);
