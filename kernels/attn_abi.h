@@ -144,7 +144,10 @@ void attn_fwd_cpu(const attn_fwd_args *args, const attn_ctx *ctx, int32_t b, int
  * for the CPU kernel, all f16 or all bf16 (per specialisation: -DATTN_DTYPE_BF16),
  * D and DV multiples of 32 (-DATTN_HEAD_DIM, -DATTN_HEAD_DIM_V). Device
  * pointers 16-byte aligned and q/k/v/out strides multiples of 8 elements
- * (cp.async moves 16 bytes). ctx.params must be readable by the device. */
+ * (cp.async moves 16 bytes); q, k and v row strides (stride[2]) from 0 to
+ * ATTN_GPU_MAX_ROW_STRIDE (a tile's row offsets are 32-bit). ctx.params
+ * must be readable by the device. */
+#define ATTN_GPU_MAX_ROW_STRIDE (1 << 24) /* elements; 128 rows stay below 2^31 */
 typedef struct attn_fwd_gpu_args {
     const void *q, *k, *v;
     void *out;

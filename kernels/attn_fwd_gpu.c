@@ -160,8 +160,10 @@ static inline int attn_gpu_lds_at(const int off[4], int R, int C, int w, int row
 /* Issues cp.async copies of `rows` rows of width w from g (row stride rs) into
  * the swizzled tile s; rows >= valid are zero-filled without reading g. rows
  * and w are compile-time constants: the loop unrolls into a fixed number of
- * copies per thread, with no loop state to keep in registers. */
-static inline void attn_gpu_load_tile(elem *s, const elem *g, int64_t rs, int rows, int valid,
+ * copies per thread, with no loop state to keep in registers. Row offsets
+ * are 32-bit (rs <= ATTN_GPU_MAX_ROW_STRIDE): a copy's address is one
+ * 32-bit multiply and one widening add from the tile's. */
+static inline void attn_gpu_load_tile(elem *s, const elem *g, uint32_t rs, int rows, int valid,
                                       int w)
 {
     const int chunks = w / 8, n = rows * chunks, tid = dev_linear_tid();
@@ -171,7 +173,8 @@ DEV_UNROLL
         const int r = i / chunks, c = i % chunks;
         const int ok = r < valid;
         if (n % THREADS == 0 || i < n)
-            dev_cp_async_16(s + attn_gpu_swz(r, c, w, rows), g + (ok ? r : 0) * rs + c * 8, ok);
+            dev_cp_async_16(s + attn_gpu_swz(r, c, w, rows), g + (uint32_t)(ok ? r : 0) * rs + c * 8,
+                            ok);
     }
 }
 
@@ -285,6 +288,19 @@ static inline void attn_gpu_ring_get(const attn_gpu_tile_desc *ring, int t, int 
     *kv0 = d.kv0;
     *kv1 = d.kv1 & ATTN_GPU_KV1_MASK;
     *partial = d.kv1 < 0;
+}
+
+/* Issues the copies of key tile t (its descriptor from the ring) into the
+ * K and V stages sk, sv (rows of k and v from gk, gv with row strides krs,
+ * vrs). */
+static inline void attn_gpu_load_kv_tile(elem *sk, elem *sv, const attn_gpu_tile_desc *ring, int t,
+                                         const elem *gk, uint32_t krs, const elem *gv,
+                                         uint32_t vrs)
+{
+    int kv0, kv1, partial;
+    attn_gpu_ring_get(ring, t, &kv0, &kv1, &partial);
+    attn_gpu_load_tile(sk, gk + (uint64_t)(uint32_t)kv0 * krs, krs, BKV, kv1 - kv0, D);
+    attn_gpu_load_tile(sv, gv + (uint64_t)(uint32_t)kv0 * vrs, vrs, BKV, kv1 - kv0, DV);
 }
 
 #if !USE_WGMMA
@@ -536,6 +552,9 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
         (const elem *)a->q + b * a->q_stride[0] + h * a->q_stride[1] + q0 * a->q_stride[2];
     const elem *gk = (const elem *)a->k + b * a->k_stride[0] + hk * a->k_stride[1];
     const elem *gv = (const elem *)a->v + b * a->v_stride[0] + hk * a->v_stride[1];
+    /* Row strides, in [0, ATTN_GPU_MAX_ROW_STRIDE] (the launch checks). */
+    const uint32_t qrs = (uint32_t)a->q_stride[2], krs = (uint32_t)a->k_stride[2],
+                   vrs = (uint32_t)a->v_stride[2];
     char *smem = dev_smem();
 #if USE_WGMMA
     smem += (0u - dev_smem_addr(smem)) & 1023; /* wgmma's swizzle: 1024-byte aligned tiles */
@@ -593,13 +612,10 @@ DEV_UNROLL
      * (attn_gpu_softmax_row); applied before its O += P V. */
     int moved[MT][2] = {{0}};
     float corr[MT][2] = {{0}};
-    int kv0 = 0, kv1 = 0, partial = 0;
     if (ntiles > 0) { /* uniform: read from the walk */
-        attn_gpu_ring_get(ring, 0, &kv0, &kv1, &partial);
-        attn_gpu_load_tile(sq, gq, a->q_stride[2], BQ, q_rows, D);
+        attn_gpu_load_tile(sq, gq, qrs, BQ, q_rows, D);
         dev_cp_async_commit();
-        attn_gpu_load_tile(sk, gk + kv0 * a->k_stride[2], a->k_stride[2], BKV, kv1 - kv0, D);
-        attn_gpu_load_tile(sv, gv + kv0 * a->v_stride[2], a->v_stride[2], BKV, kv1 - kv0, DV);
+        attn_gpu_load_kv_tile(sk, sv, ring, 0, gk, krs, gv, vrs);
         dev_cp_async_commit();
         if (Q_IN_REGS) { /* the Q fragments, while tile 0 is in flight */
             dev_cp_async_wait(1);
@@ -615,7 +631,6 @@ DEV_UNROLL
     }
     for (int t = 0, buf = 0; t < ntiles; t++) { /* buf: tile t's stage, t % KV_STAGES */
         const int nbuf = buf + 1 == KV_STAGES ? 0 : buf + 1;
-        int next0 = 0, next1 = 0, next_partial = 0;
         dev_cp_async_wait(0);
 #if USE_WGMMA
         dev_fence_proxy_async(); /* cp.async wrote the tile, the tensor cores read it */
@@ -625,18 +640,18 @@ DEV_UNROLL
          * stage the prefetch of tile t+1 then refills while tile t is
          * computed. */
         dev_syncthreads();
-        /* Tiles t + 1 - THREADS .. t have all been read (tile t by the
-         * prefetch of iteration t - 1, before the barrier): their half of the
-         * ring takes the tiles one ring further, which are read THREADS
-         * barriers from now. */
-        if ((t + 1) % THREADS == 0)
-            attn_gpu_ring_fill(ring, walk, t + 1 + THREADS);
+        /* Tiles t - THREADS .. t - 1 have all been read (by iteration t - 1,
+         * before the barrier): their half of the ring takes the tiles one
+         * ring further, first read THREADS - 1 barriers from now. Tile t's
+         * descriptor is read here rather than carried from the last
+         * iteration: three registers fewer across the tile's MMAs. */
+        if (t > 0 && t % THREADS == 0)
+            attn_gpu_ring_fill(ring, walk, t + THREADS);
+        int kv0, kv1, partial;
+        attn_gpu_ring_get(ring, t, &kv0, &kv1, &partial);
         if (t + 1 < ntiles) {
-            attn_gpu_ring_get(ring, t + 1, &next0, &next1, &next_partial);
-            attn_gpu_load_tile(sk + nbuf * BKV * D, gk + next0 * a->k_stride[2],
-                               a->k_stride[2], BKV, next1 - next0, D);
-            attn_gpu_load_tile(sv + nbuf * BKV * DV, gv + next0 * a->v_stride[2],
-                               a->v_stride[2], BKV, next1 - next0, DV);
+            attn_gpu_load_kv_tile(sk + nbuf * BKV * D, sv + nbuf * BKV * DV, ring, t + 1, gk, krs,
+                                  gv, vrs);
             dev_cp_async_commit();
         }
 
@@ -686,9 +701,6 @@ DEV_UNROLL
         attn_gpu_rescale(o, moved, corr);
         attn_gpu_pv(o, s, sv + buf * BKV * DV, v_off);
 #endif
-        kv0 = next0;
-        kv1 = next1;
-        partial = next_partial;
         buf = nbuf;
     }
 #if USE_WGMMA

@@ -114,6 +114,10 @@ attn_status rt_cuda_enter(const rt_cuda_api **api, CUcontext *ctx);
 attn_status rt_cuda_attn_fwd_kernel(const char *ptx, attn_cuda_module_memo *memo, const char *entry,
                                     int32_t d, int32_t dv, attn_cuda_kernel *out);
 
+/* The row strides of a's q, k and v are within what the GPU template
+ * takes (0 to ATTN_GPU_MAX_ROW_STRIDE elements); checked by CUDA and
+ * emulated launches alike. */
+attn_status rt_gpu_check_row_strides(const attn_fwd_gpu_args *a);
 /* Whether `stream` is capturing a CUDA graph (false when the driver cannot
  * say): launches that copy from the host per call refuse to be captured. */
 bool rt_cuda_stream_capturing(void *stream);

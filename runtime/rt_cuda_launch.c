@@ -44,6 +44,17 @@ attn_status attn_cuda_attn_fwd_kernel(const char *ptx, const char *entry, int32_
     return rt_cuda_attn_fwd_kernel(ptx, NULL, entry, d, dv, out);
 }
 
+attn_status rt_gpu_check_row_strides(const attn_fwd_gpu_args *a) {
+    static const char *const names[] = {"q", "k", "v"};
+    const int64_t strides[] = {a->q_stride[2], a->k_stride[2], a->v_stride[2]};
+    for (int i = 0; i < 3; i++)
+        if (strides[i] < 0 || strides[i] > ATTN_GPU_MAX_ROW_STRIDE)
+            return rt_fail(ATTN_ERR_SHAPE, "GPU attention: %s row stride (stride[2]) = %lld "
+                           "elements: the GPU kernels take row strides from 0 to %d",
+                           names[i], (long long)strides[i], ATTN_GPU_MAX_ROW_STRIDE);
+    return ATTN_OK;
+}
+
 /* Checks what the template assumes of its arguments (attn_abi.h). */
 static attn_status rt_cuda_check_attn_args(const attn_cuda_kernel *k,
                                            const attn_fwd_gpu_args *a) {
@@ -60,6 +71,9 @@ static attn_status rt_cuda_check_attn_args(const attn_cuda_kernel *k,
                 return rt_fail(ATTN_ERR_SHAPE, "CUDA attention: %s stride[%d] = %lld: expected "
                                "a multiple of 8 elements", names[i], j, (long long)strides[i][j]);
     }
+    attn_status s = rt_gpu_check_row_strides(a);
+    if (s != ATTN_OK)
+        return s;
     for (int i = 0; i < ATTN_DIM_STANDARD_COUNT; i++)
         if (dims[i] < 0)
             return rt_fail(ATTN_ERR_SHAPE, "CUDA attention: dims[%d] = %d is negative", i,

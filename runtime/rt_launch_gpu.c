@@ -67,6 +67,9 @@ static attn_status rt_gpu_run_emu(const attn_gpu_variant *gv, const attn_gpu_ker
     if (!kern->emu)
         return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: the kernel %s was not compiled for the emulator",
                        gv->var->name, kern->entry);
+    attn_status s = rt_gpu_check_row_strides(a);
+    if (s != ATTN_OK)
+        return s;
     const int32_t *dims = a->ctx.dims, bq = ATTN_GPU_BLOCK_Q(kern->d, kern->dv);
     emu_launch_cfg cfg = {
         .grid = {(dims[ATTN_DIM_Q] + bq - 1) / bq, dims[ATTN_DIM_H], dims[ATTN_DIM_B]},

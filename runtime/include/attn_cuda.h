@@ -101,7 +101,8 @@ attn_status attn_cuda_attn_fwd_kernel(const char *ptx, const char *entry, int32_
  * readable) with the template's geometry: grid (ceil(Q / ATTN_GPU_BLOCK_Q(D,
  * DV)), H, B), ATTN_GPU_THREADS(D, DV) threads, ATTN_GPU_SMEM_BYTES(D, DV)
  * bytes of shared memory. Checks pointers (16-byte aligned),
- * strides (multiples of 8) and sizes first; B, H or Q = 0 is a no-op.
+ * strides (multiples of 8; q, k and v row strides from 0 to
+ * ATTN_GPU_MAX_ROW_STRIDE) and sizes first; B, H or Q = 0 is a no-op.
  * Asynchronous on `stream`. */
 attn_status attn_cuda_launch_attn_fwd(const attn_cuda_kernel *k, const attn_fwd_gpu_args *args,
                                       void *stream);

@@ -71,6 +71,19 @@ static void test_attn_launch(const fake_cuda_state *st) {
               strcmp(attn_last_error(), "CUDA attention: k stride[1] = 100: expected a multiple "
                                         "of 8 elements") == 0, "stride checked");
     a.k_stride[1] = 128;
+    a.v_stride[2] = ATTN_GPU_MAX_ROW_STRIDE + 8;
+    CHECK(attn_cuda_launch_attn_fwd(&k, &a, NULL) == ATTN_ERR_SHAPE &&
+              strstr(attn_last_error(), "GPU attention: v row stride (stride[2]) = 16777224 "
+                                        "elements: the GPU kernels take row strides from 0 to "
+                                        "16777216"), "row stride bounded (32-bit row offsets)");
+    a.v_stride[2] = -128;
+    CHECK(attn_cuda_launch_attn_fwd(&k, &a, NULL) == ATTN_ERR_SHAPE &&
+              strstr(attn_last_error(), "v row stride (stride[2]) = -128 elements"),
+          "negative row stride refused");
+    a.v_stride[2] = ATTN_GPU_MAX_ROW_STRIDE;
+    CHECK(attn_cuda_launch_attn_fwd(&k, &a, NULL) == ATTN_OK && st->launches == ++launches,
+          "row stride at the bound taken");
+    a.v_stride[2] = 128;
     a.v = (char *)buf + 8;
     CHECK(attn_cuda_launch_attn_fwd(&k, &a, NULL) == ATTN_ERR_INVALID_ARG, "alignment checked");
     a.v = buf;

@@ -112,9 +112,7 @@ static attn_status gpu_launch_on_device(Arena *arena, const attn_gpu_variant *gv
     return s;
 }
 
-/* Compact CPU tensors t = {q, k, v, out, lse} of case c over its inputs and
- * new *out (16-byte aligned: cp.async) and *lse buffers from `arena`. */
-static void gpu_launch_tensors(Arena *arena, const GpuCase *c, uint16_t **out, float **lse,
+void gpu_launch_tensors(Arena *arena, const GpuCase *c, uint16_t **out, float **lse,
                                DLTensor t[5], int64_t shape[5][4])
 {
     const GpuShape *s = &c->s;

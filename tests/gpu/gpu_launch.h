@@ -14,6 +14,11 @@
 DLTensor gpu_launch_tensor(void *data, int32_t dtype, int32_t ndim, const int64_t *dims,
                            int64_t *shape);
 
+/* Compact CPU tensors t = {q, k, v, out, lse} of case c over its inputs and
+ * new *out (16-byte aligned: cp.async) and *lse buffers from `arena`. */
+void gpu_launch_tensors(Arena *arena, const GpuCase *c, uint16_t **out, float **lse,
+                        DLTensor t[5], int64_t shape[5][4]);
+
 /* The parameter slots of c as attn_forward arguments for gv->var: scalars by
  * value, tensors as DLTensors over the slot's data, packs as their offsets.
  * Returns the count; args[] and its tensors come from `arena`. */

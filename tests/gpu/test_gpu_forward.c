@@ -44,16 +44,10 @@ static const GpuBmCase fwd_bm_cases[] = {
 };
 enum { FWD_BM_NCASES = sizeof fwd_bm_cases / sizeof fwd_bm_cases[0] };
 
-/* attn_forward_gpu must refuse c with opts (no kernel for its head dims, no
- * CUDA, a BlockMask that does not fit): status `want` and a message
- * starting with `prefix`. */
-static bool fwd_expect_failure(Arena *a, const attn_gpu_variant *gv, attn_gpu_device dev,
-                               const GpuCase *c, const attn_launch_opts *opts, attn_status want,
-                               const char *prefix, const char *what)
+/* Whether a launch that returned st was refused as expected: status `want`
+ * and a message starting with `prefix`. */
+static bool fwd_refusal_is(attn_status st, attn_status want, const char *prefix, const char *what)
 {
-    uint16_t *out;
-    float *lse;
-    attn_status st = gpu_launch_run(a, gv, dev, false, c, opts, &out, &lse);
     const char *msg = attn_last_error();
     if (st != want || strncmp(msg, prefix, strlen(prefix)) != 0) {
         printf("FAIL %s: expected %s \"%s...\", got %s \"%s\"\n", what, attn_status_name(want),
@@ -62,6 +56,18 @@ static bool fwd_expect_failure(Arena *a, const attn_gpu_variant *gv, attn_gpu_de
     }
     printf("ok   %s: %s\n", what, msg);
     return true;
+}
+
+/* attn_forward_gpu must refuse c with opts (no kernel for its head dims, no
+ * CUDA, a BlockMask that does not fit): fwd_refusal_is. */
+static bool fwd_expect_failure(Arena *a, const attn_gpu_variant *gv, attn_gpu_device dev,
+                               const GpuCase *c, const attn_launch_opts *opts, attn_status want,
+                               const char *prefix, const char *what)
+{
+    uint16_t *out;
+    float *lse;
+    return fwd_refusal_is(gpu_launch_run(a, gv, dev, false, c, opts, &out, &lse), want, prefix,
+                          what);
 }
 
 /* A 4 x 4 f16 case of d at head dim D = DV = dim (arguments from settings,
@@ -76,6 +82,34 @@ static bool fwd_refused(Compilation *c, const Decl *d, const attn_gpu_variant *g
     return gpu_case_build(&c->arena, d, &s, settings, nsettings, seed, &gc) &&
            fwd_expect_failure(&c->arena, gv, ATTN_GPU_EMU, &gc, opts, want, prefix,
                               what ? what : gpu_case_what(&c->arena, d, &s));
+}
+
+/* A k row stride past ATTN_GPU_MAX_ROW_STRIDE (the kernel's row offsets are
+ * 32-bit) must be refused before the emulator runs (a 4 x 4 case at D = 64;
+ * the view is never read). */
+static bool fwd_row_stride_refused(Compilation *c, const Decl *d, const attn_gpu_variant *gv,
+                                   const GpuSetting *settings, int nsettings)
+{
+    GpuShape s = gpu_case_fit(d, &(GpuShape){ATTN_F16, 1, 1, 1, 4, 4, 64, 64});
+    GpuCase gc;
+    if (!gpu_case_build(&c->arena, d, &s, settings, nsettings, 9, &gc))
+        return false;
+    DLTensor t[5];
+    int64_t shape[5][4], k_strides[4] = {(int64_t)s.KV * 64, (int64_t)s.KV * 64,
+                                         ATTN_GPU_MAX_ROW_STRIDE + 8, 1};
+    uint16_t *out;
+    float *lse;
+    gpu_launch_tensors(&c->arena, &gc, &out, &lse, t, shape);
+    t[1].strides = k_strides;
+    attn_arg *args;
+    int32_t nargs = gpu_launch_args(&c->arena, gv->var, &gc, &args);
+    attn_status st = attn_forward_gpu(gv, ATTN_GPU_EMU, &t[0], &t[1], &t[2], &t[3], &t[4], args,
+                                      nargs, NULL);
+    return fwd_refusal_is(st, ATTN_ERR_SHAPE,
+                          arena_printf(&c->arena, "GPU attention: k row stride (stride[2]) = %d "
+                                       "elements: the GPU kernels take row strides from 0 to %d",
+                                       ATTN_GPU_MAX_ROW_STRIDE + 8, ATTN_GPU_MAX_ROW_STRIDE),
+                          "a k row stride past ATTN_GPU_MAX_ROW_STRIDE");
 }
 
 /* The cases of variant number i (declaration d, compiled gv); failures. */
@@ -104,7 +138,8 @@ static int fwd_variant(Compilation *c, const Decl *d, const attn_gpu_variant *gv
     if (i == 0 && !no_cuda) /* D = 48 has no specialisation */
         failures += !fwd_refused(c, d, gv, 48, NULL, 5, settings, nsettings, ATTN_ERR_UNSUPPORTED,
                                  arena_printf(&c->arena, "%s: no GPU kernel for f16 with "
-                                              "D = 48, DV = 48", d->name), NULL);
+                                              "D = 48, DV = 48", d->name), NULL) +
+                    !fwd_row_stride_refused(c, d, gv, settings, nsettings);
     return failures;
 }
 
