@@ -1,9 +1,13 @@
 /* emu_sched.c - the SIMT emulator's launch and scheduler.
  *
  * A worker (OS thread) runs blocks one at a time. For a block it makes one
- * coroutine per GPU thread (ucontext, own stack) and runs them warp by warp
- * in thread order: each runs until it blocks (barrier, warp collective),
+ * coroutine per GPU thread (ucontext, own stack) and runs them in rounds,
+ * warp by warp, each round starting one warp further (warp r % nwarps in
+ * round r): a thread runs until it blocks (barrier, warp collective),
  * returns or faults, and a warp runs until all its threads wait at a barrier.
+ * As the warp that goes first changes from barrier to barrier, a warp that
+ * reads what another warp writes between the same two barriers (a missing
+ * barrier) gets the old value in some rounds and the new one in others.
  * The last thread to arrive at a barrier or collective completes it and wakes
  * the others. When no thread can run but some have not returned, the
  * block is deadlocked: the launch fails with a description, never hangs.
@@ -212,10 +216,10 @@ static int emu_run_block(emu_block *blk, int linear)
     for (int i = 0; i < blk->nthreads; i++)
         emu_thread_init(blk, i);
     const int nwarps = (blk->nthreads + EMU_WARP - 1) / EMU_WARP;
-    for (;;) {
+    for (int round = 0;; round = round + 1 == nwarps ? 0 : round + 1) {
         int ran = 0, live = 0;
-        for (int w = 0; w < nwarps && !blk->fault[0]; w++)
-            ran |= emu_run_warp(blk, w);
+        for (int k = 0; k < nwarps && !blk->fault[0]; k++)
+            ran |= emu_run_warp(blk, (round + k) % nwarps);
         if (blk->fault[0])
             return -1;
         for (int i = 0; i < blk->nthreads; i++)

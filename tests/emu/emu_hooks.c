@@ -20,8 +20,19 @@ float attn_hook_scale(const attn_ctx *ctx)
     return 1.0f / __builtin_sqrtf((float)ctx->dims[ATTN_DIM_D]);
 }
 
+#if !defined(__NVPTX__)
+int *emu_hooks_visits;
+#endif
+
 float attn_hook_score(float s, int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx)
 {
+#if !defined(__NVPTX__)
+    if (ctx->params[0].u.i == EMU_VARIANT_VISITS && emu_hooks_visits) {
+        const int32_t *d = ctx->dims;
+        int64_t at = (((int64_t)b * d[ATTN_DIM_H] + h) * d[ATTN_DIM_Q] + q) * d[ATTN_DIM_KV] + kv;
+        __atomic_fetch_add(&emu_hooks_visits[at], 1, __ATOMIC_RELAXED);
+    }
+#endif
     if (ctx->params[0].u.i != EMU_VARIANT_SOFTCAP)
         return s;
     float cap = ctx->params[2].u.f;
@@ -30,7 +41,7 @@ float attn_hook_score(float s, int32_t b, int32_t h, int32_t q, int32_t kv, cons
 
 int32_t attn_hook_score_identity(const attn_ctx *ctx)
 {
-    return ctx->params[0].u.i != EMU_VARIANT_SOFTCAP;
+    return ctx->params[0].u.i != EMU_VARIANT_SOFTCAP && ctx->params[0].u.i != EMU_VARIANT_VISITS;
 }
 
 int32_t attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx)
