@@ -356,22 +356,30 @@ static inline void attn_gpu_hooks(float s[MT * NT_S][4], int masking, int partia
                                   int kv0, int kv1, int tq, int Q, float scale, int b, int h,
                                   const attn_ctx *ctx)
 {
+    /* Row by row, and the key bound as 8 j + c < lim with one limit per lane
+     * (an immediate compare per element): ptxas then keeps fewer values live
+     * here, where S, O and the Q fragments all are (causal D = 128: 171 -> 168
+     * registers, the 3 CTAs per SM that 168 allow). */
+    const int lim = kv1 - kv0 - 2 * tq;
 DEV_UNROLL
     for (int mt = 0; mt < MT; mt++)
 DEV_UNROLL
-        for (int j = 0; j < NT_S; j++)
+        for (int r = 0; r < 2; r++)
 DEV_UNROLL
-            for (int e = 0; e < 4; e++) {
-                const int q = row0 + 16 * mt + 8 * (e >> 1), kv = kv0 + 8 * j + 2 * tq + (e & 1);
-                const int qc = q < Q ? q : Q - 1, kvc = kv < kv1 ? kv : kv1 - 1;
-                float *x = &s[NT_S * mt + j][e];
-                if (!masking) {
-                    *x = attn_hook_score(*x * scale, b, h, qc, kvc, ctx);
-                } else {
-                    const int keep = (kv < kv1) & ((!partial) | attn_hook_mask(b, h, qc, kvc, ctx));
-                    *x = keep ? *x : -__builtin_inff();
+            for (int j = 0; j < NT_S; j++)
+DEV_UNROLL
+                for (int c = 0; c < 2; c++) {
+                    const int q = row0 + 16 * mt + 8 * r, kv = kv0 + 8 * j + 2 * tq + c;
+                    const int in = 8 * j + c < lim;
+                    const int qc = q < Q ? q : Q - 1, kvc = in ? kv : kv1 - 1;
+                    float *x = &s[NT_S * mt + j][2 * r + c];
+                    if (!masking) {
+                        *x = attn_hook_score(*x * scale, b, h, qc, kvc, ctx);
+                    } else {
+                        const int keep = in & ((!partial) | attn_hook_mask(b, h, qc, kvc, ctx));
+                        *x = keep ? *x : -__builtin_inff();
+                    }
                 }
-            }
 }
 
 /* Online softmax of one row (this lane's elements e0, e0 + 1 of each n8 tile
