@@ -173,8 +173,8 @@ DEV_UNROLL
         const int r = i / chunks, c = i % chunks;
         const int ok = r < valid;
         if (n % THREADS == 0 || i < n)
-            dev_cp_async_16(s + attn_gpu_swz(r, c, w, rows), g + (uint32_t)(ok ? r : 0) * rs + c * 8,
-                            ok);
+            dev_cp_async_16(s + attn_gpu_swz(r, c, w, rows),
+                            g + (uint32_t)(ok ? r : 0) * rs + c * 8, ok);
     }
 }
 
@@ -651,8 +651,8 @@ DEV_UNROLL
         /* Tiles t - THREADS .. t - 1 have all been read (by iteration t - 1,
          * before the barrier): their half of the ring takes the tiles one
          * ring further, first read THREADS - 1 barriers from now. Tile t's
-         * descriptor is read here rather than carried from the last
-         * iteration: three registers fewer across the tile's MMAs. */
+         * descriptor is read here, not carried from the last iteration's
+         * prefetch, so no two descriptors are live across the tile's MMAs. */
         if (t > 0 && t % THREADS == 0)
             attn_gpu_ring_fill(ring, walk, t + THREADS);
         int kv0, kv1, partial;
