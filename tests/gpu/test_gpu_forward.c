@@ -95,7 +95,7 @@ static bool fwd_row_stride_refused(Compilation *c, const Decl *d, const attn_gpu
     if (!gpu_case_build(&c->arena, d, &s, settings, nsettings, 9, &gc))
         return false;
     DLTensor t[5];
-    int64_t shape[5][4], k_strides[4] = {(int64_t)s.KV * 64, (int64_t)s.KV * 64,
+    int64_t shape[5][4], k_strides[4] = {(int64_t)s.HKV * s.KV * s.D, (int64_t)s.KV * s.D,
                                          ATTN_GPU_MAX_ROW_STRIDE + 8, 1};
     uint16_t *out;
     float *lse;
