@@ -357,12 +357,15 @@ MaskAnalysis *analysis_mask(Arena *a, const Decl *attn)
     }
     m->atoms = (AnaAtom **)B.atoms.items;
     m->natoms = B.atoms.len;
-    for (int i = 0; i < m->natoms; i++)
-        if (m->atoms[i]->kind == AA_OPAQUE) {
+    for (int i = 0; i < m->natoms; i++) {
+        const AnaAtom *at = m->atoms[i];
+        if (at->kind == AA_OPAQUE) {
             m->has_opaque = true;
             if (!m->tensor)
-                m->tensor = m->atoms[i]->tensor;
+                m->tensor = at->tensor;
         }
+        m->costly_per_key |= at->kind == AA_OPAQUE || (at->kind == AA_RANGE && at->key.div);
+    }
     bool full;
     ana_props(m->root, &m->bounded, &full);
     AnaCtx x = {.a = a};

@@ -120,6 +120,10 @@ typedef struct MaskAnalysis {
     bool bounded;         /* the visible set can be smaller than all keys */
     const char *tensor;   /* a tensor an opaque atom reads, or NULL */
     bool too_complex;     /* over the limits: the whole mask is one opaque atom */
+    /* Some atom is opaque (a tensor read, a `%`) or divides the key (kv / d):
+     * the mask costs more per element than comparisons of q and kv and a
+     * pack lookup (attn_hook_mask_early, attn_abi.h). */
+    bool costly_per_key;
 } MaskAnalysis;
 
 /* Analyses the mask of attention `attn` (sema-checked without errors). */

@@ -3,6 +3,7 @@
  * lower_ranges.c. */
 #include <stdio.h>
 
+#include "analysis.h"
 #include "attn_abi.h"
 #include "lower_internal.h"
 
@@ -87,6 +88,16 @@ static void lower_score_identity_hook(Lower *L)
     LLVMBuildRet(L->bld, LLVMConstInt(L->t.i32, L->root->attn.nscores == 0, 0));
 }
 
+/* i32 attn_hook_mask_early(const attn_ctx *): 1 when the mask does costly
+ * work per key (MaskAnalysis.costly_per_key; attn_abi.h). */
+static void lower_mask_early_hook(Lower *L)
+{
+    LLVMTypeRef args[] = {L->t.ptr};
+    lower_add_function(L, "attn_hook_mask_early", L->t.i32, args, 1, false);
+    const bool early = analysis_mask(L->arena, L->root)->costly_per_key;
+    LLVMBuildRet(L->bld, LLVMConstInt(L->t.i32, early, 0));
+}
+
 /* i32 attn_hook_mask(i32 b, i32 h, i32 q, i32 kv, const attn_ctx *): 1 when visible. */
 static void lower_mask_hook(Lower *L)
 {
@@ -120,6 +131,7 @@ LLVMModuleRef lower_attention(LLVMContextRef ctx, Arena *arena, const Decl *d,
     lower_score_hook(&L);
     lower_score_identity_hook(&L);
     lower_mask_hook(&L);
+    lower_mask_early_hook(&L);
     lower_kv_ranges_hook(&L);
     for (LLVMValueRef f = LLVMGetFirstFunction(L.mod); f; f = LLVMGetNextFunction(f))
         if (!LLVMIsDeclaration(f))

@@ -27,8 +27,9 @@
  *     on tiles of partial ranges or blocks, the key bound only on short
  *     tiles: one branch per tile, branch-free inside it, so the mask's
  *     parameter loads and per-row terms are computed once per tile (not per
- *     element). Rows past Q compute on the zero-filled Q tile and
- *     are not written. Online softmax in base 2 in registers (exp2 of one
+ *     element); a mask costly per key (attn_hook_mask_early) is computed
+ *     before S, as one bit per element. Rows past Q compute on the
+ *     zero-filled Q tile and are not written. Online softmax in base 2 in registers (exp2 of one
  *     FFMA per score, into which a positive scale folds when the variant
  *     has no score statements; the running max rescaled lazily), row max
  *     and sum reduced over the 4 lanes of a quad that share a row;
@@ -347,11 +348,21 @@ DEV_UNROLL
 }
 #endif
 
-/* The hooks on every element of a lane's score fragment s (element e of
- * n8 tile j of m16 tile mt is (row0 + 16 mt + 8 (e / 2), kv0 + 8j + 2tq +
- * e % 2), the hooks seeing it clamped into [0, Q) x [kv0, kv1)): with
- * masking 0 the scale and the score hook; with masking 1 the key bound kv1
- * and, on a partial tile, the mask (-inf where either hides the element). */
+/* Runs the statement after it on every element (mt, r, j, c) of a lane's
+ * score fragment, unrolled, row by row: s[NT_S mt + j][2 r + c], at query
+ * row0 + 16 mt + 8 r and key kv0 + 8 j + 2 tq + c, inside key tile
+ * [kv0, kv1) when 8 j + c < kv1 - kv0 - 2 tq. */
+#define ATTN_GPU_FOR_EACH_SCORE(mt, r, j, c) \
+    DEV_UNROLL for (int mt = 0; mt < MT; mt++) \
+    DEV_UNROLL for (int r = 0; r < 2; r++) \
+    DEV_UNROLL for (int j = 0; j < NT_S; j++) \
+    DEV_UNROLL for (int c = 0; c < 2; c++)
+
+/* The hooks on every element of a lane's score fragment s
+ * (ATTN_GPU_FOR_EACH_SCORE), the hooks seeing it clamped into [0, Q) x
+ * [kv0, kv1): with masking 0 the scale and the score hook; with masking 1
+ * the key bound kv1 and, on a partial tile, the mask (-inf where either
+ * hides the element). */
 static inline void attn_gpu_hooks(float s[MT * NT_S][4], int masking, int partial, int row0,
                                   int kv0, int kv1, int tq, int Q, float scale, int b, int h,
                                   const attn_ctx *ctx)
@@ -361,25 +372,63 @@ static inline void attn_gpu_hooks(float s[MT * NT_S][4], int masking, int partia
      * here, where S, O and the Q fragments all are (causal D = 128: 171 -> 168
      * registers, the 3 CTAs per SM that 168 allow). */
     const int lim = kv1 - kv0 - 2 * tq;
-DEV_UNROLL
-    for (int mt = 0; mt < MT; mt++)
-DEV_UNROLL
-        for (int r = 0; r < 2; r++)
-DEV_UNROLL
-            for (int j = 0; j < NT_S; j++)
-DEV_UNROLL
-                for (int c = 0; c < 2; c++) {
-                    const int q = row0 + 16 * mt + 8 * r, kv = kv0 + 8 * j + 2 * tq + c;
-                    const int in = 8 * j + c < lim;
-                    const int qc = q < Q ? q : Q - 1, kvc = in ? kv : kv1 - 1;
-                    float *x = &s[NT_S * mt + j][2 * r + c];
-                    if (!masking) {
-                        *x = attn_hook_score(*x * scale, b, h, qc, kvc, ctx);
-                    } else {
-                        const int keep = in & ((!partial) | attn_hook_mask(b, h, qc, kvc, ctx));
-                        *x = keep ? *x : -__builtin_inff();
-                    }
-                }
+    ATTN_GPU_FOR_EACH_SCORE(mt, r, j, c) {
+        const int q = row0 + 16 * mt + 8 * r, kv = kv0 + 8 * j + 2 * tq + c;
+        const int in = 8 * j + c < lim;
+        const int qc = q < Q ? q : Q - 1, kvc = in ? kv : kv1 - 1;
+        float *x = &s[NT_S * mt + j][2 * r + c];
+        if (!masking) {
+            *x = attn_hook_score(*x * scale, b, h, qc, kvc, ctx);
+        } else {
+            const int keep = in & ((!partial) | attn_hook_mask(b, h, qc, kvc, ctx));
+            *x = keep ? *x : -__builtin_inff();
+        }
+    }
+}
+
+/* A keep mask: element (mt, r, j, c) of a lane's score fragment
+ * (ATTN_GPU_FOR_EACH_SCORE) at bit ATTN_GPU_KEEP_BIT(mt, r, j, c). */
+#define ATTN_GPU_KEEP_BIT(mt, r, j, c) ((((mt) * 2 + (r)) * NT_S + (j)) * 2 + (c))
+#if 4 * MT * NT_S <= 32
+typedef uint32_t attn_gpu_keep;
+#else
+typedef uint64_t attn_gpu_keep;
+#endif
+_Static_assert(4 * MT * NT_S <= 64, "a lane's score elements fit a keep mask");
+
+/* The mask of partial key tile [kv0, kv1) on a lane's score elements
+ * (clamped as in attn_gpu_hooks), as a keep mask: bits clear where it hides the
+ * element. For a variant whose mask is costly per key
+ * (attn_hook_mask_early), computed before S = Q K^T: its tensor reads and
+ * per-row terms then do not compete with the S accumulators, O and the Q
+ * fragments for registers (document-causal D = 128 with mma.sync: 203 -> 168
+ * registers). A mask that shows everything folds to ~0. */
+static inline attn_gpu_keep attn_gpu_mask_bits(int row0, int kv0, int kv1, int tq, int Q, int b,
+                                               int h, const attn_ctx *ctx)
+{
+    const int lim = kv1 - kv0 - 2 * tq;
+    attn_gpu_keep keep = ~(attn_gpu_keep)0;
+    ATTN_GPU_FOR_EACH_SCORE(mt, r, j, c) {
+        const int q = row0 + 16 * mt + 8 * r, kv = kv0 + 8 * j + 2 * tq + c;
+        const int qc = q < Q ? q : Q - 1, kvc = 8 * j + c < lim ? kv : kv1 - 1;
+        const attn_gpu_keep hidden = attn_hook_mask(b, h, qc, kvc, ctx) == 0;
+        keep &= ~(hidden << ATTN_GPU_KEEP_BIT(mt, r, j, c));
+    }
+    return keep;
+}
+
+/* -inf into each element of s past the tile's end kv1 (attn_gpu_hooks'
+ * bound) or whose bit of keep is clear. */
+static inline void attn_gpu_apply_keep(float s[MT * NT_S][4], attn_gpu_keep keep, int kv0,
+                                       int kv1, int tq)
+{
+    const int lim = kv1 - kv0 - 2 * tq;
+    ATTN_GPU_FOR_EACH_SCORE(mt, r, j, c) {
+        const attn_gpu_keep bit = (attn_gpu_keep)1 << ATTN_GPU_KEEP_BIT(mt, r, j, c);
+        const int vis = (8 * j + c < lim) & ((keep & bit) != 0);
+        float *x = &s[NT_S * mt + j][2 * r + c];
+        *x = vis ? *x : -__builtin_inff();
+    }
 }
 
 /* Online softmax of one row (this lane's elements e0, e0 + 1 of each n8 tile
@@ -555,6 +604,7 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
      * but for the scale's sign with generated hooks). */
     const int fold_scale = attn_hook_score_identity(ctx) && scale > 0;
     const float kexp = fold_scale ? scale * LOG2E : LOG2E;
+    const int mask_early = attn_hook_mask_early(ctx); /* a constant with generated hooks */
 
     const elem *gq =
         (const elem *)a->q + b * a->q_stride[0] + h * a->q_stride[1] + q0 * a->q_stride[2];
@@ -663,6 +713,11 @@ DEV_UNROLL
             dev_cp_async_commit();
         }
 
+        /* A mask that is costly per key, on a partial tile: first. */
+        attn_gpu_keep keep = ~(attn_gpu_keep)0;
+        if (mask_early & partial)
+            keep = attn_gpu_mask_bits(row0, kv0, kv1, tq, Q, b, h, ctx);
+
         float s[MT * NT_S][4] = {{0}}; /* n8 tile j of m16 tile mt: s[NT_S mt + j] */
 #if USE_WGMMA
         attn_gpu_qk_wgmma(s, qa, dev_wgmma_desc_advance(kdesc, buf * BKV * D * 2));
@@ -673,14 +728,19 @@ DEV_UNROLL
 #endif
 
         /* Scale and score hook (unless the scale is folded), then the mask
-         * per element: the mask on partial tiles, the key bound on short
-         * ones, in one branch per tile: within it the mask's parameter loads
-         * and its per-row terms are computed once, not per element. The
-         * softmax takes the scores to log2 units in its exp2's FFMA. */
+         * per element: the mask on partial tiles (or its bits from above),
+         * the key bound on short ones, in one branch per tile: within it the
+         * mask's parameter loads and its per-row terms are computed once, not
+         * per element. The softmax takes the scores to log2 units in its
+         * exp2's FFMA. */
         if (!fold_scale)
             attn_gpu_hooks(s, 0, partial, row0, kv0, kv1, tq, Q, scale, b, h, ctx);
-        if (partial | (kv1 - kv0 < BKV))
-            attn_gpu_hooks(s, 1, partial, row0, kv0, kv1, tq, Q, scale, b, h, ctx);
+        if (partial | (kv1 - kv0 < BKV)) {
+            if (mask_early)
+                attn_gpu_apply_keep(s, keep, kv0, kv1, tq);
+            else
+                attn_gpu_hooks(s, 1, partial, row0, kv0, kv1, tq, Q, scale, b, h, ctx);
+        }
 
 #if USE_WGMMA
         /* O += P V of tile t - 1 (O first rescaled for its max) runs while

@@ -19,6 +19,8 @@ PROBE_ENTRY void attn_probe(const attn_ctx *ctx, attn_probe_io *io)
         p->mask = attn_hook_mask(p->b, p->h, p->q, p->kv, ctx);
         p->score = attn_hook_score(p->s, p->b, p->h, p->q, p->kv, ctx);
     }
-    if (probe_thread() == 0)
+    if (probe_thread() == 0) {
         io->nranges = attn_hook_kv_ranges(0, 0, io->q0, io->q1, ctx, io->ranges);
+        io->mask_early = attn_hook_mask_early(ctx);
+    }
 }

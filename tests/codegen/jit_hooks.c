@@ -79,6 +79,7 @@ static void test_floor_ops(void)
         }
         CHECK(io.nranges == 1 && io.ranges[0].lo == 0 && io.ranges[0].hi == NKV && !io.ranges[0].full,
               "floor_ops kv_ranges");
+        CHECK(io.mask_early == 1, "floor_ops: attn_hook_mask_early %d", io.mask_early);
     }
 }
 
@@ -106,6 +107,7 @@ static void test_bits(void)
                 CHECK(p->mask == 1, "bits mask");
             }
             CHECK(scale_of("bits", &ctx) == 0.5f, "bits scale");
+            CHECK(io.mask_early == 0, "bits: attn_hook_mask_early %d", io.mask_early);
         }
 }
 
@@ -122,6 +124,7 @@ static void test_softcap(void)
         CHECK(fabs(pts[7].score - want) <= 4e-7 * 50.0, "softcap(%g) = %.9g, want %.9g", ss[k],
               pts[7].score, want);
         CHECK(io.nranges == 1 && io.ranges[0].full == 1 && io.ranges[0].hi == NKV, "softcap ranges");
+        CHECK(io.mask_early == 0, "softcap: attn_hook_mask_early %d", io.mask_early);
     }
     CHECK(scale_of("softcapped", &ctx) == 0.125f, "default scale 1/sqrt(64)");
 }
@@ -155,6 +158,7 @@ static void test_alibi_mixed(void)
         CHECK(p->score == want, "alibi q=%d kv=%d: %g, want %g", p->q, p->kv, p->score, want);
         CHECK(p->mask == (p->kv <= p->q), "alibi mask");
     }
+    CHECK(io.mask_early == 0, "alibi: attn_hook_mask_early %d", io.mask_early);
 }
 
 static void test_packed(void)
@@ -177,6 +181,33 @@ static void test_packed(void)
         CHECK(p->score == want, "packed q=%d kv=%d: %g, want %g", p->q, p->kv, p->score, want);
         CHECK(p->mask == (sq == sk && p->kv <= p->q), "packed mask q=%d kv=%d", p->q, p->kv);
     }
+    CHECK(io.mask_early == 0, "packed: attn_hook_mask_early %d", io.mask_early);
+}
+
+/* A mask by key blocks (a divided key) and one by a tensor of ids: their
+ * values, and attn_hook_mask_early 1 (costly per key: the GPU template
+ * evaluates them before S = Q K^T), which the other variants' tests check
+ * is 0 for theirs, and for floor_ops' `%` 1. */
+static void test_costly_masks(void)
+{
+    attn_param params[1] = {{.u.i = 3}};
+    attn_ctx ctx = make_ctx(params);
+    attn_probe_point pts[NPTS];
+    attn_probe_io io;
+    probe("key_blocks", &ctx, 0.0f, pts, &io);
+    for (int i = 0; i < NPTS; i++)
+        CHECK(pts[i].mask == (pts[i].kv / 3 <= pts[i].q / 3), "key_blocks mask q=%d kv=%d",
+              pts[i].q, pts[i].kv);
+    CHECK(io.mask_early == 1, "key_blocks: attn_hook_mask_early %d", io.mask_early);
+
+    int32_t doc[NKV] = {0, 0, 1, 1, 1, 2, 2, 3, 3, 3};
+    params[0].u.t = (attn_tensor_arg){.data = doc, .shape = {NKV}, .stride = {1}, .ndim = 1,
+                                      .dtype = ATTN_I32};
+    probe("doc_ids", &ctx, 0.0f, pts, &io);
+    for (int i = 0; i < NPTS; i++)
+        CHECK(pts[i].mask == (doc[pts[i].q] == doc[pts[i].kv]), "doc_ids mask q=%d kv=%d",
+              pts[i].q, pts[i].kv);
+    CHECK(io.mask_early == 1, "doc_ids: attn_hook_mask_early %d", io.mask_early);
 }
 
 int main(int argc, char **argv)
@@ -209,6 +240,7 @@ int main(int argc, char **argv)
     test_softcap();
     test_alibi_mixed();
     test_packed();
+    test_costly_masks();
     cg_jit_free(jit);
     compilation_free(&c);
     printf("%s: %d variants, %d failures\n", argv[0], n, failures);

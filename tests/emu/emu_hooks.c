@@ -44,6 +44,13 @@ int32_t attn_hook_score_identity(const attn_ctx *ctx)
     return ctx->params[0].u.i != EMU_VARIANT_SOFTCAP && ctx->params[0].u.i != EMU_VARIANT_VISITS;
 }
 
+/* The mask reads memory per key: the template evaluates it before S = Q K^T
+ * (the variants with cheap masks test the other order). */
+int32_t attn_hook_mask_early(const attn_ctx *ctx)
+{
+    return ctx->params[0].u.i == EMU_VARIANT_DOCS;
+}
+
 int32_t attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx)
 {
     const attn_param *p = ctx->params;
