@@ -91,8 +91,9 @@ float attn_hook_score(float s, int32_t b, int32_t h, int32_t q, int32_t kv, cons
 int32_t attn_hook_score_identity(const attn_ctx *ctx);
 /* Nonzero when the GPU template evaluates the mask of a partial key tile
  * before S = Q K^T rather than after it (generated as a constant): when the
- * mask reads memory or divides per key (MaskAnalysis.costly_per_key), its
- * temporaries then do not compete with the S accumulators for registers. */
+ * mask reads a tensor, takes a `%` or divides the key
+ * (MaskAnalysis.costly_per_key), its temporaries then do not compete with
+ * the S accumulators for registers. */
 int32_t attn_hook_mask_early(const attn_ctx *ctx);
 /* Nonzero when (q, kv) is visible. */
 int32_t attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx);
