@@ -26,6 +26,7 @@ enum {
     RT_CUDA_SUCCESS = 0,
     RT_CUDA_ERROR_INVALID_VALUE = 1,
     RT_CUDA_ERROR_OUT_OF_MEMORY = 2,
+    RT_CUDA_ERROR_STREAM_CAPTURE_IMPLICIT = 906,
 };
 /* CUjit_option */
 enum {
@@ -118,9 +119,14 @@ attn_status rt_cuda_attn_fwd_kernel(const char *ptx, attn_cuda_module_memo *memo
  * takes (0 to ATTN_GPU_MAX_ROW_STRIDE elements); checked by CUDA and
  * emulated launches alike. */
 attn_status rt_gpu_check_row_strides(const attn_fwd_gpu_args *a);
-/* Whether `stream` is capturing a CUDA graph (false when the driver cannot
- * say): launches that copy from the host per call refuse to be captured. */
-bool rt_cuda_stream_capturing(void *stream);
+/* What a CUDA graph capture allows on `stream` (cuStreamIsCapturing):
+ * RT_CAPTURE_NONE, also when the driver cannot say; RT_CAPTURE_ACTIVE: the
+ * stream captures a graph, so launches that copy from the host per call or
+ * wait refuse; RT_CAPTURE_BLOCKED: it is the legacy stream while another
+ * stream of the context captures (CUDA_ERROR_STREAM_CAPTURE_IMPLICIT), so
+ * nothing that copies or waits may touch it. */
+typedef enum rt_capture { RT_CAPTURE_NONE, RT_CAPTURE_ACTIVE, RT_CAPTURE_BLOCKED } rt_capture;
+rt_capture rt_cuda_stream_capture(void *stream);
 
 /* rt_cuda_memory.c ------------------------------------------------------- */
 

@@ -112,12 +112,16 @@ attn_status attn_cuda_launch_attn_fwd(const attn_cuda_kernel *k, const attn_fwd_
     return attn_cuda_launch(&launch, grid, block, params, stream);
 }
 
-bool rt_cuda_stream_capturing(void *stream) {
+rt_capture rt_cuda_stream_capture(void *stream) {
     const rt_cuda_api *api;
     CUcontext ctx;
+    if (rt_cuda_enter(&api, &ctx) != ATTN_OK || !api->StreamIsCapturing)
+        return RT_CAPTURE_NONE;
     int status = 0; /* CU_STREAM_CAPTURE_STATUS_NONE */
-    return rt_cuda_enter(&api, &ctx) == ATTN_OK && api->StreamIsCapturing &&
-           api->StreamIsCapturing((CUstream)stream, &status) == RT_CUDA_SUCCESS && status != 0;
+    CUresult r = api->StreamIsCapturing((CUstream)stream, &status);
+    if (r == RT_CUDA_ERROR_STREAM_CAPTURE_IMPLICIT)
+        return RT_CAPTURE_BLOCKED;
+    return r == RT_CUDA_SUCCESS && status != 0 ? RT_CAPTURE_ACTIVE : RT_CAPTURE_NONE;
 }
 
 attn_status attn_cuda_synchronize(void *stream) {

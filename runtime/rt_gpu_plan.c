@@ -40,8 +40,9 @@ attn_status attn_gpu_plan_create(const attn_gpu_variant *gv, const DLTensor *q, 
     *plan = NULL;
     if (!opts)
         opts = &defaults;
-    if (gv && gv->var && rt_cuda_stream_capturing(opts->stream)) /* making a plan waits */
-        return rt_gpu_capture_refused(gv->var->name);
+    const rt_capture cap = gv && gv->var ? rt_cuda_stream_capture(opts->stream) : RT_CAPTURE_NONE;
+    if (cap != RT_CAPTURE_NONE) /* making a plan waits */
+        return rt_gpu_capture_refused(gv->var->name, cap);
     const DLTensor *t[5] = {q, k, v, out, lse};
     rt_gpu_prepared p;
     attn_status s = rt_gpu_prepare(gv, ATTN_GPU_CUDA, t, args, nargs, opts, &p);

@@ -107,7 +107,12 @@ attn_status rt_gpu_check(attn_gpu_device dev, const DLTensor *const t[5], int32_
                                  t[3] ? &c[3] : NULL, t[4] ? &c[4] : NULL, dims);
 }
 
-attn_status rt_gpu_capture_refused(const char *variant) {
+attn_status rt_gpu_capture_refused(const char *variant, rt_capture cap) {
+    if (cap == RT_CAPTURE_BLOCKED)
+        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: the stream is the legacy default stream while "
+                       "another stream captures a CUDA graph (CUDA_ERROR_STREAM_CAPTURE_IMPLICIT), "
+                       "and this launch copies from the host or waits; launch on another stream or "
+                       "after the capture", variant);
     return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: the stream is capturing a CUDA graph, and this launch "
                    "copies from the host or waits; capture attn_gpu_plan_launch of a plan made "
                    "before the capture (attn_gpu_plan_create)", variant);
@@ -145,9 +150,11 @@ attn_status rt_gpu_prepare(const attn_gpu_variant *gv, attn_gpu_device dev, cons
     const int32_t *dims = p->a.ctx.dims;
     p->empty = dims[ATTN_DIM_B] <= 0 || dims[ATTN_DIM_H] <= 0 || dims[ATTN_DIM_Q] <= 0;
     /* building a BlockMask waits for the device */
-    if (!p->empty && dev == ATTN_GPU_CUDA && !opts->block_mask && gv->var->needs_block_mask &&
-        rt_cuda_stream_capturing(opts->stream))
-        s = rt_gpu_capture_refused(gv->var->name);
+    if (!p->empty && dev == ATTN_GPU_CUDA && !opts->block_mask && gv->var->needs_block_mask) {
+        const rt_capture cap = rt_cuda_stream_capture(opts->stream);
+        if (cap != RT_CAPTURE_NONE)
+            s = rt_gpu_capture_refused(gv->var->name, cap);
+    }
     if (!p->empty && s == ATTN_OK)
         s = rt_gpu_block_mask_for_launch(gv, dev, p->kern, dims, args, nargs, opts, &p->owned_bm,
                                          &p->bm);

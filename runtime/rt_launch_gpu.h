@@ -6,6 +6,7 @@
 
 #include "attn_cuda.h"
 #include "attn_gpu.h"
+#include "rt_cuda.h"
 #include "rt_internal.h"
 
 /* rt_launch_gpu.c: the kernel of gv for dtype dt and head dims (d, dv), or
@@ -99,9 +100,10 @@ typedef struct rt_gpu_prepared {
     attn_block_mask *owned_bm;
     const attn_block_mask *bm;  /* NULL: the variant's key ranges */
 } rt_gpu_prepared;
-/* The error of a launch refused because opts->stream is capturing a CUDA
- * graph and the launch would copy from the host or wait. */
-attn_status rt_gpu_capture_refused(const char *variant);
+/* The error of a launch refused because of a CUDA graph capture (`cap`,
+ * rt_cuda_stream_capture: not RT_CAPTURE_NONE) while it would copy from
+ * the host or wait. */
+attn_status rt_gpu_capture_refused(const char *variant, rt_capture cap);
 /* t = {q, k, v, out, lse}; opts not NULL. On failure nothing is held. A
  * BlockMask that would have to be built while opts->stream is capturing
  * is refused (rt_gpu_capture_refused). */

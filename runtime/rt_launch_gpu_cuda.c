@@ -99,9 +99,9 @@ attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *k
     /* Stream capture records no copy from pageable host memory (and the
      * staged copy is freed after the call): only a launch that copies
      * nothing may be captured; refuse before touching the stream. */
-    const bool capturing = rt_cuda_stream_capturing(stream);
-    if (s == ATTN_OK && capturing && (!on_device || timing))
-        s = rt_gpu_capture_refused(gv->var->name);
+    const rt_capture cap = rt_cuda_stream_capture(stream);
+    if (s == ATTN_OK && cap != RT_CAPTURE_NONE && (!on_device || timing))
+        s = rt_gpu_capture_refused(gv->var->name, cap);
     if (s != ATTN_OK)
         return s;
     attn_cuda_tensor *io[5] = {NULL};
@@ -112,8 +112,8 @@ attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *k
     rt_gpu_upload u = {.stream = stream};
     if (s == ATTN_OK)
         s = rt_gpu_launch_stage(gv->var, a, params_on_device, bm, &u);
-    if (s == ATTN_OK && capturing && u.used)
-        s = rt_gpu_capture_refused(gv->var->name);
+    if (s == ATTN_OK && cap != RT_CAPTURE_NONE && u.used)
+        s = rt_gpu_capture_refused(gv->var->name, cap);
     if (s == ATTN_OK)
         s = rt_gpu_upload_commit(&u);
     if (s == ATTN_OK) {
@@ -124,7 +124,7 @@ attn_status rt_gpu_run_cuda(const attn_gpu_variant *gv, const attn_gpu_kernel *k
     }
     /* Wait for the kernel when results come back to the host, or when the
      * launch's buffers cannot be freed in stream order. */
-    if (!capturing && (s != ATTN_OK || !on_device || rt_gpu_upload_must_wait(&u))) {
+    if (cap == RT_CAPTURE_NONE && (s != ATTN_OK || !on_device || rt_gpu_upload_must_wait(&u))) {
         attn_status sync = attn_cuda_synchronize(stream);
         s = s != ATTN_OK ? s : sync;
     }

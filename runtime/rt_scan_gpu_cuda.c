@@ -28,7 +28,10 @@ attn_status rt_scan_gpu_run_cuda(const attn_scan_gpu_variant *gv, attn_scan_gpu_
 {
     attn_cuda_kernel k;
     attn_status s = rt_scan_gpu_kernel(gv, smem, &k);
-    if (s == ATTN_OK && rt_cuda_stream_capturing(stream))
+    const rt_capture cap = s == ATTN_OK ? rt_cuda_stream_capture(stream) : RT_CAPTURE_NONE;
+    if (cap == RT_CAPTURE_BLOCKED)
+        s = rt_gpu_capture_refused(gv->var->name, cap);
+    else if (cap == RT_CAPTURE_ACTIVE)
         s = rt_fail(ATTN_ERR_UNSUPPORTED, "%s: the stream is capturing a CUDA graph; scan launches "
                     "copy their parameters from the host per call and cannot be captured",
                     gv->var->name);

@@ -96,7 +96,9 @@ typedef enum attn_gpu_device {
  *   stream-ordered allocator, and when it built the BlockMask itself.
  *   While opts->stream captures a CUDA graph, a launch that would copy from
  *   the host or wait is refused (ATTN_ERR_UNSUPPORTED) before it touches the
- *   stream: capture plans (attn_gpu_plan_launch) instead.
+ *   stream: capture plans (attn_gpu_plan_launch) instead. So is it on the
+ *   legacy default stream (NULL) while another stream of the context
+ *   captures, where the driver forbids implicit dependencies.
  * opts->qb_begin/qb_end must be 0 (whole launches only; ATTN_ERR_UNSUPPORTED
  * otherwise). The kernel visits the key tiles of the variant's kv_ranges
  * hook, evaluating the mask on partial ones, or those of a BlockMask:

@@ -118,7 +118,12 @@ int cuMemsetD8_v2(unsigned long long d, unsigned char v, size_t n) {
     return 0;
 }
 int cuStreamSynchronize(void *s) { fake.syncs++; return 0; }
-int cuStreamIsCapturing(void *s, int *status) { *status = fake.capturing; return 0; }
+int cuStreamIsCapturing(void *s, int *status) {
+    if (fake.capture_implicit)
+        return 906; /* CUDA_ERROR_STREAM_CAPTURE_IMPLICIT */
+    *status = fake.capturing;
+    return 0;
+}
 int cuEventCreate(void **ev, unsigned flags) { *ev = malloc(1); return 0; }
 int cuEventRecord(void *ev, void *s) { return 0; }
 int cuEventSynchronize(void *ev) { return 0; }

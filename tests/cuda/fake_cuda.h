@@ -14,6 +14,8 @@ typedef struct fake_cuda_state {
     long long htod_bytes;                  /* and the bytes they copied */
     int no_memory_pools;                   /* set: cuMemAllocAsync fails as without pools */
     int capturing;                         /* set: every stream is capturing a graph */
+    int capture_implicit;                  /* set: cuStreamIsCapturing fails as on the legacy
+                                              stream while another stream captures */
     /* The streams of the last cuMemAllocAsync, cuMemcpyHtoDAsync, launch and cuMemFreeAsync. */
     void *alloc_stream, *copy_stream, *launch_stream, *free_stream;
     /* Called by every launch with its first parameter, while the launch's

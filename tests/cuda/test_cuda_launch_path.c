@@ -274,7 +274,9 @@ static void test_plan(fake_cuda_state *st, const attn_block_mask *host) {
 /* While the stream captures a CUDA graph: launches that would copy from the
  * host or wait are refused before they touch the stream (no allocation,
  * copy, launch or wait, so the capture stays valid); a plan made before
- * launches; making a plan is refused. */
+ * launches; making a plan is refused. The same refusals, with their own
+ * message, when the stream is the legacy one while another stream captures
+ * (cuStreamIsCapturing fails with CUDA_ERROR_STREAM_CAPTURE_IMPLICIT). */
 static void test_capture(fake_cuda_state *st, const attn_block_mask *dev) {
     static const char refused[] =
         "doc_causal: the stream is capturing a CUDA graph, and this launch copies from the host or "
@@ -314,6 +316,24 @@ static void test_capture(fake_cuda_state *st, const attn_block_mask *dev) {
               ATTN_ERR_UNSUPPORTED && !late,
           "capturing: making a plan (it waits) is refused");
     st->capturing = 0;
+
+    static const char blocked[] =
+        "doc_causal: the stream is the legacy default stream while another stream captures a CUDA "
+        "graph (CUDA_ERROR_STREAM_CAPTURE_IMPLICIT), and this launch copies from the host or "
+        "waits; launch on another stream or after the capture";
+    st->capture_implicit = 1;
+    c = launch(st, 1, 1, dev, &s);
+    CHECK(s == ATTN_ERR_UNSUPPORTED && strcmp(attn_last_error(), blocked) == 0,
+          "legacy stream during another capture: a launch that copies its slots is refused");
+    CHECK(c.launches == 0 && c.allocs == 0 && c.copies == 0 && c.syncs == 0,
+          "refused before touching the legacy stream");
+    c = launch(st, 1, 1, NULL, &s);
+    CHECK(s == ATTN_ERR_UNSUPPORTED && c.launches == 0 && c.syncs == 0,
+          "legacy stream during another capture: a BlockMask to build is refused");
+    CHECK(attn_gpu_plan_create(&gv, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts, &late) ==
+              ATTN_ERR_UNSUPPORTED && !late && strcmp(attn_last_error(), blocked) == 0,
+          "legacy stream during another capture: making a plan is refused");
+    st->capture_implicit = 0;
     st->on_launch = on_launch;
     attn_gpu_plan_free(plan);
 }

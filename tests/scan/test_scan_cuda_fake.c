@@ -156,6 +156,12 @@ static void test_typed_launch(Decl *d, fake_cuda_state *st)
               st->allocs_total == allocs && st->launches == launches + 2,
           "capturing: refused untouched");
     st->capturing = 0;
+    st->capture_implicit = 1; /* the legacy stream (NULL) while another stream captures */
+    s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
+    CHECK(s == ATTN_ERR_UNSUPPORTED && strstr(attn_last_error(), "CUDA_ERROR_STREAM_CAPTURE_IMPLICIT") &&
+              st->allocs_total == allocs && st->launches == launches + 2,
+          "legacy stream during another capture: refused untouched");
+    st->capture_implicit = 0;
     /* tensor 3 on the CPU among CUDA tensors; the pack (8) on the device */
     static const struct {
         int tensor, device;
