@@ -181,6 +181,12 @@ static AnaNode *ana_cmp(AnaBuild *B, const Expr *e, const AnaFrame *f)
     return ana_cmp_lin(B, op, &a, &b, e, f);
 }
 
+/* Whether e is a call p.same(i, j) of a pack. */
+static bool ana_is_same_call(const Expr *e)
+{
+    return e->kind == EX_CALL && e->a->ref == REF_PACK_MEMBER && e->a->index == PM_SAME;
+}
+
 /* p.same(q, kv) (either order): kv in [p.start(q), p.end(q)). */
 static AnaNode *ana_same(AnaBuild *B, const Expr *e, const AnaFrame *f)
 {
@@ -275,7 +281,7 @@ static AnaNode *ana_form(AnaBuild *B, const Expr *e, const AnaFrame *f)
     case EX_CALL:
         if (e->a->ref == REF_DECL && e->a->decl)
             return ana_inline(B, e, e->a->decl, e->args, e->nargs, f);
-        if (e->a->ref == REF_PACK_MEMBER && e->a->index == PM_SAME)
+        if (ana_is_same_call(e))
             return ana_same(B, e, f);
         return ana_opaque(B, e, f);
     default: return ana_opaque(B, e, f);
@@ -364,7 +370,11 @@ MaskAnalysis *analysis_mask(Arena *a, const Decl *attn)
             if (!m->tensor)
                 m->tensor = at->tensor;
         }
-        m->costly_per_key |= at->kind == AA_OPAQUE || (at->kind == AA_RANGE && at->key.div);
+        const AnaCost cost = at->kind == AA_OPAQUE || (at->kind == AA_RANGE && at->key.div)
+                                 ? ANA_COST_HEAVY
+                             : ana_is_same_call(at->src) ? ANA_COST_PACK
+                                                         : ANA_COST_COMPARE;
+        m->cost_per_key = cost > m->cost_per_key ? cost : m->cost_per_key;
     }
     bool full;
     ana_props(m->root, &m->bounded, &full);

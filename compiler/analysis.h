@@ -99,6 +99,11 @@ typedef struct AnaAtom {
     const char *tensor;
 } AnaAtom;
 
+/* What an atom costs per key: HEAVY for an opaque atom (a tensor read, a
+ * `%`) or a divided key (kv / d), PACK for p.same(q, kv), else COMPARE
+ * (attn_hook_mask_cost, whose ATTN_MASK_COST_* have the same values). */
+typedef enum AnaCost { ANA_COST_COMPARE, ANA_COST_PACK, ANA_COST_HEAVY } AnaCost;
+
 typedef enum AnaNodeKind { AN_TRUE, AN_FALSE, AN_AND, AN_OR, AN_NOT, AN_ATOM } AnaNodeKind;
 
 typedef struct AnaNode {
@@ -120,10 +125,7 @@ typedef struct MaskAnalysis {
     bool bounded;         /* the visible set can be smaller than all keys */
     const char *tensor;   /* a tensor an opaque atom reads, or NULL */
     bool too_complex;     /* over the limits: the whole mask is one opaque atom */
-    /* Some atom is opaque (a tensor read, a `%`) or divides the key (kv / d):
-     * the mask costs more per element than comparisons of q and kv and a
-     * pack lookup (attn_hook_mask_early, attn_abi.h). */
-    bool costly_per_key;
+    AnaCost cost_per_key; /* the highest of its atoms' */
 } MaskAnalysis;
 
 /* Analyses the mask of attention `attn` (sema-checked without errors). */

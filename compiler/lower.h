@@ -6,7 +6,7 @@
  *     float   attn_hook_score(float s, i32 b, i32 h, i32 q, i32 kv, const attn_ctx *)
  *     i32     attn_hook_score_identity(const attn_ctx *)   (a constant)
  *     i32     attn_hook_mask(i32 b, i32 h, i32 q, i32 kv, const attn_ctx *)
- *     i32     attn_hook_mask_early(const attn_ctx *)       (a constant)
+ *     i32     attn_hook_mask_cost(const attn_ctx *)        (a constant)
  *     i32     attn_hook_kv_ranges(i32 b, i32 h, i32 q0, i32 q1, const attn_ctx *,
  *                                 attn_kv_range *out)
  * Masks, scores and fns the variant calls become internal functions; math

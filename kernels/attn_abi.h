@@ -89,12 +89,17 @@ float attn_hook_score(float s, int32_t b, int32_t h, int32_t q, int32_t kv, cons
  * statements; generated as a constant): the GPU template then folds a
  * positive scale into the softmax's exp2 instead of multiplying each score. */
 int32_t attn_hook_score_identity(const attn_ctx *ctx);
-/* Nonzero when the GPU template evaluates the mask of a partial key tile
- * before S = Q K^T rather than after it (generated as a constant): when the
- * mask reads a tensor, takes a `%` or divides the key
- * (MaskAnalysis.costly_per_key), its temporaries then do not compete with
- * the S accumulators for registers. */
-int32_t attn_hook_mask_early(const attn_ctx *ctx);
+/* What the mask costs per key (generated as a constant, from the mask
+ * analysis): the GPU template evaluates the mask of a partial key tile
+ * before S = Q K^T, where its temporaries do not compete with the S
+ * accumulators for registers, from a cost on that depends on the MMA path
+ * (attn_fwd_gpu.c, MASK_EARLY_COST). */
+enum {
+    ATTN_MASK_COST_COMPARE = 0, /* comparisons of q and kv, or no mask */
+    ATTN_MASK_COST_PACK = 1,    /* also a pack lookup at kv (p.same(q, kv)) */
+    ATTN_MASK_COST_HEAVY = 2,   /* a tensor read, a `%`, or a divided key (kv / d) */
+};
+int32_t attn_hook_mask_cost(const attn_ctx *ctx);
 /* Nonzero when (q, kv) is visible. */
 int32_t attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx);
 /* Writes the visible key ranges of query rows [q0, q1) (sorted, disjoint,

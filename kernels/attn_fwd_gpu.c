@@ -27,8 +27,8 @@
  *     on tiles of partial ranges or blocks, the key bound only on short
  *     tiles: one branch per tile, branch-free inside it, so the mask's
  *     parameter loads and per-row terms are computed once per tile (not per
- *     element); a mask costly per key (attn_hook_mask_early) is computed
- *     before S, as one bit per element. Rows past Q compute on the
+ *     element); a mask costly per key (attn_hook_mask_cost, MASK_EARLY_COST)
+ *     is computed before S, as one bit per element. Rows past Q compute on the
  *     zero-filled Q tile and are not written. Online softmax in base 2 in registers (exp2 of one
  *     FFMA per score, into which a positive scale folds when the variant
  *     has no score statements; the running max rescaled lazily), row max
@@ -102,6 +102,12 @@
 #endif
 _Static_assert(!ATTN_GPU_WGMMA_SPEC(D, DV) || (MT == 1 && Q_IN_REGS), "ATTN_GPU_WGMMA_SPEC");
 #define KV_STAGES ATTN_GPU_KV_STAGES(D, DV)
+/* The mask cost (attn_hook_mask_cost) from which a partial tile's mask is
+ * evaluated before S = Q K^T (attn_gpu_mask_bits), chosen by ptxas's
+ * registers over the stdlib and bench variants: with mma.sync, evaluating
+ * a pack lookup early costs registers (packed documents D = 128: 165 -> 171,
+ * a CTA per SM less); with wgmma it saves them (176 -> 166, one more). */
+#define MASK_EARLY_COST (USE_WGMMA ? ATTN_MASK_COST_PACK : ATTN_MASK_COST_HEAVY)
 #define LOG2E 1.4426950408889634f
 #define LN2 0.6931471805599453f
 
@@ -398,8 +404,8 @@ _Static_assert(4 * MT * NT_S <= 64, "a lane's score elements fit a keep mask");
 
 /* The mask of partial key tile [kv0, kv1) on a lane's score elements
  * (clamped as in attn_gpu_hooks), as a keep mask: bits clear where it hides the
- * element. For a variant whose mask is costly per key
- * (attn_hook_mask_early), computed before S = Q K^T: its tensor reads and
+ * element. For a variant whose mask is costly per key (attn_hook_mask_cost
+ * at least MASK_EARLY_COST), computed before S = Q K^T: its tensor reads and
  * per-row terms then do not compete with the S accumulators, O and the Q
  * fragments for registers (document-causal D = 128 with mma.sync: 203 -> 168
  * registers). A mask that shows everything folds to ~0. */
@@ -604,7 +610,7 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
      * but for the scale's sign with generated hooks). */
     const int fold_scale = attn_hook_score_identity(ctx) && scale > 0;
     const float kexp = fold_scale ? scale * LOG2E : LOG2E;
-    const int mask_early = attn_hook_mask_early(ctx); /* a constant with generated hooks */
+    const int mask_early = attn_hook_mask_cost(ctx) >= MASK_EARLY_COST; /* constant if generated */
 
     const elem *gq =
         (const elem *)a->q + b * a->q_stride[0] + h * a->q_stride[1] + q0 * a->q_stride[2];

@@ -21,6 +21,6 @@ PROBE_ENTRY void attn_probe(const attn_ctx *ctx, attn_probe_io *io)
     }
     if (probe_thread() == 0) {
         io->nranges = attn_hook_kv_ranges(0, 0, io->q0, io->q1, ctx, io->ranges);
-        io->mask_early = attn_hook_mask_early(ctx);
+        io->mask_cost = attn_hook_mask_cost(ctx);
     }
 }

@@ -17,12 +17,12 @@ typedef struct attn_probe_io {
     int32_t npts;
     int32_t q0, q1;      /* in: the query block given to attn_hook_kv_ranges */
     int32_t nranges;     /* out */
-    int32_t mask_early;  /* out: attn_hook_mask_early */
+    int32_t mask_cost;   /* out: attn_hook_mask_cost */
     attn_kv_range ranges[ATTN_MAX_KV_RANGES];
 } attn_probe_io;
 
 /* Evaluates the hooks at every point, the key ranges of [q0, q1) and
- * attn_hook_mask_early.
+ * attn_hook_mask_cost.
  * On NVPTX a kernel: threads share the points, thread 0 does the ranges. */
 void attn_probe(const attn_ctx *ctx, attn_probe_io *io);
 

@@ -79,7 +79,7 @@ static void test_floor_ops(void)
         }
         CHECK(io.nranges == 1 && io.ranges[0].lo == 0 && io.ranges[0].hi == NKV && !io.ranges[0].full,
               "floor_ops kv_ranges");
-        CHECK(io.mask_early == 1, "floor_ops: attn_hook_mask_early %d", io.mask_early);
+        CHECK(io.mask_cost == ATTN_MASK_COST_HEAVY, "floor_ops: attn_hook_mask_cost %d", io.mask_cost);
     }
 }
 
@@ -107,7 +107,7 @@ static void test_bits(void)
                 CHECK(p->mask == 1, "bits mask");
             }
             CHECK(scale_of("bits", &ctx) == 0.5f, "bits scale");
-            CHECK(io.mask_early == 0, "bits: attn_hook_mask_early %d", io.mask_early);
+            CHECK(io.mask_cost == ATTN_MASK_COST_COMPARE, "bits: attn_hook_mask_cost %d", io.mask_cost);
         }
 }
 
@@ -124,7 +124,7 @@ static void test_softcap(void)
         CHECK(fabs(pts[7].score - want) <= 4e-7 * 50.0, "softcap(%g) = %.9g, want %.9g", ss[k],
               pts[7].score, want);
         CHECK(io.nranges == 1 && io.ranges[0].full == 1 && io.ranges[0].hi == NKV, "softcap ranges");
-        CHECK(io.mask_early == 0, "softcap: attn_hook_mask_early %d", io.mask_early);
+        CHECK(io.mask_cost == ATTN_MASK_COST_COMPARE, "softcap: attn_hook_mask_cost %d", io.mask_cost);
     }
     CHECK(scale_of("softcapped", &ctx) == 0.125f, "default scale 1/sqrt(64)");
 }
@@ -158,7 +158,7 @@ static void test_alibi_mixed(void)
         CHECK(p->score == want, "alibi q=%d kv=%d: %g, want %g", p->q, p->kv, p->score, want);
         CHECK(p->mask == (p->kv <= p->q), "alibi mask");
     }
-    CHECK(io.mask_early == 0, "alibi: attn_hook_mask_early %d", io.mask_early);
+    CHECK(io.mask_cost == ATTN_MASK_COST_COMPARE, "alibi: attn_hook_mask_cost %d", io.mask_cost);
 }
 
 static void test_packed(void)
@@ -181,13 +181,12 @@ static void test_packed(void)
         CHECK(p->score == want, "packed q=%d kv=%d: %g, want %g", p->q, p->kv, p->score, want);
         CHECK(p->mask == (sq == sk && p->kv <= p->q), "packed mask q=%d kv=%d", p->q, p->kv);
     }
-    CHECK(io.mask_early == 0, "packed: attn_hook_mask_early %d", io.mask_early);
+    CHECK(io.mask_cost == ATTN_MASK_COST_PACK, "packed: attn_hook_mask_cost %d", io.mask_cost);
 }
 
 /* A mask by key blocks (a divided key) and one by a tensor of ids: their
- * values, and attn_hook_mask_early 1 (costly per key: the GPU template
- * evaluates them before S = Q K^T), which the other variants' tests check
- * is 0 for theirs, and for floor_ops' `%` 1. */
+ * values, and attn_hook_mask_cost HEAVY, like floor_ops' `%`; the other
+ * variants' tests check COMPARE for theirs and PACK for p.same. */
 static void test_costly_masks(void)
 {
     attn_param params[1] = {{.u.i = 3}};
@@ -198,7 +197,7 @@ static void test_costly_masks(void)
     for (int i = 0; i < NPTS; i++)
         CHECK(pts[i].mask == (pts[i].kv / 3 <= pts[i].q / 3), "key_blocks mask q=%d kv=%d",
               pts[i].q, pts[i].kv);
-    CHECK(io.mask_early == 1, "key_blocks: attn_hook_mask_early %d", io.mask_early);
+    CHECK(io.mask_cost == ATTN_MASK_COST_HEAVY, "key_blocks: attn_hook_mask_cost %d", io.mask_cost);
 
     int32_t doc[NKV] = {0, 0, 1, 1, 1, 2, 2, 3, 3, 3};
     params[0].u.t = (attn_tensor_arg){.data = doc, .shape = {NKV}, .stride = {1}, .ndim = 1,
@@ -207,7 +206,7 @@ static void test_costly_masks(void)
     for (int i = 0; i < NPTS; i++)
         CHECK(pts[i].mask == (doc[pts[i].q] == doc[pts[i].kv]), "doc_ids mask q=%d kv=%d",
               pts[i].q, pts[i].kv);
-    CHECK(io.mask_early == 1, "doc_ids: attn_hook_mask_early %d", io.mask_early);
+    CHECK(io.mask_cost == ATTN_MASK_COST_HEAVY, "doc_ids: attn_hook_mask_cost %d", io.mask_cost);
 }
 
 int main(int argc, char **argv)

@@ -44,11 +44,12 @@ int32_t attn_hook_score_identity(const attn_ctx *ctx)
     return ctx->params[0].u.i != EMU_VARIANT_SOFTCAP && ctx->params[0].u.i != EMU_VARIANT_VISITS;
 }
 
-/* The mask reads memory per key: the template evaluates it before S = Q K^T
- * (the variants with cheap masks test the other order). */
-int32_t attn_hook_mask_early(const attn_ctx *ctx)
+/* The documents mask is declared heavy, so that every build evaluates it
+ * before S = Q K^T (a pack lookup, by itself, is early only on the wgmma
+ * path); the others are evaluated after S. */
+int32_t attn_hook_mask_cost(const attn_ctx *ctx)
 {
-    return ctx->params[0].u.i == EMU_VARIANT_DOCS;
+    return ctx->params[0].u.i == EMU_VARIANT_DOCS ? ATTN_MASK_COST_HEAVY : ATTN_MASK_COST_COMPARE;
 }
 
 int32_t attn_hook_mask(int32_t b, int32_t h, int32_t q, int32_t kv, const attn_ctx *ctx)
