@@ -28,11 +28,12 @@
  *     tiles: one branch per tile, branch-free inside it, so the mask's
  *     parameter loads and per-row terms are computed once per tile (not per
  *     element); a mask costly per key (attn_hook_mask_cost, MASK_EARLY_COST)
- *     is computed before S, as one bit per element. Rows past Q compute on the
- *     zero-filled Q tile and are not written. Online softmax in base 2 in registers (exp2 of one
- *     FFMA per score, into which a positive scale folds when the variant
- *     has no score statements; the running max rescaled lazily), row max
- *     and sum reduced over the 4 lanes of a quad that share a row;
+ *     is computed before S, as one bit per element. Rows past Q compute on
+ *     the zero-filled Q tile and are not written. Online softmax in base 2
+ *     in registers (exp2 of one FFMA per score, into which a positive scale
+ *     folds when the variant has no score statements; the running max
+ *     rescaled lazily), row max and sum reduced over the 4 lanes of a quad
+ *     that share a row;
  *   - the probabilities become A fragments directly (the C layout of two n8
  *     tiles is the A layout of one k16 step) and O += P V (V via ldmatrix.trans);
  *   - O / l is written, lse = ln(sum exp); rows with no visible key get
