@@ -88,18 +88,18 @@ static void lower_score_identity_hook(Lower *L)
     LLVMBuildRet(L->bld, LLVMConstInt(L->t.i32, L->root->attn.nscores == 0, 0));
 }
 
-/* i32 attn_hook_mask_cost(const attn_ctx *): the mask's ATTN_MASK_COST_*
- * (MaskAnalysis.cost_per_key; attn_abi.h). */
 _Static_assert((int)ANA_COST_COMPARE == ATTN_MASK_COST_COMPARE &&
                    (int)ANA_COST_PACK == ATTN_MASK_COST_PACK &&
                    (int)ANA_COST_HEAVY == ATTN_MASK_COST_HEAVY,
                "AnaCost and ATTN_MASK_COST_* agree");
-static void lower_mask_cost_hook(Lower *L)
+
+/* i32 attn_hook_mask_cost(const attn_ctx *): the ATTN_MASK_COST_* of the
+ * mask analysed as m (MaskAnalysis.cost_per_key; attn_abi.h). */
+static void lower_mask_cost_hook(Lower *L, const MaskAnalysis *m)
 {
     LLVMTypeRef args[] = {L->t.ptr};
     lower_add_function(L, "attn_hook_mask_cost", L->t.i32, args, 1, false);
-    const AnaCost cost = analysis_mask(L->arena, L->root)->cost_per_key;
-    LLVMBuildRet(L->bld, LLVMConstInt(L->t.i32, (unsigned long long)cost, 0));
+    LLVMBuildRet(L->bld, LLVMConstInt(L->t.i32, (unsigned long long)m->cost_per_key, 0));
 }
 
 /* i32 attn_hook_mask(i32 b, i32 h, i32 q, i32 kv, const attn_ctx *): 1 when visible. */
@@ -135,8 +135,9 @@ LLVMModuleRef lower_attention(LLVMContextRef ctx, Arena *arena, const Decl *d,
     lower_score_hook(&L);
     lower_score_identity_hook(&L);
     lower_mask_hook(&L);
-    lower_mask_cost_hook(&L);
-    lower_kv_ranges_hook(&L);
+    const MaskAnalysis *mask = analysis_mask(arena, d);
+    lower_mask_cost_hook(&L, mask);
+    lower_kv_ranges_hook(&L, mask);
     for (LLVMValueRef f = LLVMGetFirstFunction(L.mod); f; f = LLVMGetNextFunction(f))
         if (!LLVMIsDeclaration(f))
             lower_mark_invariant(&L, f);

@@ -118,7 +118,8 @@ LLVMValueRef lower_call_decl(LowerEnv *env, const Expr *site, const Decl *d, Exp
  * zero-filled reads) when env->scan is set; *handled = false for the rest. */
 LLVMValueRef lower_scan_expr(LowerEnv *env, const Expr *e, ScalarKind *kind, bool *handled);
 
-/* lower_ranges.c */
-void lower_kv_ranges_hook(Lower *L);
+/* lower_ranges.c: attn_hook_kv_ranges of L->root, whose mask analysis is m */
+struct MaskAnalysis;
+void lower_kv_ranges_hook(Lower *L, const struct MaskAnalysis *m);
 
 #endif

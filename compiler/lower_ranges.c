@@ -215,12 +215,11 @@ static LLVMValueRef rg_all_visible(Lower *L, LLVMValueRef ctx, LLVMValueRef out)
     return LLVMConstInt(L->t.i32, 1, 0);
 }
 
-void lower_kv_ranges_hook(Lower *L)
+void lower_kv_ranges_hook(Lower *L, const MaskAnalysis *m)
 {
     LLVMTypeRef args[] = {L->t.i32, L->t.i32, L->t.i32, L->t.i32, L->t.ptr, L->t.ptr};
     LLVMValueRef fn = lower_add_function(L, "attn_hook_kv_ranges", L->t.i32, args, 6, false);
     LLVMValueRef ctx = LLVMGetParam(fn, 4), out = LLVMGetParam(fn, 5);
-    const MaskAnalysis *m = analysis_mask(L->arena, L->root);
     if (!m->root) {
         LLVMBuildRet(L->bld, rg_all_visible(L, ctx, out));
         return;
