@@ -3,6 +3,7 @@
 #ifndef ATTN_RT_BLOCKMASK_GPU_H
 #define ATTN_RT_BLOCKMASK_GPU_H
 
+#include "attn_cuda.h"
 #include "attn_gpu.h"
 #include "blockmask_gpu.h"
 
@@ -15,7 +16,15 @@ void rt_bm_gpu_tables(attn_bm_gpu_args *a, const attn_block_mask *m, int32_t *ba
 int64_t rt_bm_gpu_classify_blocks(const attn_bm_gpu_args *a);
 int64_t rt_bm_gpu_lists_blocks(const attn_bm_gpu_args *a);
 
-/* rt_blockmask_gpu_cuda.c: runs both kernels of gv on the CUDA device for
+/* rt_blockmask_gpu_cuda.c: the two builder kernels of gv (ATTN_GPU_BM_*
+ * order) for the current device, the module found through gv->memo. */
+attn_status rt_bm_gpu_cuda_kernels(const attn_gpu_variant *gv,
+                                   attn_cuda_kernel k[ATTN_GPU_BM_KERNELS]);
+/* Queues both kernels k on `stream` for a (rows and key blocks > 0; tables,
+ * class scratch and ctx in device memory); cuLaunchKernel alone. */
+attn_status rt_bm_gpu_enqueue(const attn_cuda_kernel k[ATTN_GPU_BM_KERNELS], attn_bm_gpu_args *a,
+                              void *stream);
+/* Runs both kernels of gv on the CUDA device for
  * a (shape and host ctx set, the tensors of the parameters marked in
  * params_on_device already in device memory; none when there are no rows
  * or no key blocks):

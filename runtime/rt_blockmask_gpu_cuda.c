@@ -20,22 +20,27 @@ static attn_status rt_bm_gpu_kernel(const attn_gpu_variant *gv, attn_cuda_module
                                 k);
 }
 
-/* Both builder kernels of gv on a (rows, nkvb > 0), tables in place. */
-static attn_status rt_bm_gpu_launch(const attn_gpu_variant *gv, attn_bm_gpu_args *a) {
+attn_status rt_bm_gpu_cuda_kernels(const attn_gpu_variant *gv,
+                                   attn_cuda_kernel k[ATTN_GPU_BM_KERNELS]) {
     const char *ptx;
     attn_cuda_module *mod;
-    attn_cuda_kernel k[ATTN_GPU_BM_KERNELS];
     attn_status s = attn_gpu_variant_ptx(gv, &ptx);
     if (s == ATTN_OK)
         s = rt_cuda_module_load_memo(ptx, gv->memo, &mod);
     for (int i = 0; i < ATTN_GPU_BM_KERNELS && s == ATTN_OK; i++)
         s = rt_bm_gpu_kernel(gv, mod, i, &k[i]);
+    return s;
+}
+
+attn_status rt_bm_gpu_enqueue(const attn_cuda_kernel k[ATTN_GPU_BM_KERNELS], attn_bm_gpu_args *a,
+                              void *stream) {
     void *params[] = {a};
     const uint32_t block[3] = {ATTN_BM_GPU_THREADS, 1, 1};
     const uint32_t grid[ATTN_GPU_BM_KERNELS][3] = {{(uint32_t)rt_bm_gpu_classify_blocks(a), 1, 1},
                                                    {(uint32_t)rt_bm_gpu_lists_blocks(a), 1, 1}};
+    attn_status s = ATTN_OK;
     for (int i = 0; i < ATTN_GPU_BM_KERNELS && s == ATTN_OK; i++)
-        s = attn_cuda_launch(&k[i], grid[i], block, params, NULL);
+        s = attn_cuda_launch(&k[i], grid[i], block, params, stream);
     return s;
 }
 
@@ -64,8 +69,11 @@ attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
         }
         rt_bm_gpu_tables(a, m, tables);
         a->cls = cls;
+        attn_cuda_kernel k[ATTN_GPU_BM_KERNELS];
         if (cells > 0)
-            s = rt_bm_gpu_launch(gv, a);
+            s = rt_bm_gpu_cuda_kernels(gv, k);
+        if (cells > 0 && s == ATTN_OK)
+            s = rt_bm_gpu_enqueue(k, a, NULL);
     }
     /* The buffers are freed below: wait for the kernels. */
     attn_status sync = attn_cuda_synchronize(NULL);

@@ -1,10 +1,13 @@
 /* rt_gpu_plan.c - attn_gpu_plan (attn_gpu.h): a CUDA attention launch
  * prepared once (rt_gpu_prepare), its parameter slots, packs and BlockMask
  * tables in device memory that the plan owns, replayed by cuLaunchKernel
- * alone, so that launches can be captured into CUDA graphs. */
+ * alone, so that launches can be captured into CUDA graphs. A BlockMask the
+ * plan built for a mask that may read CUDA tensor arguments is rebuilt by
+ * every launch, by the variant's builder kernels queued before the kernel. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "rt_blockmask_gpu.h"
 #include "rt_cuda.h"
 #include "rt_launch_gpu.h"
 
@@ -16,6 +19,12 @@ struct attn_gpu_plan {
     bool empty;                  /* B, H or Q is 0: launches do nothing */
     rt_gpu_upload upload;        /* owns the device copy */
     attn_block_mask *owned_bm;   /* built for the plan, or NULL */
+    /* Set: every launch rebuilds owned_bm's tables first (bm_args: its
+     * shape and tables, the launch's device ctx, a class scratch that the
+     * plan owns), since the CUDA tensors its mask reads may have changed. */
+    bool rebuild_mask;
+    attn_cuda_kernel bm_kernels[ATTN_GPU_BM_KERNELS];
+    attn_bm_gpu_args bm_args;
 };
 
 /* The device side of plan pl from the prepared launch p: the kernel, the
@@ -28,6 +37,28 @@ static attn_status rt_gpu_plan_upload(attn_gpu_plan *pl, const attn_gpu_variant 
     if (s == ATTN_OK)
         s = rt_gpu_upload_commit(&pl->upload);
     return s == ATTN_OK ? attn_cuda_synchronize(NULL) : s;
+}
+
+/* Makes every launch of pl rebuild its BlockMask m (device tables) with
+ * gv's builder kernels, reading the parameters where the kernel reads them
+ * (pl->a.ctx, staged): nothing to do without rows or key blocks. */
+static attn_status rt_gpu_plan_rebuild_mask(attn_gpu_plan *pl, const attn_gpu_variant *gv,
+                                            const attn_block_mask *m) {
+    attn_bm_gpu_args *a = &pl->bm_args;
+    *a = (attn_bm_gpu_args){.B = m->B, .H = m->H, .q_len = m->q_len, .kv_len = m->kv_len,
+                            .block_q = m->block_q, .block_kv = m->block_kv, .nqb = m->nqb,
+                            .nkvb = m->nkvb, .ctx = pl->a.ctx};
+    const int64_t cells = rt_bm_gpu_classify_blocks(a) * a->nkvb;
+    if (cells == 0)
+        return ATTN_OK;
+    rt_bm_gpu_tables(a, m, m->kv_num_blocks);
+    void *cls = NULL;
+    attn_status s = rt_bm_gpu_cuda_kernels(gv, pl->bm_kernels);
+    if (s == ATTN_OK)
+        s = attn_cuda_malloc((size_t)cells, &cls);
+    a->cls = cls;
+    pl->rebuild_mask = s == ATTN_OK;
+    return s;
 }
 
 attn_status attn_gpu_plan_create(const attn_gpu_variant *gv, const DLTensor *q, const DLTensor *k,
@@ -62,6 +93,8 @@ attn_status attn_gpu_plan_create(const attn_gpu_variant *gv, const DLTensor *q, 
         pl->a.ctx.params = NULL; /* nothing read: not the host slots freed below */
     pl->owned_bm = p.owned_bm;
     p.owned_bm = NULL;
+    if (s == ATTN_OK && pl->owned_bm && p.views.ncuda > 0)
+        s = rt_gpu_plan_rebuild_mask(pl, gv, pl->owned_bm);
     rt_gpu_prepared_free(&p);
     if (s != ATTN_OK) {
         attn_gpu_plan_free(pl);
@@ -96,6 +129,11 @@ attn_status attn_gpu_plan_launch(const attn_gpu_plan *pl, const DLTensor *q, con
     }
     if (pl->empty)
         return ATTN_OK;
+    if (pl->rebuild_mask) {
+        attn_bm_gpu_args bm = pl->bm_args;
+        if ((s = rt_bm_gpu_enqueue(pl->bm_kernels, &bm, stream)) != ATTN_OK)
+            return s;
+    }
     attn_fwd_gpu_args a = pl->a;
     rt_gpu_fill_args(&a, q, k, v, out, lse);
     return attn_cuda_launch_attn_fwd(&pl->kernel, &a, stream);
@@ -106,6 +144,7 @@ void attn_gpu_plan_free(attn_gpu_plan *pl) {
         return;
     attn_cuda_synchronize(NULL); /* launches may still read the plan's memory */
     rt_gpu_upload_free(&pl->upload);
+    attn_cuda_free(pl->bm_args.cls);
     attn_block_mask_free(pl->owned_bm);
     free(pl);
 }

@@ -130,16 +130,23 @@ attn_status attn_time_gpu(const attn_gpu_variant *gv, const DLTensor *q, const D
  * tensors q, k, v, out, lse (only their shapes, dtypes and strides are read;
  * tensor arguments on the CPU are copied, CUDA ones are read in place at
  * every launch), picks the kernel, fixes the BlockMask (opts->block_mask,
- * which must outlive the plan, or one built now and owned by the plan),
- * copies the parameter slots, packs and a host BlockMask's tables into
- * device memory owned by the plan, and waits for that copy.
- * attn_gpu_plan_launch then only checks the tensors (CUDA, the plan's
- * dims and dtype; any strides) and calls cuLaunchKernel on `stream`: no
- * allocation, copy or wait, so it may run inside stream capture. Keep the
- * CPU tensor arguments' values as they were: the plan holds copies. Make
- * plans before a capture starts (creation waits; it is refused while
- * opts->stream captures). attn_gpu_plan_free waits for the device, then
- * frees. */
+ * which must outlive the plan and is read as it is at each launch, or one
+ * built now and owned by the plan), copies the parameter slots, packs and a
+ * host BlockMask's tables into device memory owned by the plan, and waits
+ * for that copy. attn_gpu_plan_launch then only checks the tensors (CUDA,
+ * the plan's dims and dtype; any strides) and calls cuLaunchKernel on
+ * `stream`: no allocation, copy or wait, so it may run inside stream
+ * capture. When the plan built its BlockMask (a variant that needs one,
+ * no opts->block_mask) and a tensor argument is a CUDA tensor, whose
+ * contents may change between launches (document ids), every launch first
+ * rebuilds the plan's BlockMask from them with the variant's two builder
+ * kernels on `stream` (three cuLaunchKernel calls); the launches of such a
+ * plan share its tables, so they must not overlap on different streams.
+ * Keep the CPU tensor arguments' values as they were: the plan holds
+ * copies. Make plans before a capture starts (creation waits; it is
+ * refused while opts->stream captures). attn_gpu_plan_free waits for the
+ * device, then frees: graphs that captured the plan's launches must not be
+ * launched after that. */
 typedef struct attn_gpu_plan attn_gpu_plan;
 attn_status attn_gpu_plan_create(const attn_gpu_variant *gv, const DLTensor *q, const DLTensor *k,
                                  const DLTensor *v, const DLTensor *out, const DLTensor *lse,

@@ -14,12 +14,14 @@
  *   - a BlockMask built for the launch: a wait before it is freed.
  * How they find their module: through the variant's memo (attn_gpu.h), by
  * the PTX's address and context, refilled after attn_cuda_release. Plans
- * (attn_gpu_plan_*): everything settled once, launches that only launch.
+ * (attn_gpu_plan_*): everything settled once, launches that only launch
+ * (and rebuild a BlockMask that reads device tensors).
  * Stream capture: what would break it is refused first.
  * Nothing stays allocated. */
 #include <string.h>
 
 #include "attn_gpu.h"
+#include "blockmask_gpu.h"
 #include "bm_masks.h"
 #include "fake_cuda_client.h"
 
@@ -271,6 +273,89 @@ static void test_plan(fake_cuda_state *st, const attn_block_mask *host) {
     st->on_launch = on_launch;
 }
 
+/* The launches seen by on_rebuild_launch: builder or attention (by their
+ * shared memory), the builder's arguments, the attention's BlockMask view
+ * and parameter slots. */
+static struct {
+    const fake_cuda_state *st;
+    int n;
+    char kind[8]; /* 'c'lassify, 'l'ists, 'a'ttention */
+    attn_bm_gpu_args bm[8];
+    attn_block_mask_view view;
+    const attn_param *params;
+} rebuild;
+
+static void on_rebuild_launch(void *param0) {
+    const fake_cuda_state *st = rebuild.st;
+    if (rebuild.n == 8)
+        return;
+    const int i = rebuild.n++;
+    if (st->smem == ATTN_BM_GPU_SMEM_BYTES || st->smem == 0) {
+        rebuild.kind[i] = st->smem ? 'c' : 'l';
+        rebuild.bm[i] = *(const attn_bm_gpu_args *)param0;
+    } else {
+        const attn_fwd_gpu_args *a = param0;
+        rebuild.kind[i] = 'a';
+        rebuild.view = a->block_mask;
+        rebuild.params = a->ctx.params;
+    }
+}
+
+/* A plan that builds the BlockMask of a mask reading a CUDA tensor (the doc
+ * ids may change between launches): every launch queues the builder's two
+ * kernels on the stream, over the plan's device tables, with the kernel's
+ * own parameter slots (the doc tensor in place), then the kernel; no
+ * allocation, copy or wait. Built once when the doc tensor is a CPU copy
+ * (test_plan). */
+static void test_plan_rebuilds_mask(fake_cuda_state *st) {
+    int64_t shape[4] = {1, 1, N, D}, n = N;
+    DLTensor t[5];
+    make_tensors(t, shape, 1);
+    DLTensor dt = {.data = doc, .device = {kDLCUDA, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1}, .shape = &n};
+    attn_arg arg = attn_arg_tensor(0, &dt);
+    attn_variant needs = *bm_docs_variant();
+    needs.needs_block_mask = 1;
+    attn_gpu_variant gv = {.var = &needs, .kernels = &kern, .nkernels = 1, .ptx = {ptx, ptx},
+                           .memo = &memo};
+    const attn_launch_opts plain = {0};
+    st->on_launch = NULL;
+    attn_gpu_plan *plan = NULL;
+    calls before = count(st);
+    CHECK(attn_gpu_plan_create(&gv, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &plain, &plan) ==
+              ATTN_OK && plan, "plan with a BlockMask of a device doc tensor");
+    calls c = calls_since(st, before);
+    CHECK(c.launches == 2, "built once at creation");
+    st->on_launch = on_rebuild_launch;
+    rebuild.st = st;
+    rebuild.n = 0;
+    before = count(st);
+    for (int i = 0; i < 2; i++)
+        CHECK(attn_gpu_plan_launch(plan, &t[0], &t[1], &t[2], &t[3], &t[4], stream) == ATTN_OK,
+              "plan launch");
+    c = calls_since(st, before);
+    CHECK(c.launches == 6 && c.allocs == 0 && c.copies == 0 && c.syncs == 0 &&
+              st->launch_stream == stream,
+          "each launch: the builder's two kernels and the kernel, cuLaunchKernel alone on the stream");
+    CHECK(rebuild.n == 6 && memcmp(rebuild.kind, "clacla", 6) == 0, "classify, lists, attention");
+    const attn_bm_gpu_args *bm = &rebuild.bm[3];
+    CHECK(memcmp(&rebuild.bm[0], bm, sizeof *bm) == 0 && rebuild.bm[1].cls == bm->cls,
+          "the same builder arguments every time");
+    CHECK(bm->cls && bm->kv_num_blocks == rebuild.view.kv_num_blocks &&
+              bm->kv_indices == rebuild.view.kv_indices &&
+              bm->full_kv_num_blocks == rebuild.view.full_kv_num_blocks &&
+              bm->full_kv_indices == rebuild.view.full_kv_indices && !bm->q_num_blocks,
+          "the builder writes the key-side tables the kernel reads");
+    CHECK(bm->ctx.params == rebuild.params && bm->ctx.params[0].u.t.data == doc &&
+              bm->nqb == (N + 63) / 64 && bm->nkvb == (N + 63) / 64 && bm->q_len == N &&
+              bm->kv_len == N,
+          "over the kernel's slots, the doc tensor in place, in the kernel's blocks");
+    before = count(st);
+    attn_gpu_plan_free(plan);
+    c = calls_since(st, before);
+    CHECK(c.live == -3 && c.syncs == 1, "slots, tables and class scratch freed after a wait");
+    st->on_launch = on_launch;
+}
+
 /* While the stream captures a CUDA graph: launches that would copy from the
  * host or wait are refused before they touch the stream (no allocation,
  * copy, launch or wait, so the capture stays valid); a plan made before
@@ -361,6 +446,7 @@ int main(void) {
     }
     test_module_memo(st, &host);
     test_plan(st, &host);
+    test_plan_rebuilds_mask(st);
     if (dev)
         test_capture(st, dev);
     test_built_mask(st);

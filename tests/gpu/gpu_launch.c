@@ -53,16 +53,48 @@ int32_t gpu_launch_args(Arena *arena, const attn_variant *var, const GpuCase *c,
     return var->nparams;
 }
 
+/* The bytes of a compact tensor t. */
+static size_t gpu_launch_bytes(const DLTensor *t)
+{
+    size_t n = ((size_t)t->dtype.bits * t->dtype.lanes + 7) / 8;
+    for (int32_t i = 0; i < t->ndim; i++)
+        n *= (size_t)t->shape[i];
+    return n;
+}
+
+/* Sets the CUDA tensor arguments dp[i] (NULL: not a tensor) to zeros, or
+ * (restore) back to the host tensors of args. */
+static attn_status gpu_launch_tensor_args(attn_cuda_tensor *const *dp, const attn_arg *args,
+                                          int32_t nargs, bool restore)
+{
+    attn_status s = ATTN_OK;
+    for (int32_t i = 0; i < nargs && s == ATTN_OK; i++)
+        if (dp[i]) {
+            const size_t bytes = gpu_launch_bytes(&dp[i]->t);
+            s = restore ? attn_cuda_memcpy_htod(dp[i]->t.data, args[i].u.tensor->data, bytes)
+                        : attn_cuda_memset(dp[i]->t.data, 0, bytes);
+        }
+    return s;
+}
+
 /* A plan (attn_gpu_plan_*) of the same launch on the device tensors d,
- * launched into a zeroed out: its out must equal `want` (the bytes
- * attn_forward_gpu wrote), bit for bit. */
+ * made while the CUDA tensor arguments dp hold zeros (dargs: their views;
+ * args: the host tensors), launched into a zeroed out after their contents
+ * are restored: its out must equal `want` (the bytes attn_forward_gpu
+ * wrote), bit for bit. A plan that kept what its mask read at creation
+ * (document ids, in a BlockMask) would differ. */
 static attn_status gpu_launch_plan_agrees(const attn_gpu_variant *gv, attn_cuda_tensor *const d[5],
+                                          attn_cuda_tensor *const *dp, const attn_arg *dargs,
                                           const attn_arg *args, int32_t nargs, const DLTensor *want)
 {
     size_t bytes = (size_t)(want->shape[0] * want->shape[1] * want->shape[2] * want->shape[3] * 2);
     attn_gpu_plan *plan = NULL;
-    attn_status s = attn_gpu_plan_create(gv, &d[0]->t, &d[1]->t, &d[2]->t, &d[3]->t, &d[4]->t,
-                                         args, nargs, NULL, &plan);
+    attn_status s = gpu_launch_tensor_args(dp, args, nargs, false);
+    if (s == ATTN_OK)
+        s = attn_gpu_plan_create(gv, &d[0]->t, &d[1]->t, &d[2]->t, &d[3]->t, &d[4]->t, dargs,
+                                 nargs, NULL, &plan);
+    if (s == ATTN_OK)
+        s = gpu_launch_tensor_args(dp, args, nargs, true);
     if (s == ATTN_OK)
         s = attn_cuda_memset(d[3]->t.data, 0, bytes);
     if (s == ATTN_OK)
@@ -83,7 +115,8 @@ static attn_status gpu_launch_plan_agrees(const attn_gpu_variant *gv, attn_cuda_
 
 /* attn_forward_gpu on device copies of the five tensors and of the tensor
  * arguments (CUDA; packs stay on the CPU), results copied back into out and
- * lse; then the same launch through a plan must give the same out. */
+ * lse; then the same launch through a plan must give the same out, though
+ * the tensor arguments held zeros when it was made. */
 static attn_status gpu_launch_on_device(Arena *arena, const attn_gpu_variant *gv, DLTensor *const t[5],
                                         const attn_arg *args, int32_t nargs)
 {
@@ -104,7 +137,7 @@ static attn_status gpu_launch_on_device(Arena *arena, const attn_gpu_variant *gv
     for (int i = 3; i < 5 && s == ATTN_OK; i++)
         s = attn_cuda_tensor_download(&d[i]->t, t[i]);
     if (s == ATTN_OK)
-        s = gpu_launch_plan_agrees(gv, d, dargs, nargs, t[3]);
+        s = gpu_launch_plan_agrees(gv, d, dp, dargs, args, nargs, t[3]);
     for (int i = 0; i < 5; i++)
         attn_cuda_tensor_free(d[i]);
     for (int32_t i = 0; i < nargs; i++)
