@@ -145,8 +145,8 @@ attn_status attn_time_gpu(const attn_gpu_variant *gv, const DLTensor *q, const D
  * Keep the CPU tensor arguments' values as they were: the plan holds
  * copies. Make plans before a capture starts (creation waits; it is
  * refused while opts->stream captures). attn_gpu_plan_free waits for the
- * device, then frees: graphs that captured the plan's launches must not be
- * launched after that. */
+ * device (cuCtxSynchronize: not while a stream captures), then frees:
+ * graphs that captured the plan's launches must not be launched after that. */
 typedef struct attn_gpu_plan attn_gpu_plan;
 attn_status attn_gpu_plan_create(const attn_gpu_variant *gv, const DLTensor *q, const DLTensor *k,
                                  const DLTensor *v, const DLTensor *out, const DLTensor *lse,
