@@ -163,7 +163,11 @@ attn_status rt_cuda_module_load_memo(const char *ptx, attn_cuda_module_memo *mem
     if (s != ATTN_OK)
         return s;
     pthread_mutex_lock(&rt_cuda_modules_lock);
-    uint32_t i = memo->next++ % ATTN_CUDA_MEMO_SLOTS;
+    uint32_t i = 0; /* a free or stale slot, else the next in turn */
+    while (i < ATTN_CUDA_MEMO_SLOTS && memo->slot[i].generation == rt_cuda_module_generation)
+        i++;
+    if (i == ATTN_CUDA_MEMO_SLOTS)
+        i = memo->next++ % ATTN_CUDA_MEMO_SLOTS;
     memo->slot[i].ctx = ctx;
     memo->slot[i].ptx = ptx;
     memo->slot[i].module = *out;

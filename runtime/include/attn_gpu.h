@@ -44,8 +44,10 @@ enum { ATTN_GPU_PTX_SM80, ATTN_GPU_PTX_SM90A, ATTN_GPU_PTX_COUNT };
  * set of PTX texts its own zero-initialised memo that lives, unchanged, as
  * long as the texts (attnc's --emit stubs keep one static per output file
  * next to the PTX literals); the runtime fills and locks it. Entries loaded
- * before attn_cuda_release() are ignored after it. */
-enum { ATTN_CUDA_MEMO_SLOTS = 4 };
+ * before attn_cuda_release() are ignored after it. A slot per (context, text):
+ * enough for one context per GPU of a 16-GPU node; beyond that, launches
+ * that miss fall back to the lookup by content. */
+enum { ATTN_CUDA_MEMO_SLOTS = 16 };
 typedef struct attn_cuda_module_memo {
     struct {
         const void *ctx;
@@ -53,7 +55,7 @@ typedef struct attn_cuda_module_memo {
         struct attn_cuda_module *module;
         uint64_t generation;
     } slot[ATTN_CUDA_MEMO_SLOTS];
-    uint32_t next; /* the slot the next miss fills */
+    uint32_t next; /* the slot a miss fills when none is free or stale */
 } attn_cuda_module_memo;
 
 /* The GPU side of a compiled attention variant. */

@@ -175,7 +175,8 @@ static void test_built_mask(fake_cuda_state *st) {
 
 /* The memo after launches: one slot for the fake's one context and the
  * sm_90a text (the fake device is 9.0), its module reloaded (a fresh
- * generation) after attn_cuda_release unloads everything. */
+ * generation) after attn_cuda_release unloads everything, into the slot
+ * whose entry went stale. */
 static void test_module_memo(const fake_cuda_state *st, const attn_block_mask *host) {
     int used = 0;
     for (int i = 0; i < ATTN_CUDA_MEMO_SLOTS; i++)
@@ -190,9 +191,41 @@ static void test_module_memo(const fake_cuda_state *st, const attn_block_mask *h
     CHECK(s == ATTN_OK && c.launches == 1 && st->loads == 1, "reloaded after the release");
     used = 0;
     for (int i = 0; i < ATTN_CUDA_MEMO_SLOTS; i++)
-        used += memo.slot[i].generation > generation;
-    CHECK(used == 1 && memo.slot[1].ptx == ptx && memo.slot[1].generation > generation,
-          "the stale slot is not used: a new one holds the reloaded module");
+        used += memo.slot[i].module != NULL;
+    CHECK(used == 1 && memo.slot[0].ptx == ptx && memo.slot[0].generation > generation,
+          "the stale slot holds the reloaded module");
+}
+
+/* An engine with a thread per GPU of an 8-GPU node: launches through one
+ * memo from 8 contexts in turn. After the first round every launch finds
+ * its module in the memo (no slot refilled), one module per context. */
+static void test_module_memo_contexts(const fake_cuda_state *st, void *lib,
+                                      const attn_block_mask *host) {
+    int (*set_current)(void *) = (int (*)(void *))dlsym(lib, "cuCtxSetCurrent");
+    int (*get_current)(void **) = (int (*)(void **))dlsym(lib, "cuCtxGetCurrent");
+    static char contexts[8];
+    void *primary = NULL;
+    if (!set_current || !get_current || get_current(&primary) != 0)
+        return;
+    const int loads = st->loads;
+    attn_cuda_module_memo after_first = {0};
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 8; i++) {
+            attn_status s;
+            set_current(&contexts[i]);
+            launch(st, 1, 0, host, &s);
+            CHECK(s == ATTN_OK, "launched");
+        }
+        if (round == 0)
+            after_first = memo;
+    }
+    set_current(primary);
+    int found = 0;
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < ATTN_CUDA_MEMO_SLOTS; j++)
+            found += memo.slot[j].ctx == &contexts[i] && memo.slot[j].ptx == ptx;
+    CHECK(found == 8 && st->loads == loads + 8, "8 contexts: a memo slot and a module each");
+    CHECK(memcmp(&after_first, &memo, sizeof memo) == 0, "no slot refilled after the first round");
 }
 
 /* A plan (attn_gpu_plan_*): made once (one buffer, one copy, one wait),
@@ -445,6 +478,7 @@ int main(void) {
         test_cpu_tensors(st, dev);
     }
     test_module_memo(st, &host);
+    test_module_memo_contexts(st, lib, &host);
     test_plan(st, &host);
     test_plan_rebuilds_mask(st);
     if (dev)
