@@ -128,6 +128,14 @@ attn_status rt_gpu_check_row_strides(const attn_fwd_gpu_args *a);
 typedef enum rt_capture { RT_CAPTURE_NONE, RT_CAPTURE_ACTIVE, RT_CAPTURE_BLOCKED } rt_capture;
 rt_capture rt_cuda_stream_capture(void *stream);
 
+/* rt_cuda_device.c ------------------------------------------------------- */
+
+/* The device ordinal of the current context (the primary one if none). */
+attn_status rt_cuda_context_ordinal(int *ordinal);
+/* For a kDLCUDA tensor t (anything else passes): refused, named `what`, unless
+ * its device_id is the current context's device. */
+attn_status rt_cuda_check_tensor_device(const DLTensor *t, const char *what);
+
 /* rt_cuda_memory.c ------------------------------------------------------- */
 
 /* attn_cuda_tensor_upload with the copy queued on `stream` (a launch's, so

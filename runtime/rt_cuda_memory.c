@@ -155,8 +155,11 @@ static attn_status rt_cuda_tensor_upload(const DLTensor *host, rt_cuda_copy_mode
     t->t.ndim = host->ndim;
     t->t.shape = t->shape;
     t->t.dtype = host->dtype;
-    t->t.device = (DLDevice){kDLCUDA, 0};
-    s = attn_cuda_malloc((size_t)(rt_numel(host) * rt_dl_elem_size(host->dtype)), &t->t.data);
+    int ordinal = 0;
+    s = rt_cuda_context_ordinal(&ordinal);
+    t->t.device = (DLDevice){kDLCUDA, ordinal};
+    if (s == ATTN_OK)
+        s = attn_cuda_malloc((size_t)(rt_numel(host) * rt_dl_elem_size(host->dtype)), &t->t.data);
     if (s == ATTN_OK)
         s = rt_cuda_transfer(host, t->t.data, 1, mode);
     if (s != ATTN_OK) {

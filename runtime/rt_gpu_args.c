@@ -1,5 +1,6 @@
 /* rt_gpu_args.c - the arguments of a GPU launch with tensors in device
  * memory, made bindable by rt_bind_args (rt_launch_gpu.h). */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "rt_launch_gpu.h"
@@ -44,6 +45,12 @@ attn_status rt_gpu_args_view(const attn_variant *var, attn_gpu_device dev, const
                            "pass a CPU tensor", (int)a->param);
         if (dev != ATTN_GPU_CUDA)
             return rt_fail(ATTN_ERR_UNSUPPORTED, "the emulator takes CPU tensors, got a CUDA tensor");
+        char what[160];
+        snprintf(what, sizeof what, "argument '%s'", a->param >= 0 && a->param < var->nparams
+                                                          ? var->params[a->param].name : "?");
+        attn_status s = rt_cuda_check_tensor_device(a->u.tensor, what);
+        if (s != ATTN_OK)
+            return s;
         v->args[i].u.tensor = view;
         v->ncuda++;
         if (a->param >= 0 && a->param < var->nparams)

@@ -6,6 +6,8 @@
  * ATTN_SCAN_GPU_THREADS threads per row, grid (rows, 1, 1), gv->smem(ctx)
  * bytes of dynamic shared memory, gv->rows(ctx) rows. The CUDA transfers
  * are in rt_scan_gpu_cuda.c. */
+#include <stdio.h>
+
 #include "attn_scan_gpu.h"
 #include "emu.h"
 #include "rt_launch_gpu.h"
@@ -32,7 +34,8 @@ static attn_status rt_scan_gpu_check(const attn_scan_gpu_variant *gv, attn_gpu_d
  * copies[], as rt_gpu_args_view does for arguments). Then a
  * launch is on the device when any tensor is: every tensor argument and
  * output must be (*on_device), and dev CUDA. */
-static attn_status rt_scan_gpu_outputs(attn_gpu_device dev, const rt_gpu_args *args,
+static attn_status rt_scan_gpu_outputs(const attn_variant *var, attn_gpu_device dev,
+                                       const rt_gpu_args *args,
                                        DLTensor *const *outputs, int32_t noutputs, DLTensor *copies,
                                        DLTensor **views, int *on_device)
 {
@@ -40,6 +43,12 @@ static attn_status rt_scan_gpu_outputs(attn_gpu_device dev, const rt_gpu_args *a
     for (int32_t o = 0; o < noutputs; o++) {
         views[o] = rt_gpu_cpu_view(outputs[o], &copies[o]);
         ncuda += views[o] != outputs[o];
+        char what[160];
+        snprintf(what, sizeof what, "output '%s'",
+                 o < var->scan->noutputs ? var->scan->outputs[o].name : "?");
+        attn_status s = dev == ATTN_GPU_CUDA ? rt_cuda_check_tensor_device(outputs[o], what) : ATTN_OK;
+        if (s != ATTN_OK)
+            return s;
     }
     *on_device = ncuda + args->ncuda > 0;
     if (ncuda && dev != ATTN_GPU_CUDA)
@@ -66,7 +75,7 @@ attn_status attn_scan_gpu(const attn_scan_gpu_variant *gv, attn_gpu_device dev,
     int on_device = 0;
     s = rt_gpu_args_view(gv->var, dev, args, nargs, &views);
     if (s == ATTN_OK) /* noutputs is checked: at most ATTN_MAX_SCAN_OUTPUTS */
-        s = rt_scan_gpu_outputs(dev, &views, outputs, noutputs, out_copies, out_views, &on_device);
+        s = rt_scan_gpu_outputs(gv->var, dev, &views, outputs, noutputs, out_copies, out_views, &on_device);
     if (s == ATTN_OK)
         s = rt_scan_bind(gv->var, views.args, nargs, out_views, &a.ctx, &a.io, &bound);
     if (s != ATTN_OK) {

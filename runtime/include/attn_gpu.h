@@ -86,7 +86,9 @@ typedef enum attn_gpu_device {
  *   CUDA: q, k, v, out, lse either all on the CPU (uploaded, computed,
  *   downloaded; the call returns when the results are back) or all kDLCUDA
  *   device tensors; kDLCUDA tensor arguments are read in place (the
- *   emulator and the CPU refuse them). Everything else the kernel reads
+ *   emulator and the CPU refuse them). kDLCUDA tensors must be on the
+ *   device of the current context (device_id), else ATTN_ERR_UNSUPPORTED
+ *   names the first that is not. Everything else the kernel reads
  *   (parameter slots, CPU tensor arguments, packs, a host BlockMask's
  *   tables) is copied by the call into one device buffer, on opts->stream.
  *   With device tensors the call is asynchronous like a kernel launch: it

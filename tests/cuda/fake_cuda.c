@@ -18,7 +18,10 @@ fake_cuda_state *fake_cuda_get_state(void) { return &fake; }
 
 int cuInit(unsigned flags) { return 0; }
 int cuDriverGetVersion(int *v) { *v = 13000; return 0; }
-int cuDeviceGet(int *dev, int ordinal) { *dev = ordinal; return ordinal == 0 ? 0 : 101; }
+int cuDeviceGet(int *dev, int ordinal) {
+    *dev = ordinal;
+    return ordinal >= 0 && ordinal < (fake.devices > 0 ? fake.devices : 1) ? 0 : 101;
+}
 int cuDeviceGetAttribute(int *v, int attrib, int dev) {
     *v = attrib == 75 ? 9 : attrib == 76 ? 0 : attrib == 16 ? 132 : attrib == 97 ? FAKE_SMEM_OPTIN : 0;
     return 0;
@@ -31,7 +34,7 @@ int cuDevicePrimaryCtxRetain(void **ctx, int dev) {
 int cuDevicePrimaryCtxRelease_v2(int dev) { fake.retained--; return 0; }
 int cuCtxSetCurrent(void *ctx) { fake_current = ctx; return 0; }
 int cuCtxGetCurrent(void **ctx) { *ctx = fake_current; return 0; }
-int cuCtxGetDevice(int *dev) { *dev = 0; return 0; }
+int cuCtxGetDevice(int *dev) { *dev = fake.ctx_device; return 0; }
 int cuCtxSynchronize(void) { fake.syncs++; return 0; }
 int cuModuleLoadDataEx(void **mod, const void *image, unsigned n, int *opts, void **values) {
     if (strstr(image, "bogus")) {

@@ -16,6 +16,8 @@ typedef struct fake_cuda_state {
     int capturing;                         /* set: every stream is capturing a graph */
     int capture_implicit;                  /* set: cuStreamIsCapturing fails as on the legacy
                                               stream while another stream captures */
+    int devices;                           /* devices the driver has (0: one) */
+    int ctx_device;                        /* the current context's device (cuCtxGetDevice) */
     /* The streams of the last cuMemAllocAsync, cuMemcpyHtoDAsync, launch and cuMemFreeAsync. */
     void *alloc_stream, *copy_stream, *launch_stream, *free_stream;
     /* Called by every launch with its first parameter, while the launch's

@@ -16,7 +16,8 @@
  * the PTX's address and context, refilled after attn_cuda_release. Plans
  * (attn_gpu_plan_*): everything settled once, launches that only launch
  * (and rebuild a BlockMask that reads device tensors).
- * Stream capture: what would break it is refused first.
+ * Stream capture: what would break it is refused first. Tensors of another
+ * GPU than the current context's are refused by name.
  * Nothing stays allocated. */
 #include <string.h>
 
@@ -226,6 +227,63 @@ static void test_module_memo_contexts(const fake_cuda_state *st, void *lib,
             found += memo.slot[j].ctx == &contexts[i] && memo.slot[j].ptx == ptx;
     CHECK(found == 8 && st->loads == loads + 8, "8 contexts: a memo slot and a module each");
     CHECK(memcmp(&after_first, &memo, sizeof memo) == 0, "no slot refilled after the first round");
+}
+
+/* A node with two GPUs: tensors of the device whose context is current
+ * launch; a tensor of the other device, or of a device the driver does not
+ * have, is refused by name before anything is allocated or launched (the
+ * kernel would read another GPU's memory); device tensors made by
+ * attn_cuda_tensor_upload carry the current context's device. */
+static void test_other_device(fake_cuda_state *st, const attn_block_mask *host) {
+    int64_t shape[4] = {1, 1, N, D}, n = N;
+    DLTensor t[5];
+    make_tensors(t, shape, 1);
+    DLTensor dt = {.data = doc, .device = {kDLCUDA, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1}, .shape = &n};
+    attn_arg arg = attn_arg_tensor(0, &dt);
+    attn_gpu_variant gv = {.var = bm_docs_variant(), .kernels = &kern, .nkernels = 1, .ptx = {ptx, ptx},
+                           .memo = &memo};
+    const attn_launch_opts opts = {.block_mask = host, .stream = stream};
+    st->devices = 2;
+    st->ctx_device = 1;
+    for (int i = 0; i < 5; i++)
+        t[i].device.device_id = 1;
+    dt.device.device_id = 1;
+    expect.doc = doc;
+    expect.doc_in_place = 1;
+    expect.mask = host;
+    expect.q = q;
+    calls before = count(st);
+    CHECK(attn_forward_gpu(&gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts) ==
+              ATTN_OK && calls_since(st, before).launches == 1,
+          "device 1's tensors, device 1's context: launched");
+    st->ctx_device = 0;
+    static const char *const want[3] = {
+        "q: a CUDA tensor on device 1, but the current CUDA context is on device 0; launch with a "
+        "context of device 1 current",
+        "argument 'doc': a CUDA tensor on device 1, but the current CUDA context is on device 0; "
+        "launch with a context of device 1 current",
+        "lse: a CUDA tensor on device 3, which the CUDA driver does not have"};
+    for (int c = 0; c < 3; c++) {
+        for (int i = 0; i < 5; i++)
+            t[i].device.device_id = c == 2 && i < 4 ? 0 : c == 0;
+        t[4].device.device_id = c == 2 ? 3 : t[4].device.device_id;
+        before = count(st);
+        CHECK(attn_forward_gpu(&gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts) ==
+                      ATTN_ERR_UNSUPPORTED && strcmp(attn_last_error(), want[c]) == 0,
+              "another device's tensor refused by name");
+        calls c0 = calls_since(st, before);
+        CHECK(c0.launches == 0 && c0.allocs == 0 && c0.copies == 0, "before anything is queued");
+    }
+    st->ctx_device = 1;
+    int64_t shape1 = 4;
+    int32_t data[4] = {0};
+    DLTensor h = {.data = data, .device = {kDLCPU, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1}, .shape = &shape1};
+    attn_cuda_tensor *up = NULL;
+    CHECK(attn_cuda_tensor_upload(&h, &up) == ATTN_OK && up && up->t.device.device_id == 1,
+          "an uploaded tensor is on the current context's device");
+    attn_cuda_tensor_free(up);
+    st->ctx_device = 0;
+    st->devices = 0;
 }
 
 /* A plan (attn_gpu_plan_*): made once (one buffer, one copy, one wait),
@@ -480,6 +538,7 @@ int main(void) {
     test_module_memo(st, &host);
     test_module_memo_contexts(st, lib, &host);
     test_plan(st, &host);
+    test_other_device(st, &host);
     test_plan_rebuilds_mask(st);
     if (dev)
         test_capture(st, dev);

@@ -175,6 +175,24 @@ static void test_typed_launch(Decl *d, fake_cuda_state *st)
         CHECK(s == ATTN_ERR_UNSUPPORTED && strcmp(attn_last_error(), refused[r].msg) == 0, refused[r].msg);
         t[refused[r].tensor].device = was;
     }
+    /* a tensor of another GPU than the current context's, by name */
+    st->devices = 2;
+    t[1].device.device_id = 1;
+    s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
+    CHECK(s == ATTN_ERR_UNSUPPORTED &&
+              strcmp(attn_last_error(), "argument 'delta': a CUDA tensor on device 1, but the current "
+                                        "CUDA context is on device 0; launch with a context of device 1 "
+                                        "current") == 0,
+          "an argument on another GPU refused");
+    t[1].device.device_id = 0;
+    y.device.device_id = 2;
+    s = ssm_stubs_selective_scan_scan_gpu(&prm, &out, NULL);
+    CHECK(s == ATTN_ERR_UNSUPPORTED &&
+              strcmp(attn_last_error(), "output 'y': a CUDA tensor on device 2, which the CUDA driver "
+                                        "does not have") == 0,
+          "an output on a device the driver lacks refused");
+    y.device.device_id = 0;
+    st->devices = 0;
     attn_scan_gpu_variant gv = ssm_stubs_selective_scan_scan_gpu_variant();
     gv.emu = (attn_emu_kernel_fn)1; /* never called: refused first */
     attn_arg args[9];

@@ -1,0 +1,56 @@
+/* rt_cuda_device.c - which GPU a CUDA tensor is on against the device of
+ * the current context: a launch reads its tensors from the device it runs
+ * on, so a tensor of another GPU is refused by name before anything is
+ * queued (without peer access its first read would be an illegal address,
+ * an error that ends the context). */
+#include "rt_cuda.h"
+
+/* The ordinal of device `dev` (cuDeviceGet's inverse; the handle itself if
+ * no ordinal below 1024 maps to it). */
+static int rt_cuda_ordinal_of(const rt_cuda_api *api, CUdevice dev) {
+    for (int i = 0; i < 1024; i++) {
+        CUdevice d;
+        if (api->DeviceGet(&d, i) != RT_CUDA_SUCCESS)
+            break;
+        if (d == dev)
+            return i;
+    }
+    return (int)dev;
+}
+
+attn_status rt_cuda_context_ordinal(int *ordinal) {
+    const rt_cuda_api *api;
+    CUcontext ctx;
+    CUdevice dev;
+    attn_status s = rt_cuda_enter(&api, &ctx);
+    if (s != ATTN_OK)
+        return s;
+    CUresult r = api->CtxGetDevice(&dev);
+    if (r != RT_CUDA_SUCCESS)
+        return rt_cuda_fail(r, "cuCtxGetDevice");
+    *ordinal = rt_cuda_ordinal_of(api, dev);
+    return ATTN_OK;
+}
+
+attn_status rt_cuda_check_tensor_device(const DLTensor *t, const char *what) {
+    if (!t || t->device.device_type != kDLCUDA)
+        return ATTN_OK;
+    const rt_cuda_api *api;
+    CUcontext ctx;
+    CUdevice cur, dev;
+    attn_status s = rt_cuda_enter(&api, &ctx);
+    if (s != ATTN_OK)
+        return s;
+    CUresult r = api->CtxGetDevice(&cur);
+    if (r != RT_CUDA_SUCCESS)
+        return rt_cuda_fail(r, "cuCtxGetDevice");
+    const int id = (int)t->device.device_id;
+    if (api->DeviceGet(&dev, id) != RT_CUDA_SUCCESS)
+        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: a CUDA tensor on device %d, which the CUDA driver "
+                       "does not have", what, id);
+    if (dev != cur)
+        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: a CUDA tensor on device %d, but the current CUDA "
+                       "context is on device %d; launch with a context of device %d current",
+                       what, id, rt_cuda_ordinal_of(api, cur), id);
+    return ATTN_OK;
+}
