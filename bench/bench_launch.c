@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
             fprintf(stderr, "bench_launch: %s\n", attn_last_error());
             return 1;
         }
-        t[i] = (DLTensor){.data = p, .device = {kDLCUDA, 0}, .ndim = i < 4 ? 4 : 3,
+        t[i] = (DLTensor){.data = p, .device = {kDLCUDA, info.ordinal}, .ndim = i < 4 ? 4 : 3,
                           .dtype = i < 4 ? (DLDataType){kDLBfloat, 16, 1} : (DLDataType){kDLFloat, 32, 1},
                           .shape = shape};
     }

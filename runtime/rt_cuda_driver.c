@@ -196,7 +196,12 @@ attn_status attn_cuda_device_info(attn_cuda_info *out) {
     if (r == RT_CUDA_SUCCESS)
         r = api->DriverGetVersion(&version);
     out->driver_version = version;
-    return r == RT_CUDA_SUCCESS ? ATTN_OK : rt_cuda_fail(r, "attn_cuda_device_info");
+    if (r != RT_CUDA_SUCCESS)
+        return rt_cuda_fail(r, "attn_cuda_device_info");
+    int ordinal = 0;
+    s = rt_cuda_context_ordinal(&ordinal);
+    out->ordinal = ordinal;
+    return s;
 }
 
 void attn_cuda_release(void) {

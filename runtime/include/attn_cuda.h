@@ -41,6 +41,7 @@ typedef struct attn_cuda_info {
     int32_t cc_major, cc_minor;
     int32_t sm_count;
     int32_t smem_optin_bytes; /* largest dynamic shared memory per block */
+    int32_t ordinal;          /* the device's ordinal: DLPack's device_id of its tensors */
 } attn_cuda_info;
 /* Describes the device of the current context. */
 attn_status attn_cuda_device_info(attn_cuda_info *out);

@@ -114,12 +114,16 @@ static void test_tensors(void) {
 
 int main(void) {
     void *lib;
-    const fake_cuda_state *st = fake_cuda_attach(&lib);
+    fake_cuda_state *st = fake_cuda_attach(&lib);
     if (!st)
         return 2;
     attn_cuda_info info;
     CHECK(attn_cuda_device_info(&info) == ATTN_OK && info.cc_major == 9 && info.sm_count == 132 &&
-              info.driver_version == 13000, "device info");
+              info.driver_version == 13000 && info.ordinal == 0, "device info");
+    st->devices = 3;
+    st->ctx_device = 2;
+    CHECK(attn_cuda_device_info(&info) == ATTN_OK && info.ordinal == 2, "device info: the ordinal");
+    st->devices = st->ctx_device = 0;
     test_modules(st);
     test_attn_launch(st);
     test_tensors();
