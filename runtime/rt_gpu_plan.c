@@ -13,6 +13,8 @@
 
 struct attn_gpu_plan {
     const char *name;            /* the variant's, for messages */
+    CUcontext ctx;               /* the context that owns the module and memory */
+    int ordinal;                 /* its device's */
     attn_fwd_gpu_args a;         /* device slots and BlockMask; tensors filled per launch */
     attn_cuda_kernel kernel;
     int32_t dtype;
@@ -88,7 +90,12 @@ attn_status attn_gpu_plan_create(const attn_gpu_variant *gv, const DLTensor *q, 
                                    "v, out and lse must be CUDA tensors", gv->var->name);
     }
     *pl = (attn_gpu_plan){.name = gv->var->name, .a = p.a, .dtype = p.kern->dtype, .empty = p.empty};
-    s = p.empty ? ATTN_OK : rt_gpu_plan_upload(pl, gv, &p);
+    const rt_cuda_api *api;
+    s = rt_cuda_enter(&api, &pl->ctx);
+    if (s == ATTN_OK)
+        s = rt_cuda_context_ordinal(&pl->ordinal);
+    if (s == ATTN_OK && !p.empty)
+        s = rt_gpu_plan_upload(pl, gv, &p);
     if (gv->var->nparams == 0 || p.empty)
         pl->a.ctx.params = NULL; /* nothing read: not the host slots freed below */
     pl->owned_bm = p.owned_bm;
@@ -108,10 +115,19 @@ attn_status attn_gpu_plan_launch(const attn_gpu_plan *pl, const DLTensor *q, con
                                  const DLTensor *v, DLTensor *out, DLTensor *lse, void *stream) {
     if (!pl)
         return rt_fail(ATTN_ERR_INVALID_ARG, "attn_gpu_plan_launch: plan is NULL");
+    const rt_cuda_api *api;
+    CUcontext ctx;
+    attn_status s = rt_cuda_enter(&api, &ctx);
+    if (s != ATTN_OK)
+        return s;
+    if (ctx != pl->ctx)
+        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: the plan was made in another CUDA context (of "
+                       "device %d), which owns its kernel and memory; make a plan per context",
+                       pl->name, pl->ordinal);
     const DLTensor *t[5] = {q, k, v, out, lse};
     int32_t dims[ATTN_MAX_VARIANT_DIMS] = {0};
     int on_device = 0;
-    attn_status s = rt_gpu_check(ATTN_GPU_CUDA, t, dims, &on_device);
+    s = rt_gpu_check(ATTN_GPU_CUDA, t, dims, &on_device);
     if (s != ATTN_OK)
         return s;
     if (!on_device)
@@ -142,9 +158,17 @@ attn_status attn_gpu_plan_launch(const attn_gpu_plan *pl, const DLTensor *q, con
 void attn_gpu_plan_free(attn_gpu_plan *pl) {
     if (!pl)
         return;
-    attn_cuda_synchronize(NULL); /* launches may still read the plan's memory */
+    /* In the plan's context, from any thread: its launches may still read
+     * the plan's memory. */
+    const rt_cuda_api *api;
+    CUcontext cur = NULL;
+    const bool switched = pl->ctx && rt_cuda_enter(&api, &cur) == ATTN_OK && cur != pl->ctx &&
+                          api->CtxSetCurrent(pl->ctx) == RT_CUDA_SUCCESS;
+    attn_cuda_synchronize(NULL);
     rt_gpu_upload_free(&pl->upload);
     attn_cuda_free(pl->bm_args.cls);
     attn_block_mask_free(pl->owned_bm);
+    if (switched)
+        api->CtxSetCurrent(cur);
     free(pl);
 }

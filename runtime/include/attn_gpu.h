@@ -148,9 +148,12 @@ attn_status attn_time_gpu(const attn_gpu_variant *gv, const DLTensor *q, const D
  * plan share its tables, so they must not overlap on different streams.
  * Keep the CPU tensor arguments' values as they were: the plan holds
  * copies. Make plans before a capture starts (creation waits; it is
- * refused while opts->stream captures). attn_gpu_plan_free waits for the
- * device (cuCtxSynchronize: not while a stream captures), then frees:
- * graphs that captured the plan's launches must not be launched after that. */
+ * refused while opts->stream captures). A plan belongs to the context
+ * current when it was made (its kernel and memory): launches with another
+ * context current are refused. attn_gpu_plan_free, from any thread, waits
+ * for the plan's context (cuCtxSynchronize: not while a stream captures),
+ * then frees: graphs that captured the plan's launches must not be
+ * launched after that. */
 typedef struct attn_gpu_plan attn_gpu_plan;
 attn_status attn_gpu_plan_create(const attn_gpu_variant *gv, const DLTensor *q, const DLTensor *k,
                                  const DLTensor *v, const DLTensor *out, const DLTensor *lse,

@@ -35,7 +35,11 @@ int cuDevicePrimaryCtxRelease_v2(int dev) { fake.retained--; return 0; }
 int cuCtxSetCurrent(void *ctx) { fake_current = ctx; return 0; }
 int cuCtxGetCurrent(void **ctx) { *ctx = fake_current; return 0; }
 int cuCtxGetDevice(int *dev) { *dev = fake.ctx_device; return 0; }
-int cuCtxSynchronize(void) { fake.syncs++; return 0; }
+int cuCtxSynchronize(void) {
+    fake.syncs++;
+    fake.sync_ctx = fake_current;
+    return 0;
+}
 int cuModuleLoadDataEx(void **mod, const void *image, unsigned n, int *opts, void **values) {
     if (strstr(image, "bogus")) {
         for (unsigned i = 0; i < n; i++)

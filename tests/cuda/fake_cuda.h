@@ -18,6 +18,7 @@ typedef struct fake_cuda_state {
                                               stream while another stream captures */
     int devices;                           /* devices the driver has (0: one) */
     int ctx_device;                        /* the current context's device (cuCtxGetDevice) */
+    void *sync_ctx;                        /* the context current at the last cuCtxSynchronize */
     /* The streams of the last cuMemAllocAsync, cuMemcpyHtoDAsync, launch and cuMemFreeAsync. */
     void *alloc_stream, *copy_stream, *launch_stream, *free_stream;
     /* Called by every launch with its first parameter, while the launch's

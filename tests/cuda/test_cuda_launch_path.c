@@ -49,6 +49,11 @@ static struct {
     int seen;
 } expect;
 
+/* The fake driver's cuCtxSetCurrent and cuCtxGetCurrent (set by main): a
+ * context is any pointer to it. */
+static int (*fake_set_context)(void *ctx);
+static int (*fake_get_context)(void **ctx);
+
 /* The fake driver's launch hook: the argument block's parameter slots and
  * BlockMask tables, while the launch's device memory is live. */
 static void on_launch(void *param0) {
@@ -200,27 +205,23 @@ static void test_module_memo(const fake_cuda_state *st, const attn_block_mask *h
 /* An engine with a thread per GPU of an 8-GPU node: launches through one
  * memo from 8 contexts in turn. After the first round every launch finds
  * its module in the memo (no slot refilled), one module per context. */
-static void test_module_memo_contexts(const fake_cuda_state *st, void *lib,
-                                      const attn_block_mask *host) {
-    int (*set_current)(void *) = (int (*)(void *))dlsym(lib, "cuCtxSetCurrent");
-    int (*get_current)(void **) = (int (*)(void **))dlsym(lib, "cuCtxGetCurrent");
+static void test_module_memo_contexts(const fake_cuda_state *st, const attn_block_mask *host) {
     static char contexts[8];
     void *primary = NULL;
-    if (!set_current || !get_current || get_current(&primary) != 0)
-        return;
+    fake_get_context(&primary);
     const int loads = st->loads;
     attn_cuda_module_memo after_first = {0};
     for (int round = 0; round < 3; round++) {
         for (int i = 0; i < 8; i++) {
             attn_status s;
-            set_current(&contexts[i]);
+            fake_set_context(&contexts[i]);
             launch(st, 1, 0, host, &s);
             CHECK(s == ATTN_OK, "launched");
         }
         if (round == 0)
             after_first = memo;
     }
-    set_current(primary);
+    fake_set_context(primary);
     int found = 0;
     for (int i = 0; i < 8; i++)
         for (int j = 0; j < ATTN_CUDA_MEMO_SLOTS; j++)
@@ -347,6 +348,27 @@ static void test_plan(fake_cuda_state *st, const attn_block_mask *host) {
               strcmp(attn_last_error(), "doc_causal: a plan's launches copy nothing: q, k, v, out and "
                                         "lse must be CUDA tensors") == 0,
           "CPU tensors refused at creation");
+
+    /* launched or freed from another context than its own */
+    CHECK(attn_gpu_plan_create(&gv, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts, &plan) ==
+              ATTN_OK, "plan made");
+    void *own = NULL;
+    static char other;
+    fake_get_context(&own);
+    fake_set_context(&other);
+    before = count(st);
+    CHECK(attn_gpu_plan_launch(plan, &t[0], &t[1], &t[2], &t[3], &t[4], stream) == ATTN_ERR_UNSUPPORTED &&
+              strcmp(attn_last_error(), "doc_causal: the plan was made in another CUDA context (of "
+                                        "device 0), which owns its kernel and memory; make a plan per "
+                                        "context") == 0 && calls_since(st, before).launches == 0,
+          "a launch from another context refused");
+    attn_gpu_plan_free(plan);
+    void *after = NULL;
+    fake_get_context(&after);
+    CHECK(st->sync_ctx == own && after == &other && calls_since(st, before).live == -1,
+          "freed from another context: waited for in its own, the caller's context restored");
+    fake_set_context(own);
+    plan = NULL;
 
     /* a variant whose mask needs a BlockMask: built for the plan, freed with it */
     attn_variant needs = *bm_docs_variant();
@@ -520,6 +542,10 @@ int main(void) {
     if (!st)
         return 2;
     st->on_launch = on_launch;
+    fake_set_context = (int (*)(void *))dlsym(lib, "cuCtxSetCurrent");
+    fake_get_context = (int (*)(void **))dlsym(lib, "cuCtxGetCurrent");
+    if (!fake_set_context || !fake_get_context)
+        return 2;
     for (int i = 0; i < N; i++)
         doc[i] = i / 70;
     /* 1 x 1 heads, 2 x 4 blocks of 128 x 64 over N = 200 */
@@ -536,7 +562,7 @@ int main(void) {
         test_cpu_tensors(st, dev);
     }
     test_module_memo(st, &host);
-    test_module_memo_contexts(st, lib, &host);
+    test_module_memo_contexts(st, &host);
     test_plan(st, &host);
     test_other_device(st, &host);
     test_plan_rebuilds_mask(st);
