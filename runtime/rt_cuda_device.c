@@ -18,32 +18,33 @@ static int rt_cuda_ordinal_of(const rt_cuda_api *api, CUdevice dev) {
     return (int)dev;
 }
 
-attn_status rt_cuda_context_ordinal(int *ordinal) {
-    const rt_cuda_api *api;
+/* The driver table and the device of the current context. */
+static attn_status rt_cuda_current_device(const rt_cuda_api **api, CUdevice *dev) {
     CUcontext ctx;
-    CUdevice dev;
-    attn_status s = rt_cuda_enter(&api, &ctx);
+    attn_status s = rt_cuda_enter(api, &ctx);
     if (s != ATTN_OK)
         return s;
-    CUresult r = api->CtxGetDevice(&dev);
-    if (r != RT_CUDA_SUCCESS)
-        return rt_cuda_fail(r, "cuCtxGetDevice");
-    *ordinal = rt_cuda_ordinal_of(api, dev);
-    return ATTN_OK;
+    CUresult r = (*api)->CtxGetDevice(dev);
+    return r == RT_CUDA_SUCCESS ? ATTN_OK : rt_cuda_fail(r, "cuCtxGetDevice");
+}
+
+attn_status rt_cuda_context_ordinal(int *ordinal) {
+    const rt_cuda_api *api;
+    CUdevice dev;
+    attn_status s = rt_cuda_current_device(&api, &dev);
+    if (s == ATTN_OK)
+        *ordinal = rt_cuda_ordinal_of(api, dev);
+    return s;
 }
 
 attn_status rt_cuda_check_tensor_device(const DLTensor *t, const char *what) {
     if (!t || t->device.device_type != kDLCUDA)
         return ATTN_OK;
     const rt_cuda_api *api;
-    CUcontext ctx;
     CUdevice cur, dev;
-    attn_status s = rt_cuda_enter(&api, &ctx);
+    attn_status s = rt_cuda_current_device(&api, &cur);
     if (s != ATTN_OK)
         return s;
-    CUresult r = api->CtxGetDevice(&cur);
-    if (r != RT_CUDA_SUCCESS)
-        return rt_cuda_fail(r, "cuCtxGetDevice");
     const int id = (int)t->device.device_id;
     if (api->DeviceGet(&dev, id) != RT_CUDA_SUCCESS)
         return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: a CUDA tensor on device %d, which the CUDA driver "

@@ -109,6 +109,29 @@ static void make_tensors(DLTensor t[5], int64_t shape[4], int on_device) {
                           .shape = shape};
 }
 
+/* A launch of doc_causal with everything on the device: q, k, v, out, lse
+ * over the static buffers, the doc argument, the variant (used in place:
+ * the tensors point into the struct). */
+typedef struct device_launch {
+    int64_t shape[4], n;
+    DLTensor t[5], dt;
+    attn_arg arg;
+    attn_gpu_variant gv;
+    attn_launch_opts opts; /* on `stream` */
+} device_launch;
+
+/* d for BlockMask m (may be NULL). */
+static void device_launch_init(device_launch *d, const attn_block_mask *m) {
+    *d = (device_launch){.shape = {1, 1, N, D}, .n = N};
+    make_tensors(d->t, d->shape, 1);
+    d->dt = (DLTensor){.data = doc, .device = {kDLCUDA, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1},
+                       .shape = &d->n};
+    d->arg = attn_arg_tensor(0, &d->dt);
+    d->gv = (attn_gpu_variant){.var = bm_docs_variant(), .kernels = &kern, .nkernels = 1,
+                               .ptx = {ptx, ptx}, .memo = &memo};
+    d->opts = (attn_launch_opts){.block_mask = m, .stream = stream};
+}
+
 static calls launch(const fake_cuda_state *st, int tensors_on_device, int doc_on_device,
                     const attn_block_mask *m, attn_status *s) {
     int64_t shape[4] = {1, 1, N, D}, n = N;
@@ -236,25 +259,20 @@ static void test_module_memo_contexts(const fake_cuda_state *st, const attn_bloc
  * kernel would read another GPU's memory); device tensors made by
  * attn_cuda_tensor_upload carry the current context's device. */
 static void test_other_device(fake_cuda_state *st, const attn_block_mask *host) {
-    int64_t shape[4] = {1, 1, N, D}, n = N;
-    DLTensor t[5];
-    make_tensors(t, shape, 1);
-    DLTensor dt = {.data = doc, .device = {kDLCUDA, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1}, .shape = &n};
-    attn_arg arg = attn_arg_tensor(0, &dt);
-    attn_gpu_variant gv = {.var = bm_docs_variant(), .kernels = &kern, .nkernels = 1, .ptx = {ptx, ptx},
-                           .memo = &memo};
-    const attn_launch_opts opts = {.block_mask = host, .stream = stream};
+    device_launch d;
+    device_launch_init(&d, host);
+    DLTensor *t = d.t;
     st->devices = 2;
     st->ctx_device = 1;
     for (int i = 0; i < 5; i++)
         t[i].device.device_id = 1;
-    dt.device.device_id = 1;
+    d.dt.device.device_id = 1;
     expect.doc = doc;
     expect.doc_in_place = 1;
     expect.mask = host;
     expect.q = q;
     calls before = count(st);
-    CHECK(attn_forward_gpu(&gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts) ==
+    CHECK(attn_forward_gpu(&d.gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &d.arg, 1, &d.opts) ==
               ATTN_OK && calls_since(st, before).launches == 1,
           "device 1's tensors, device 1's context: launched");
     st->ctx_device = 0;
@@ -269,7 +287,7 @@ static void test_other_device(fake_cuda_state *st, const attn_block_mask *host) 
             t[i].device.device_id = c == 2 && i < 4 ? 0 : c == 0;
         t[4].device.device_id = c == 2 ? 3 : t[4].device.device_id;
         before = count(st);
-        CHECK(attn_forward_gpu(&gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts) ==
+        CHECK(attn_forward_gpu(&d.gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &d.arg, 1, &d.opts) ==
                       ATTN_ERR_UNSUPPORTED && strcmp(attn_last_error(), want[c]) == 0,
               "another device's tensor refused by name");
         calls c0 = calls_since(st, before);
@@ -421,15 +439,14 @@ static void on_rebuild_launch(void *param0) {
  * allocation, copy or wait. Built once when the doc tensor is a CPU copy
  * (test_plan). */
 static void test_plan_rebuilds_mask(fake_cuda_state *st) {
-    int64_t shape[4] = {1, 1, N, D}, n = N;
-    DLTensor t[5];
-    make_tensors(t, shape, 1);
-    DLTensor dt = {.data = doc, .device = {kDLCUDA, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1}, .shape = &n};
-    attn_arg arg = attn_arg_tensor(0, &dt);
+    device_launch d;
+    device_launch_init(&d, NULL);
+    DLTensor *t = d.t;
+    attn_arg arg = d.arg;
     attn_variant needs = *bm_docs_variant();
     needs.needs_block_mask = 1;
-    attn_gpu_variant gv = {.var = &needs, .kernels = &kern, .nkernels = 1, .ptx = {ptx, ptx},
-                           .memo = &memo};
+    attn_gpu_variant gv = d.gv;
+    gv.var = &needs;
     const attn_launch_opts plain = {0};
     st->on_launch = NULL;
     attn_gpu_plan *plan = NULL;
@@ -479,16 +496,11 @@ static void test_capture(fake_cuda_state *st, const attn_block_mask *dev) {
     static const char refused[] =
         "doc_causal: the stream is capturing a CUDA graph, and this launch copies from the host or "
         "waits; capture attn_gpu_plan_launch of a plan made before the capture (attn_gpu_plan_create)";
-    int64_t shape[4] = {1, 1, N, D}, n = N;
-    DLTensor t[5];
-    make_tensors(t, shape, 1);
-    DLTensor dt = {.data = doc, .device = {kDLCUDA, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1}, .shape = &n};
-    attn_arg arg = attn_arg_tensor(0, &dt);
-    attn_gpu_variant gv = {.var = bm_docs_variant(), .kernels = &kern, .nkernels = 1, .ptx = {ptx, ptx},
-                           .memo = &memo};
-    const attn_launch_opts opts = {.block_mask = dev, .stream = stream};
+    device_launch d;
+    device_launch_init(&d, dev);
+    DLTensor *t = d.t;
     attn_gpu_plan *plan = NULL;
-    CHECK(attn_gpu_plan_create(&gv, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts, &plan) == ATTN_OK,
+    CHECK(attn_gpu_plan_create(&d.gv, &t[0], &t[1], &t[2], &t[3], &t[4], &d.arg, 1, &d.opts, &plan) == ATTN_OK,
           "plan made before the capture");
     st->capturing = 1;
     st->on_launch = NULL;
@@ -510,7 +522,7 @@ static void test_capture(fake_cuda_state *st, const attn_block_mask *dev) {
     c = calls_since(st, before);
     CHECK(c.launches == 1 && c.allocs == 0 && c.copies == 0 && c.syncs == 0, "a bare cuLaunchKernel");
     attn_gpu_plan *late = NULL;
-    CHECK(attn_gpu_plan_create(&gv, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts, &late) ==
+    CHECK(attn_gpu_plan_create(&d.gv, &t[0], &t[1], &t[2], &t[3], &t[4], &d.arg, 1, &d.opts, &late) ==
               ATTN_ERR_UNSUPPORTED && !late,
           "capturing: making a plan (it waits) is refused");
     st->capturing = 0;
@@ -528,7 +540,7 @@ static void test_capture(fake_cuda_state *st, const attn_block_mask *dev) {
     c = launch(st, 1, 1, NULL, &s);
     CHECK(s == ATTN_ERR_UNSUPPORTED && c.launches == 0 && c.syncs == 0,
           "legacy stream during another capture: a BlockMask to build is refused");
-    CHECK(attn_gpu_plan_create(&gv, &t[0], &t[1], &t[2], &t[3], &t[4], &arg, 1, &opts, &late) ==
+    CHECK(attn_gpu_plan_create(&d.gv, &t[0], &t[1], &t[2], &t[3], &t[4], &d.arg, 1, &d.opts, &late) ==
               ATTN_ERR_UNSUPPORTED && !late && strcmp(attn_last_error(), blocked) == 0,
           "legacy stream during another capture: making a plan is refused");
     st->capture_implicit = 0;
