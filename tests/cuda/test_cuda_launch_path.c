@@ -272,7 +272,8 @@ static void test_other_device(fake_cuda_state *st, const attn_block_mask *host) 
     expect.mask = host;
     expect.q = q;
     calls before = count(st);
-    CHECK(attn_forward_gpu(&d.gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &d.arg, 1, &d.opts) ==
+    CHECK(attn_forward_gpu(&d.gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &d.arg, 1,
+                           &d.opts) ==
               ATTN_OK && calls_since(st, before).launches == 1,
           "device 1's tensors, device 1's context: launched");
     st->ctx_device = 0;
@@ -287,7 +288,8 @@ static void test_other_device(fake_cuda_state *st, const attn_block_mask *host) 
             t[i].device.device_id = c == 2 && i < 4 ? 0 : c == 0;
         t[4].device.device_id = c == 2 ? 3 : t[4].device.device_id;
         before = count(st);
-        CHECK(attn_forward_gpu(&d.gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &d.arg, 1, &d.opts) ==
+        CHECK(attn_forward_gpu(&d.gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &d.arg, 1,
+                           &d.opts) ==
                       ATTN_ERR_UNSUPPORTED && strcmp(attn_last_error(), want[c]) == 0,
               "another device's tensor refused by name");
         calls c0 = calls_since(st, before);
@@ -500,7 +502,8 @@ static void test_capture(fake_cuda_state *st, const attn_block_mask *dev) {
     device_launch_init(&d, dev);
     DLTensor *t = d.t;
     attn_gpu_plan *plan = NULL;
-    CHECK(attn_gpu_plan_create(&d.gv, &t[0], &t[1], &t[2], &t[3], &t[4], &d.arg, 1, &d.opts, &plan) == ATTN_OK,
+    CHECK(attn_gpu_plan_create(&d.gv, &t[0], &t[1], &t[2], &t[3], &t[4], &d.arg, 1, &d.opts,
+                               &plan) == ATTN_OK,
           "plan made before the capture");
     st->capturing = 1;
     st->on_launch = NULL;
