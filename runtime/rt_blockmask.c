@@ -5,6 +5,7 @@
 
 #include "attn_cuda.h"
 #include "rt_blockmask.h"
+#include "rt_cuda.h"
 
 void attn_block_mask_free(attn_block_mask *m) {
     if (!m)
@@ -57,7 +58,10 @@ bool rt_bm_kv_sizes(const attn_block_mask *m, int64_t *rows, int64_t *cells) {
 }
 
 void rt_bm_device_layout(attn_block_mask *m, int32_t *base, int64_t rows, int64_t cells) {
+    int ordinal = 0; /* base was just allocated in the current context */
+    rt_cuda_context_ordinal(&ordinal);
     m->device = ATTN_BLOCK_MASK_CUDA;
+    m->device_id = ordinal;
     m->kv_num_blocks = base;
     m->full_kv_num_blocks = base + rows;
     m->kv_indices = base + 2 * rows;

@@ -48,7 +48,8 @@ bool rt_bm_kv_sizes(const attn_block_mask *m, int64_t *rows, int64_t *cells);
 /* Makes m a CUDA BlockMask whose key-side tables lie in the one device
  * allocation base, in the host order (kv_num_blocks, full_kv_num_blocks,
  * kv_indices, full_kv_indices; rows and cells as rt_bm_kv_sizes), the
- * query side NULL: attn_block_mask_free frees base. */
+ * query side NULL: attn_block_mask_free frees base. Its device_id is the
+ * current context's device (where base was allocated). */
 void rt_bm_device_layout(attn_block_mask *m, int32_t *base, int64_t rows, int64_t cells);
 
 /* Key positions the blocks of row (b, h, qb) of view cover (an upper bound

@@ -6,11 +6,23 @@
  * of it, with the key-side tables staged for the device for a CUDA launch
  * unless they are there already. */
 #include "rt_blockmask.h"
+#include "rt_cuda.h"
 #include "rt_launch_gpu.h"
 
 /* Keys per block of the BlockMasks built for GPU launches: a multiple of
  * every ATTN_GPU_BLOCK_KV. */
 #define RT_GPU_BM_BLOCK_KV 64
+
+/* A CUDA BlockMask m is read where its tables are: by launches on the
+ * current context's device only. */
+static attn_status rt_gpu_block_mask_device(const attn_block_mask *m) {
+    int ordinal = 0;
+    attn_status s = rt_cuda_context_ordinal(&ordinal);
+    if (s == ATTN_OK && ordinal != m->device_id)
+        s = rt_fail(ATTN_ERR_UNSUPPORTED, "block mask: in the memory of CUDA device %d, but the "
+                    "current CUDA context is on device %d", (int)m->device_id, ordinal);
+    return s;
+}
 
 attn_status rt_gpu_block_mask_for_launch(const attn_gpu_variant *gv, attn_gpu_device dev,
                                          const attn_gpu_kernel *kern, const int32_t *dims,
@@ -28,6 +40,9 @@ attn_status rt_gpu_block_mask_for_launch(const attn_gpu_variant *gv, attn_gpu_de
         if (dev == ATTN_GPU_EMU && m->device != ATTN_BLOCK_MASK_HOST)
             return rt_fail(ATTN_ERR_UNSUPPORTED, "block mask: in CUDA device memory; the emulator reads "
                            "host BlockMasks (attn_block_mask_build, attn_block_mask_build_gpu)");
+        if (dev == ATTN_GPU_CUDA && m->device == ATTN_BLOCK_MASK_CUDA &&
+            (s = rt_gpu_block_mask_device(m)) != ATTN_OK)
+            return s;
         if (m->block_q <= 0 || m->block_q % bq || m->block_kv <= 0 || m->block_kv % bkv)
             return rt_fail(ATTN_ERR_SHAPE, "block mask: blocks of %d x %d; the GPU kernel for "
                            "D = %d, DV = %d needs block_q a multiple of %d and block_kv a "

@@ -53,6 +53,10 @@ typedef struct attn_block_mask {
      * q-side ones NULL (attn_block_mask_to_cuda, attn_gpu.h), which only
      * CUDA launches read. */
     int32_t device;
+    /* ATTN_BLOCK_MASK_CUDA: the CUDA ordinal of the device whose memory
+     * holds the tables (the runtime's CUDA BlockMasks set it); launches on
+     * another device refuse the mask. */
+    int32_t device_id;
 } attn_block_mask;
 
 /* Build options; all-zero (or NULL) means: the CPU kernel's block sizes

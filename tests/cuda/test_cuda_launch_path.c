@@ -257,8 +257,10 @@ static void test_module_memo_contexts(const fake_cuda_state *st, const attn_bloc
  * launch; a tensor of the other device, or of a device the driver does not
  * have, is refused by name before anything is allocated or launched (the
  * kernel would read another GPU's memory); device tensors made by
- * attn_cuda_tensor_upload carry the current context's device. */
-static void test_other_device(fake_cuda_state *st, const attn_block_mask *host) {
+ * attn_cuda_tensor_upload carry the current context's device, and so do
+ * device BlockMasks, refused by launches on another. */
+static void test_other_device(fake_cuda_state *st, const attn_block_mask *host,
+                              const attn_block_mask *dev) {
     device_launch d;
     device_launch_init(&d, host);
     DLTensor *t = d.t;
@@ -296,6 +298,16 @@ static void test_other_device(fake_cuda_state *st, const attn_block_mask *host) 
         CHECK(c0.launches == 0 && c0.allocs == 0 && c0.copies == 0, "before anything is queued");
     }
     st->ctx_device = 1;
+    for (int i = 0; i < 5; i++)
+        t[i].device.device_id = 1;
+    d.opts.block_mask = dev; /* made on device 0 */
+    before = count(st);
+    CHECK(attn_forward_gpu(&d.gv, ATTN_GPU_CUDA, &t[0], &t[1], &t[2], &t[3], &t[4], &d.arg, 1,
+                           &d.opts) == ATTN_ERR_UNSUPPORTED &&
+              strcmp(attn_last_error(), "block mask: in the memory of CUDA device 0, but the current "
+                                        "CUDA context is on device 1") == 0 &&
+              calls_since(st, before).launches == 0,
+          "a device BlockMask of another GPU refused");
     int64_t shape1 = 4;
     int32_t data[4] = {0};
     DLTensor h = {.data = data, .device = {kDLCPU, 0}, .ndim = 1, .dtype = {kDLInt, 32, 1}, .shape = &shape1};
@@ -579,7 +591,8 @@ int main(void) {
     test_module_memo(st, &host);
     test_module_memo_contexts(st, &host);
     test_plan(st, &host);
-    test_other_device(st, &host);
+    if (dev)
+        test_other_device(st, &host, dev);
     test_plan_rebuilds_mask(st);
     if (dev)
         test_capture(st, dev);
