@@ -44,6 +44,14 @@ attn_status rt_bm_gpu_enqueue(const attn_cuda_kernel k[ATTN_GPU_BM_KERNELS], att
     return s;
 }
 
+/* Whether some parameter of var is a CUDA tensor (params_on_device, may be NULL). */
+static bool rt_bm_reads_device_params(const attn_variant *var, const uint8_t *params_on_device) {
+    for (int32_t p = 0; params_on_device && p < var->nparams; p++)
+        if (params_on_device[p])
+            return true;
+    return false;
+}
+
 attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
                                attn_block_mask *m, const uint8_t *params_on_device) {
     const bool to_host = m->device == ATTN_BLOCK_MASK_HOST;
@@ -61,6 +69,11 @@ attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
         s = rt_gpu_params_stage(gv->var, &a->ctx, params_on_device, &u);
     if (s == ATTN_OK && cells > 0)
         s = rt_gpu_upload_commit(&u);
+    /* The kernels go on the legacy stream, which does not wait for
+     * non-blocking streams: work queued there (a kernel writing a CUDA
+     * tensor argument, document ids) must be done before they read it. */
+    if (s == ATTN_OK && cells > 0 && rt_bm_reads_device_params(gv->var, params_on_device))
+        s = attn_cuda_synchronize(NULL);
     if (s == ATTN_OK) {
         if (!to_host) { /* m's tables from now on; its NULL query side is not built */
             int64_t rows = 0, kv_cells = 0;

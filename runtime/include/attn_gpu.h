@@ -171,7 +171,9 @@ void attn_gpu_plan_free(attn_gpu_plan *plan);
  * used; block sizes and the variant's b/h independence apply as there).
  *   EMU: opts->num_threads (> 0) OS threads run blocks.
  *   CUDA: tensor and pack arguments (host memory) are copied to the device,
- *   the tables are built in device memory and copied back; returns when
+ *   CUDA tensor arguments are read in place once the work queued before
+ *   the call on any stream is done (it waits for the context first), the
+ *   tables are built in device memory and copied back; returns when
  *   done. Without a driver: ATTN_ERR_UNSUPPORTED, "CUDA unavailable: ...".
  * B * H * ceil(Q / block_q) must be below 2^31 (one CTA per query block). */
 attn_status attn_block_mask_build_gpu(const attn_gpu_variant *gv, attn_gpu_device dev, int64_t B,

@@ -191,15 +191,34 @@ static void test_cpu_tensors(const fake_cuda_state *st, const attn_block_mask *d
           "q, k, v, out, lse and the parameters copied on the caller's stream");
 }
 
+/* The driver's wait count at the first launch since it was reset to -1. */
+static struct {
+    const fake_cuda_state *st;
+    int syncs;
+} first_launch;
+
+static void on_first_launch(void *param0) {
+    (void)param0;
+    if (first_launch.syncs < 0)
+        first_launch.syncs = first_launch.st->syncs;
+}
+
 static void test_built_mask(fake_cuda_state *st) {
-    attn_status s;
-    st->on_launch = NULL; /* the builder's kernels take other arguments */
-    calls c = launch(st, 1, 1, NULL, &s);
-    st->on_launch = on_launch;
-    CHECK(s == ATTN_OK && c.launches == 3 && c.live == 0,
-          "the builder's two kernels, then the attention; everything freed");
-    CHECK(c.syncs == 2, "the builder waits for its kernels, the launch for the kernel before "
-                        "the BlockMask it built is freed");
+    for (int doc_on_device = 0; doc_on_device < 2; doc_on_device++) {
+        attn_status s;
+        st->on_launch = on_first_launch; /* the builder's kernels take other arguments */
+        first_launch.st = st;
+        first_launch.syncs = -1;
+        const int syncs = st->syncs;
+        calls c = launch(st, 1, doc_on_device, NULL, &s);
+        st->on_launch = on_launch;
+        CHECK(s == ATTN_OK && c.launches == 3 && c.live == 0,
+              "the builder's two kernels, then the attention; everything freed");
+        CHECK(c.syncs == 2 + doc_on_device && first_launch.syncs == syncs + doc_on_device,
+              "the builder waits for its kernels, the launch for the kernel before the BlockMask "
+              "it built is freed, and with a device doc tensor the builder first waits for the "
+              "work queued before (the legacy stream does not wait for non-blocking streams)");
+    }
 }
 
 /* The memo after launches: one slot for the fake's one context and the
