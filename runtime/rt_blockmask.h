@@ -34,11 +34,12 @@ attn_status rt_bm_alloc_tables(attn_block_mask *m);
 attn_block_mask_opts rt_bm_variant_opts(const attn_variant *var, const attn_block_mask_opts *opts);
 
 /* Checks var (an attention variant carrying a mask hook) and binds its
- * arguments as attn_block_mask_build does: ctx gets dims B, H, HKV = H, Q,
- * KV and the bound slots of *bound (free with rt_bound_free on success). */
-attn_status rt_bm_variant_ctx(const attn_variant *var, int64_t B, int64_t H, int64_t Q,
-                              int64_t KV, const attn_arg *args, int32_t nargs, attn_ctx *ctx,
-                              rt_bound *bound);
+ * arguments as attn_block_mask_build does: ctx gets the standard dims std
+ * (B, H, HKV, Q, KV, D, DV: the public builders know B, H, Q and KV, and
+ * give HKV = H, D = DV = 0; a launch gives its own) and the bound slots of
+ * *bound (free with rt_bound_free on success). */
+attn_status rt_bm_variant_ctx(const attn_variant *var, const int64_t std[ATTN_DIM_STANDARD_COUNT],
+                              const attn_arg *args, int32_t nargs, attn_ctx *ctx, rt_bound *bound);
 
 /* The lengths in int32s of m's key-side tables: *rows for kv_num_blocks and
  * full_kv_num_blocks (B * H * nqb), *cells for kv_indices and

@@ -97,12 +97,10 @@ static attn_block_mask *rt_bm_gpu_new(const attn_ctx *ctx, const attn_block_mask
     return m;
 }
 
-/* attn_block_mask_build_gpu, or attn_block_mask_build_cuda (`fn`) when
- * the result is to stay on the device (dev CUDA). */
-static attn_status rt_bm_gpu_build(const char *fn, const attn_gpu_variant *gv, attn_gpu_device dev,
-                                   int32_t result, int64_t B, int64_t H, int64_t Q,
-                                   int64_t KV, const attn_arg *args, int32_t nargs,
-                                   const attn_block_mask_opts *opts, attn_block_mask **out) {
+attn_status rt_bm_gpu_build(const char *fn, const attn_gpu_variant *gv, attn_gpu_device dev,
+                            int32_t result, const int64_t std[ATTN_DIM_STANDARD_COUNT],
+                            const attn_arg *args, int32_t nargs, const attn_block_mask_opts *opts,
+                            attn_block_mask **out) {
     if (!out)
         return rt_fail(ATTN_ERR_INVALID_ARG, "%s: out is NULL", fn);
     *out = NULL;
@@ -115,7 +113,7 @@ static attn_status rt_bm_gpu_build(const char *fn, const attn_gpu_variant *gv, a
     rt_gpu_args views;
     attn_status s = rt_gpu_args_view(gv->var, dev, args, nargs, &views);
     if (s == ATTN_OK)
-        s = rt_bm_variant_ctx(gv->var, B, H, Q, KV, views.args, nargs, &ctx, &bound);
+        s = rt_bm_variant_ctx(gv->var, std, views.args, nargs, &ctx, &bound);
     if (s != ATTN_OK) {
         rt_gpu_args_free(&views);
         return s;
@@ -144,13 +142,15 @@ attn_status attn_block_mask_build_gpu(const attn_gpu_variant *gv, attn_gpu_devic
                                       int64_t H, int64_t Q, int64_t KV, const attn_arg *args,
                                       int32_t nargs, const attn_block_mask_opts *opts,
                                       attn_block_mask **out) {
-    return rt_bm_gpu_build("attn_block_mask_build_gpu", gv, dev, ATTN_BLOCK_MASK_HOST, B, H, Q,
-                           KV, args, nargs, opts, out);
+    return rt_bm_gpu_build("attn_block_mask_build_gpu", gv, dev, ATTN_BLOCK_MASK_HOST,
+                           (const int64_t[ATTN_DIM_STANDARD_COUNT]){B, H, H, Q, KV, 0, 0}, args,
+                           nargs, opts, out);
 }
 
 attn_status attn_block_mask_build_cuda(const attn_gpu_variant *gv, int64_t B, int64_t H, int64_t Q,
                                        int64_t KV, const attn_arg *args, int32_t nargs,
                                        const attn_block_mask_opts *opts, attn_block_mask **out) {
     return rt_bm_gpu_build("attn_block_mask_build_cuda", gv, ATTN_GPU_CUDA, ATTN_BLOCK_MASK_CUDA,
-                           B, H, Q, KV, args, nargs, opts, out);
+                           (const int64_t[ATTN_DIM_STANDARD_COUNT]){B, H, H, Q, KV, 0, 0}, args,
+                           nargs, opts, out);
 }

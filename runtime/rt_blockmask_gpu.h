@@ -12,6 +12,15 @@
  * rt_bm_device_layout, whose NULL query side stays NULL). */
 void rt_bm_gpu_tables(attn_bm_gpu_args *a, const attn_block_mask *m, int32_t *base);
 
+/* attn_block_mask_build_gpu (result ATTN_BLOCK_MASK_HOST) or
+ * attn_block_mask_build_cuda (ATTN_BLOCK_MASK_CUDA on dev CUDA), `fn`
+ * naming it in errors, with the mask evaluated under the standard dims std
+ * (B, H, HKV, Q, KV, D, DV; a launch's own for its BlockMask). */
+attn_status rt_bm_gpu_build(const char *fn, const attn_gpu_variant *gv, attn_gpu_device dev,
+                            int32_t result, const int64_t std[ATTN_DIM_STANDARD_COUNT],
+                            const attn_arg *args, int32_t nargs, const attn_block_mask_opts *opts,
+                            attn_block_mask **out);
+
 /* Grid sizes (blocks along x) of the two kernels for the shape of a. */
 int64_t rt_bm_gpu_classify_blocks(const attn_bm_gpu_args *a);
 int64_t rt_bm_gpu_lists_blocks(const attn_bm_gpu_args *a);

@@ -26,14 +26,12 @@ static attn_status rt_bm_check_variant(const attn_variant *var, int need_mask) {
     return ATTN_OK;
 }
 
-attn_status rt_bm_variant_ctx(const attn_variant *var, int64_t B, int64_t H, int64_t Q,
-                              int64_t KV, const attn_arg *args, int32_t nargs, attn_ctx *ctx,
-                              rt_bound *bound) {
+attn_status rt_bm_variant_ctx(const attn_variant *var, const int64_t std[ATTN_DIM_STANDARD_COUNT],
+                              const attn_arg *args, int32_t nargs, attn_ctx *ctx, rt_bound *bound) {
     attn_status s = rt_bm_check_variant(var, 0);
     if (s != ATTN_OK)
         return s;
-    const int64_t std[ATTN_DIM_STANDARD_COUNT] = {B, H, H, Q, KV, 0, 0};
-    static const char *const names[] = {"B", "H", "HKV", "Q", "KV"};
+    static const char *const names[ATTN_DIM_STANDARD_COUNT] = {"B", "H", "HKV", "Q", "KV", "D", "DV"};
     *ctx = (attn_ctx){{0}, NULL};
     for (int32_t i = 0; i < ATTN_DIM_STANDARD_COUNT; i++) {
         if (std[i] < 0 || std[i] > INT32_MAX)
@@ -57,7 +55,8 @@ attn_status attn_block_mask_build(const attn_variant *var, int64_t B, int64_t H,
     rt_bound bound;
     attn_status s = rt_bm_check_variant(var, 1);
     if (s == ATTN_OK)
-        s = rt_bm_variant_ctx(var, B, H, Q, KV, args, nargs, &ctx, &bound);
+        s = rt_bm_variant_ctx(var, (const int64_t[ATTN_DIM_STANDARD_COUNT]){B, H, H, Q, KV, 0, 0},
+                              args, nargs, &ctx, &bound);
     if (s != ATTN_OK)
         return s;
     attn_block_mask_opts o = rt_bm_variant_opts(var, opts);

@@ -6,6 +6,7 @@
  * of it, with the key-side tables staged for the device for a CUDA launch
  * unless they are there already. */
 #include "rt_blockmask.h"
+#include "rt_blockmask_gpu.h"
 #include "rt_cuda.h"
 #include "rt_launch_gpu.h"
 
@@ -55,12 +56,15 @@ attn_status rt_gpu_block_mask_for_launch(const attn_gpu_variant *gv, attn_gpu_de
         return ATTN_OK;
     const attn_block_mask_opts o = {.block_q = bq, .block_kv = RT_GPU_BM_BLOCK_KV,
                                     .num_threads = opts->num_threads};
+    int64_t std[ATTN_DIM_STANDARD_COUNT]; /* the mask may read HKV, D or DV too */
+    for (int i = 0; i < ATTN_DIM_STANDARD_COUNT; i++)
+        std[i] = dims[i];
     attn_status s =
         dev == ATTN_GPU_CUDA
-            ? attn_block_mask_build_cuda(gv, dims[ATTN_DIM_B], dims[ATTN_DIM_H], dims[ATTN_DIM_Q],
-                                         dims[ATTN_DIM_KV], args, nargs, &o, owned)
-            : attn_block_mask_build_gpu(gv, dev, dims[ATTN_DIM_B], dims[ATTN_DIM_H],
-                                        dims[ATTN_DIM_Q], dims[ATTN_DIM_KV], args, nargs, &o, owned);
+            ? rt_bm_gpu_build("attn_block_mask_build_cuda", gv, dev, ATTN_BLOCK_MASK_CUDA, std,
+                              args, nargs, &o, owned)
+            : rt_bm_gpu_build("attn_block_mask_build_gpu", gv, dev, ATTN_BLOCK_MASK_HOST, std, args,
+                              nargs, &o, owned);
     *use = *owned;
     return s;
 }
