@@ -288,7 +288,12 @@ static AnaNode *ana_form(AnaBuild *B, const Expr *e, const AnaFrame *f)
     }
 }
 
-/* Whether the expansion of e reads implicit variable iv. */
+/* ana_uses' code for the dimension with id d (REF_DIM) instead of an
+ * implicit variable (ImplicitVar). */
+#define ANA_USES_DIM(d) (16 + (d))
+
+/* Whether the expansion of e reads implicit variable iv (or, for
+ * ANA_USES_DIM(d), dimension d). */
 static bool ana_uses(AnaCtx *x, const Expr *e, const AnaFrame *f, int iv)
 {
     if (!e)
@@ -300,6 +305,7 @@ static bool ana_uses(AnaCtx *x, const Expr *e, const AnaFrame *f, int iv)
     case EX_MEMBER:
         switch (e->ref) {
         case REF_IMPLICIT: return e->index == iv;
+        case REF_DIM: return ANA_USES_DIM(e->index) == iv;
         case REF_LET: return e->let && ana_uses(x, e->let->value, f, iv);
         case REF_PARAM:
             return f->parent && ana_uses(x, analysis_frame_arg(f, e->index), f->parent, iv);
@@ -382,6 +388,11 @@ MaskAnalysis *analysis_mask(Arena *a, const Decl *attn)
     m->uses_b = ana_uses(&x, attn->attn.mask, root, IV_B);
     x.work = 0;
     m->uses_h = ana_uses(&x, attn->attn.mask, root, IV_H);
+    static const int launch_dims[] = {DIM_HKV, DIM_D, DIM_DV};
+    for (int i = 0; i < 3 && !m->uses_launch_dims; i++) {
+        x.work = 0;
+        m->uses_launch_dims = ana_uses(&x, attn->attn.mask, root, ANA_USES_DIM(launch_dims[i]));
+    }
     return m;
 }
 

@@ -121,6 +121,8 @@ typedef struct MaskAnalysis {
     AnaAtom **atoms;
     int natoms;
     bool uses_b, uses_h;  /* the mask reads b / h (through calls and lets) */
+    bool uses_launch_dims; /* it reads HKV, D or DV, which BlockMask builders given
+                              only B, H, Q and KV do not know */
     bool has_opaque;      /* some atom is opaque */
     bool bounded;         /* the visible set can be smaller than all keys */
     const char *tensor;   /* a tensor an opaque atom reads, or NULL */

@@ -156,9 +156,11 @@ static void rep_variant(Rep *r, Arena *a, const Decl *d)
     }
     rep_node(r, m->root, AN_ATOM);
     if (m->uses_b || m->uses_h)
-        fprintf(r->out, "; depends on %s\n", m->uses_b && m->uses_h ? "b, h" : m->uses_b ? "b" : "h");
+        fprintf(r->out, "; depends on %s", m->uses_b && m->uses_h ? "b, h" : m->uses_b ? "b" : "h");
     else
-        fputs("; independent of b, h\n", r->out);
+        fputs("; independent of b, h", r->out);
+    fputs(m->uses_launch_dims ? "; reads HKV, D or DV (no BlockMask from B, H, Q, KV alone)\n" : "\n",
+          r->out);
 }
 
 void analysis_report(FILE *out, Arena *a, const SourceSet *src, const Module *m)

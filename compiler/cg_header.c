@@ -191,8 +191,8 @@ void cg_header_descriptor(FILE *f, const attn_variant *v, const char *hooks)
                    "        %s_%s_attn_hook_mask,", hooks, n, hooks, n, hooks, n, hooks, n);
     else
         fprintf(f, "        NULL, NULL, NULL, NULL, NULL,");
-    fprintf(f, " %d, %d, %d};\n", (int)v->needs_block_mask, (int)v->mask_independent_of_b,
-            (int)v->mask_independent_of_h);
+    fprintf(f, " %d, %d, %d, %d};\n", (int)v->needs_block_mask, (int)v->mask_independent_of_b,
+            (int)v->mask_independent_of_h, (int)v->mask_reads_launch_dims);
 }
 
 void cg_header_params(FILE *f, const char *prefix, const attn_variant *v)

@@ -19,7 +19,8 @@ void run_attn_describe(Arena *arena, const Decl *d, attn_variant *v)
                         .ndims = d->ndims, .params = params, .nparams = d->nparams,
                         .needs_block_mask = analysis_needs_block_mask(d),
                         .mask_independent_of_b = !mask->uses_b,
-                        .mask_independent_of_h = !mask->uses_h};
+                        .mask_independent_of_h = !mask->uses_h,
+                        .mask_reads_launch_dims = mask->uses_launch_dims};
     run_variant_preconds(arena, d, v);
 }
 

@@ -33,6 +33,10 @@ attn_status rt_bm_alloc_tables(attn_block_mask *m);
  * (NULL: defaults). */
 attn_block_mask_opts rt_bm_variant_opts(const attn_variant *var, const attn_block_mask_opts *opts);
 
+/* Refuses (naming fn) a variant whose mask reads HKV, D or DV
+ * (mask_reads_launch_dims), for the builders given only B, H, Q and KV. */
+attn_status rt_bm_check_public_dims(const attn_variant *var, const char *fn);
+
 /* Checks var (an attention variant carrying a mask hook) and binds its
  * arguments as attn_block_mask_build does: ctx gets the standard dims std
  * (B, H, HKV, Q, KV, D, DV: the public builders know B, H, Q and KV, and

@@ -138,19 +138,33 @@ attn_status rt_bm_gpu_build(const char *fn, const attn_gpu_variant *gv, attn_gpu
     return ATTN_OK;
 }
 
+/* The public builders: given B, H, Q and KV only (HKV = H, D = DV = 0), so
+ * a mask that reads the others is refused. */
+static attn_status rt_bm_gpu_build_public(const char *fn, const attn_gpu_variant *gv,
+                                          attn_gpu_device dev, int32_t result, int64_t B, int64_t H,
+                                          int64_t Q, int64_t KV, const attn_arg *args,
+                                          int32_t nargs, const attn_block_mask_opts *opts,
+                                          attn_block_mask **out) {
+    if (out)
+        *out = NULL;
+    attn_status s = rt_bm_check_public_dims(gv ? gv->var : NULL, fn);
+    if (s != ATTN_OK)
+        return s;
+    const int64_t std[ATTN_DIM_STANDARD_COUNT] = {B, H, H, Q, KV, 0, 0};
+    return rt_bm_gpu_build(fn, gv, dev, result, std, args, nargs, opts, out);
+}
+
 attn_status attn_block_mask_build_gpu(const attn_gpu_variant *gv, attn_gpu_device dev, int64_t B,
                                       int64_t H, int64_t Q, int64_t KV, const attn_arg *args,
                                       int32_t nargs, const attn_block_mask_opts *opts,
                                       attn_block_mask **out) {
-    return rt_bm_gpu_build("attn_block_mask_build_gpu", gv, dev, ATTN_BLOCK_MASK_HOST,
-                           (const int64_t[ATTN_DIM_STANDARD_COUNT]){B, H, H, Q, KV, 0, 0}, args,
-                           nargs, opts, out);
+    return rt_bm_gpu_build_public("attn_block_mask_build_gpu", gv, dev, ATTN_BLOCK_MASK_HOST, B, H,
+                                  Q, KV, args, nargs, opts, out);
 }
 
 attn_status attn_block_mask_build_cuda(const attn_gpu_variant *gv, int64_t B, int64_t H, int64_t Q,
                                        int64_t KV, const attn_arg *args, int32_t nargs,
                                        const attn_block_mask_opts *opts, attn_block_mask **out) {
-    return rt_bm_gpu_build("attn_block_mask_build_cuda", gv, ATTN_GPU_CUDA, ATTN_BLOCK_MASK_CUDA,
-                           (const int64_t[ATTN_DIM_STANDARD_COUNT]){B, H, H, Q, KV, 0, 0}, args,
-                           nargs, opts, out);
+    return rt_bm_gpu_build_public("attn_block_mask_build_cuda", gv, ATTN_GPU_CUDA,
+                                  ATTN_BLOCK_MASK_CUDA, B, H, Q, KV, args, nargs, opts, out);
 }

@@ -26,6 +26,15 @@ static attn_status rt_bm_check_variant(const attn_variant *var, int need_mask) {
     return ATTN_OK;
 }
 
+attn_status rt_bm_check_public_dims(const attn_variant *var, const char *fn) {
+    if (var && var->mask_reads_launch_dims)
+        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: the mask of %s reads HKV, D or DV, which this "
+                       "builder is not given (only B, H, Q and KV); give the launch no BlockMask "
+                       "and it builds one with its dims, or use attn_block_mask_build_ctx",
+                       fn, var->name);
+    return ATTN_OK;
+}
+
 attn_status rt_bm_variant_ctx(const attn_variant *var, const int64_t std[ATTN_DIM_STANDARD_COUNT],
                               const attn_arg *args, int32_t nargs, attn_ctx *ctx, rt_bound *bound) {
     attn_status s = rt_bm_check_variant(var, 0);
@@ -54,6 +63,8 @@ attn_status attn_block_mask_build(const attn_variant *var, int64_t B, int64_t H,
     attn_ctx ctx;
     rt_bound bound;
     attn_status s = rt_bm_check_variant(var, 1);
+    if (s == ATTN_OK)
+        s = rt_bm_check_public_dims(var, "attn_block_mask_build");
     if (s == ATTN_OK)
         s = rt_bm_variant_ctx(var, (const int64_t[ATTN_DIM_STANDARD_COUNT]){B, H, H, Q, KV, 0, 0},
                               args, nargs, &ctx, &bound);

@@ -132,6 +132,10 @@ typedef struct attn_variant {
     attn_mask_fn mask_fn;
     int32_t needs_block_mask;
     int32_t mask_independent_of_b, mask_independent_of_h;
+    /* Nonzero when the mask reads HKV, D or DV: the BlockMask builders that
+     * are given only B, H, Q and KV (attn_block_mask_build, _gpu, _cuda)
+     * refuse it; launches build its BlockMask with their own dims. */
+    int32_t mask_reads_launch_dims;
 } attn_variant;
 
 /* Index of the parameter called `name`, or -1. */

@@ -84,10 +84,11 @@ attn_status attn_block_mask_build_ctx(attn_mask_fn mask, const attn_ctx *ctx,
 /* Builds the BlockMask of attention variant `var` (which must carry mask_fn)
  * for B x H heads of Q queries and KV keys with arguments bound as
  * attn_forward binds them (HKV = H, D = DV = 0 for preconditions). The
- * variant's mask_independent_of_b/h and kv_ranges override opts'. The mask
- * sees those dims too: one that reads HKV, D or DV takes its BlockMask from
- * attn_block_mask_build_ctx with the launch's ctx, or from the launch
- * (attn_forward and attn_forward_gpu build theirs with the launch's dims). */
+ * variant's mask_independent_of_b/h and kv_ranges override opts'. A mask
+ * that reads HKV, D or DV (var->mask_reads_launch_dims) is refused
+ * (ATTN_ERR_UNSUPPORTED): its BlockMask comes from attn_block_mask_build_ctx
+ * with the launch's ctx, or from the launch (attn_forward and
+ * attn_forward_gpu build theirs with the launch's dims). */
 attn_status attn_block_mask_build(const attn_variant *var, int64_t B, int64_t H, int64_t Q,
                                   int64_t KV, const attn_arg *args, int32_t nargs,
                                   const attn_block_mask_opts *opts, attn_block_mask **out);

@@ -168,8 +168,8 @@ void attn_gpu_plan_free(attn_gpu_plan *plan);
  * the tiles classified and the lists compacted on a GPU by gv's builder
  * kernels, which evaluate the variant's compiled mask and key-range hooks
  * (gv->var needs no host hooks; opts->kv_ranges and opts->pool are not
- * used; block sizes, the variant's b/h independence and the dims the mask
- * sees, HKV = H and D = DV = 0, apply as there).
+ * used; block sizes, the variant's b/h independence and the refusal of a
+ * mask that reads HKV, D or DV apply as there).
  *   EMU: opts->num_threads (> 0) OS threads run blocks.
  *   CUDA: tensor and pack arguments (host memory) are copied to the device,
  *   CUDA tensor arguments are read in place once the work queued before

@@ -6,7 +6,9 @@
  * BlockMask of attn_block_mask_build_gpu(ATTN_GPU_EMU) must equal, table by
  * table, the one attn_block_mask_build makes by evaluating the mask hook
  * on every element (no key ranges). Arguments come from gpu_case_build
- * (scalar defaults, random tensors and packs).
+ * (scalar defaults, random tensors and packs). A mask that reads HKV, D or
+ * DV (its values change when they are H, 0, 0) must be marked so
+ * (mask_reads_launch_dims), and both builders must refuse it.
  *
  *   test_blockmask_gpu FILE.attn
  *   test_blockmask_gpu --no-cuda FILE.attn   (ATTN_CUDA_DRIVER names a
@@ -30,10 +32,10 @@ static const bm_shape bm_shapes[] = {
 };
 enum { BM_NSHAPES = sizeof bm_shapes / sizeof bm_shapes[0] };
 
-/* Builds the case of variant d at shape s (KV = Q for packs) and its
- * arguments; false (message printed) if that fails. */
+/* Builds the case of variant d at shape s (KV = Q for packs, D = DV = 64),
+ * its arguments and launch ctx; false (message printed) if that fails. */
 static bool bm_case(Arena *a, const Decl *d, const attn_variant *var, const bm_shape *s,
-                    uint32_t seed, GpuShape *gs, attn_arg **args, int32_t *nargs)
+                    uint32_t seed, GpuShape *gs, attn_arg **args, int32_t *nargs, attn_ctx *ctx)
 {
     *gs = gpu_case_fit(d, &(GpuShape){ATTN_F16, s->B, s->H, s->H, s->Q, s->KV, 64, 64});
     GpuCase gc;
@@ -42,7 +44,24 @@ static bool bm_case(Arena *a, const Decl *d, const attn_variant *var, const bm_s
         return false;
     }
     *nargs = gpu_launch_args(a, var, &gc, args);
+    *ctx = gc.ctx;
     return true;
+}
+
+/* Whether mask gives another value somewhere in the case when HKV, D and
+ * DV are what the builders that know only B, H, Q and KV assume (H, 0, 0). */
+static bool bm_mask_reads_launch_dims(attn_mask_fn mask, const attn_ctx *ctx, const GpuShape *gs)
+{
+    attn_ctx assumed = *ctx;
+    assumed.dims[ATTN_DIM_HKV] = assumed.dims[ATTN_DIM_H];
+    assumed.dims[ATTN_DIM_D] = assumed.dims[ATTN_DIM_DV] = 0;
+    for (int b = 0; b < gs->B; b++)
+        for (int h = 0; h < gs->H; h++)
+            for (int q = 0; q < gs->Q; q++)
+                for (int kv = 0; kv < gs->KV; kv++)
+                    if ((mask(b, h, q, kv, ctx) != 0) != (mask(b, h, q, kv, &assumed) != 0))
+                        return true;
+    return false;
 }
 
 /* CPU and emulated-GPU BlockMasks of one case; true when they agree (or
@@ -53,7 +72,8 @@ static bool bm_check(Arena *a, const Decl *d, const attn_variant *cpu_var,
     GpuShape gs;
     attn_arg *args;
     int32_t nargs;
-    if (!bm_case(a, d, gv->var, s, seed, &gs, &args, &nargs))
+    attn_ctx ctx;
+    if (!bm_case(a, d, gv->var, s, seed, &gs, &args, &nargs, &ctx))
         return false;
     const char *what = arena_printf(a, "%s B=%d H=%d Q=%d KV=%d blocks %dx%d", d->name, gs.B,
                                     gs.H, gs.Q, gs.KV, s->block_q, s->block_kv);
@@ -64,7 +84,14 @@ static bool bm_check(Arena *a, const Decl *d, const attn_variant *cpu_var,
     attn_status sg = attn_block_mask_build_gpu(gv, ATTN_GPU_EMU, gs.B, gs.H, gs.Q, gs.KV, args,
                                                nargs, &o, &got);
     bool ok;
-    if (sw != ATTN_OK || sg != ATTN_OK) {
+    if (bm_mask_reads_launch_dims(cpu_var->mask_fn, &ctx, &gs) && !gv->var->mask_reads_launch_dims) {
+        ok = false;
+        printf("FAIL %s: the mask reads HKV, D or DV, and the variant does not say so\n", what);
+    } else if (gv->var->mask_reads_launch_dims) { /* both refuse: they are not given those */
+        ok = sw == ATTN_ERR_UNSUPPORTED && sg == sw && !want && !got &&
+             strstr(msg, "reads HKV, D or DV") && strstr(attn_last_error(), "reads HKV, D or DV");
+        printf("%s %s: refused \"%s\"\n", ok ? "ok  " : "FAIL", what, attn_last_error());
+    } else if (sw != ATTN_OK || sg != ATTN_OK) {
         ok = sw == sg && strcmp(msg, attn_last_error()) == 0 && !got;
         printf("%s %s: CPU %s \"%s\", GPU %s \"%s\"\n", ok ? "ok  " : "FAIL", what,
                attn_status_name(sw), msg, attn_status_name(sg), attn_last_error());
@@ -82,7 +109,8 @@ static bool bm_check_no_cuda(Arena *a, const Decl *d, const attn_gpu_variant *gv
     GpuShape gs;
     attn_arg *args;
     int32_t nargs;
-    if (!bm_case(a, d, gv->var, &bm_shapes[0], 1, &gs, &args, &nargs))
+    attn_ctx ctx;
+    if (!bm_case(a, d, gv->var, &bm_shapes[0], 1, &gs, &args, &nargs, &ctx))
         return false;
     attn_block_mask *m = NULL;
     attn_status st = attn_block_mask_build_gpu(gv, ATTN_GPU_CUDA, gs.B, gs.H, gs.Q, gs.KV, args,
