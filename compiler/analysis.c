@@ -288,13 +288,15 @@ static AnaNode *ana_form(AnaBuild *B, const Expr *e, const AnaFrame *f)
     }
 }
 
-/* ana_uses' code for the dimension with id d (REF_DIM) instead of an
- * implicit variable (ImplicitVar). */
-#define ANA_USES_DIM(d) (16 + (d))
+/* A name that ana_uses looks for: an implicit variable (REF_IMPLICIT,
+ * index an ImplicitVar) or a dimension (REF_DIM, index its id). */
+typedef struct AnaName {
+    RefKind ref;
+    int index;
+} AnaName;
 
-/* Whether the expansion of e reads implicit variable iv (or, for
- * ANA_USES_DIM(d), dimension d). */
-static bool ana_uses(AnaCtx *x, const Expr *e, const AnaFrame *f, int iv)
+/* Whether the expansion of e reads the name `want`. */
+static bool ana_uses(AnaCtx *x, const Expr *e, const AnaFrame *f, AnaName want)
 {
     if (!e)
         return false;
@@ -304,28 +306,28 @@ static bool ana_uses(AnaCtx *x, const Expr *e, const AnaFrame *f, int iv)
     case EX_NAME:
     case EX_MEMBER:
         switch (e->ref) {
-        case REF_IMPLICIT: return e->index == iv;
-        case REF_DIM: return ANA_USES_DIM(e->index) == iv;
-        case REF_LET: return e->let && ana_uses(x, e->let->value, f, iv);
+        case REF_IMPLICIT:
+        case REF_DIM: return e->ref == want.ref && e->index == want.index;
+        case REF_LET: return e->let && ana_uses(x, e->let->value, f, want);
         case REF_PARAM:
-            return f->parent && ana_uses(x, analysis_frame_arg(f, e->index), f->parent, iv);
+            return f->parent && ana_uses(x, analysis_frame_arg(f, e->index), f->parent, want);
         case REF_DECL:
             return e->decl && e->decl->kind == DECL_MASK &&
-                   ana_uses(x, e->decl->body, ana_frame(x, e->decl, NULL, 0, f), iv);
-        default: return e->kind == EX_MEMBER && ana_uses(x, e->a, f, iv);
+                   ana_uses(x, e->decl->body, ana_frame(x, e->decl, NULL, 0, f), want);
+        default: return e->kind == EX_MEMBER && ana_uses(x, e->a, f, want);
         }
     case EX_CALL:
         if (e->a->ref == REF_DECL && e->a->decl &&
-            ana_uses(x, e->a->decl->body, ana_frame(x, e->a->decl, e->args, e->nargs, f), iv))
+            ana_uses(x, e->a->decl->body, ana_frame(x, e->a->decl, e->args, e->nargs, f), want))
             return true;
         break;
     default: break;
     }
-    if ((e->kind != EX_CALL && e->a && ana_uses(x, e->a, f, iv)) || (e->b && ana_uses(x, e->b, f, iv)) ||
-        (e->c && ana_uses(x, e->c, f, iv)))
+    if ((e->kind != EX_CALL && e->a && ana_uses(x, e->a, f, want)) || (e->b && ana_uses(x, e->b, f, want)) ||
+        (e->c && ana_uses(x, e->c, f, want)))
         return true;
     for (int i = 0; i < e->nargs; i++)
-        if (ana_uses(x, e->args[i], f, iv))
+        if (ana_uses(x, e->args[i], f, want))
             return true;
     return false;
 }
@@ -385,13 +387,13 @@ MaskAnalysis *analysis_mask(Arena *a, const Decl *attn)
     bool full;
     ana_props(m->root, &m->bounded, &full);
     AnaCtx x = {.a = a};
-    m->uses_b = ana_uses(&x, attn->attn.mask, root, IV_B);
+    m->uses_b = ana_uses(&x, attn->attn.mask, root, (AnaName){REF_IMPLICIT, IV_B});
     x.work = 0;
-    m->uses_h = ana_uses(&x, attn->attn.mask, root, IV_H);
+    m->uses_h = ana_uses(&x, attn->attn.mask, root, (AnaName){REF_IMPLICIT, IV_H});
     static const int launch_dims[] = {DIM_HKV, DIM_D, DIM_DV};
     for (int i = 0; i < 3 && !m->uses_launch_dims; i++) {
         x.work = 0;
-        m->uses_launch_dims = ana_uses(&x, attn->attn.mask, root, ANA_USES_DIM(launch_dims[i]));
+        m->uses_launch_dims = ana_uses(&x, attn->attn.mask, root, (AnaName){REF_DIM, launch_dims[i]});
     }
     return m;
 }

@@ -126,7 +126,7 @@ attn_status rt_bm_gpu_build(const char *fn, const attn_gpu_variant *gv, attn_gpu
         rt_bm_gpu_tables(&a, m, m->kv_num_blocks);
         s = rt_bm_gpu_run_emu(gv, &a, rt_pool_default_threads(o.num_threads));
     } else if (m && (work || result == ATTN_BLOCK_MASK_CUDA)) { /* a device result needs tables */
-        s = rt_bm_gpu_run_cuda(gv, &a, m, views.on_device);
+        s = rt_bm_gpu_run_cuda(gv, &a, m, &views);
     }
     rt_bound_free(&bound);
     rt_gpu_args_free(&views);

@@ -6,6 +6,7 @@
 #include "attn_cuda.h"
 #include "attn_gpu.h"
 #include "blockmask_gpu.h"
+#include "rt_launch_gpu.h"
 
 /* Points the eight table pointers of a at `base` laid out as m's tables
  * (one block starting at m->kv_num_blocks: rt_bm_alloc_tables, or
@@ -31,17 +32,17 @@ attn_status rt_bm_gpu_cuda_kernels(const attn_gpu_variant *gv,
                                    attn_cuda_kernel k[ATTN_GPU_BM_KERNELS]);
 /* Queues both kernels k on `stream` for a (rows and key blocks > 0; tables,
  * class scratch and ctx in device memory); cuLaunchKernel alone. */
-attn_status rt_bm_gpu_enqueue(const attn_cuda_kernel k[ATTN_GPU_BM_KERNELS], attn_bm_gpu_args *a,
-                              void *stream);
+attn_status rt_bm_gpu_enqueue(const attn_cuda_kernel k[ATTN_GPU_BM_KERNELS],
+                              const attn_bm_gpu_args *a, void *stream);
 /* Runs both kernels of gv on the CUDA device for
- * a (shape and host ctx set, the tensors of the parameters marked in
- * params_on_device already in device memory; none when there are no rows
- * or no key blocks):
+ * a (shape and host ctx set, the tensors of the parameters that views marks
+ * on_device already in device memory, read once the context's queued work
+ * is done; none when there are no rows or no key blocks):
  * for a host m (tables allocated, zero) the tables are copied into m's;
  * for m->device == ATTN_BLOCK_MASK_CUDA (no tables yet) the key-side tables
  * are left in one device allocation that m then owns (rt_bm_device_layout),
  * the query side not built. Returns when done. */
 attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
-                               attn_block_mask *m, const uint8_t *params_on_device);
+                               attn_block_mask *m, const rt_gpu_args *views);
 
 #endif

@@ -32,9 +32,9 @@ attn_status rt_bm_gpu_cuda_kernels(const attn_gpu_variant *gv,
     return s;
 }
 
-attn_status rt_bm_gpu_enqueue(const attn_cuda_kernel k[ATTN_GPU_BM_KERNELS], attn_bm_gpu_args *a,
-                              void *stream) {
-    void *params[] = {a};
+attn_status rt_bm_gpu_enqueue(const attn_cuda_kernel k[ATTN_GPU_BM_KERNELS],
+                              const attn_bm_gpu_args *a, void *stream) {
+    void *params[] = {(void *)a}; /* read by cuLaunchKernel, not written */
     const uint32_t block[3] = {ATTN_BM_GPU_THREADS, 1, 1};
     const uint32_t grid[ATTN_GPU_BM_KERNELS][3] = {{(uint32_t)rt_bm_gpu_classify_blocks(a), 1, 1},
                                                    {(uint32_t)rt_bm_gpu_lists_blocks(a), 1, 1}};
@@ -44,16 +44,8 @@ attn_status rt_bm_gpu_enqueue(const attn_cuda_kernel k[ATTN_GPU_BM_KERNELS], att
     return s;
 }
 
-/* Whether some parameter of var is a CUDA tensor (params_on_device, may be NULL). */
-static bool rt_bm_reads_device_params(const attn_variant *var, const uint8_t *params_on_device) {
-    for (int32_t p = 0; params_on_device && p < var->nparams; p++)
-        if (params_on_device[p])
-            return true;
-    return false;
-}
-
 attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
-                               attn_block_mask *m, const uint8_t *params_on_device) {
+                               attn_block_mask *m, const rt_gpu_args *views) {
     const bool to_host = m->device == ATTN_BLOCK_MASK_HOST;
     /* all eight tables of a host m, the key side of a CUDA one */
     const size_t table_bytes = (size_t)(attn_block_mask_bytes(m) - (int64_t)sizeof *m);
@@ -66,13 +58,13 @@ attn_status rt_bm_gpu_run_cuda(const attn_gpu_variant *gv, attn_bm_gpu_args *a,
     if (s == ATTN_OK && cells > 0)
         s = attn_cuda_malloc(cells, &cls);
     if (s == ATTN_OK && cells > 0)
-        s = rt_gpu_params_stage(gv->var, &a->ctx, params_on_device, &u);
+        s = rt_gpu_params_stage(gv->var, &a->ctx, views->on_device, &u);
     if (s == ATTN_OK && cells > 0)
         s = rt_gpu_upload_commit(&u);
     /* The kernels go on the legacy stream, which does not wait for
      * non-blocking streams: work queued there (a kernel writing a CUDA
      * tensor argument, document ids) must be done before they read it. */
-    if (s == ATTN_OK && cells > 0 && rt_bm_reads_device_params(gv->var, params_on_device))
+    if (s == ATTN_OK && cells > 0 && views->ncuda > 0)
         s = attn_cuda_synchronize(NULL);
     if (s == ATTN_OK) {
         if (!to_host) { /* m's tables from now on; its NULL query side is not built */

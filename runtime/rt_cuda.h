@@ -132,8 +132,11 @@ rt_capture rt_cuda_stream_capture(void *stream);
 
 /* The device ordinal of the current context (the primary one if none). */
 attn_status rt_cuda_context_ordinal(int *ordinal);
-/* For a kDLCUDA tensor t (anything else passes): refused, named `what`, unless
- * its device_id is the current context's device. */
+/* For each kDLCUDA tensor t[i] (NULL and others pass): refused, named
+ * what[i], unless its device_id is the current context's device (asked
+ * once per call). */
+attn_status rt_cuda_check_tensors_device(const DLTensor *const *t, const char *const *what, int n);
+/* The same for one tensor. */
 attn_status rt_cuda_check_tensor_device(const DLTensor *t, const char *what);
 
 /* rt_cuda_memory.c ------------------------------------------------------- */

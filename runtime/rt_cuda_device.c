@@ -37,21 +37,31 @@ attn_status rt_cuda_context_ordinal(int *ordinal) {
     return s;
 }
 
-attn_status rt_cuda_check_tensor_device(const DLTensor *t, const char *what) {
-    if (!t || t->device.device_type != kDLCUDA)
-        return ATTN_OK;
-    const rt_cuda_api *api;
-    CUdevice cur, dev;
-    attn_status s = rt_cuda_current_device(&api, &cur);
-    if (s != ATTN_OK)
-        return s;
-    const int id = (int)t->device.device_id;
-    if (api->DeviceGet(&dev, id) != RT_CUDA_SUCCESS)
-        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: a CUDA tensor on device %d, which the CUDA driver "
-                       "does not have", what, id);
-    if (dev != cur)
-        return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: a CUDA tensor on device %d, but the current CUDA "
-                       "context is on device %d; launch with a context of device %d current",
-                       what, id, rt_cuda_ordinal_of(api, cur), id);
+attn_status rt_cuda_check_tensors_device(const DLTensor *const *t, const char *const *what, int n) {
+    const rt_cuda_api *api = NULL;
+    CUdevice cur = 0, dev;
+    int checked = -1; /* a device_id found to be the current device's */
+    for (int i = 0; i < n; i++) {
+        if (!t[i] || t[i]->device.device_type != kDLCUDA)
+            continue;
+        attn_status s = api ? ATTN_OK : rt_cuda_current_device(&api, &cur);
+        if (s != ATTN_OK)
+            return s;
+        const int id = (int)t[i]->device.device_id;
+        if (id == checked)
+            continue;
+        if (api->DeviceGet(&dev, id) != RT_CUDA_SUCCESS)
+            return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: a CUDA tensor on device %d, which the CUDA "
+                           "driver does not have", what[i], id);
+        if (dev != cur)
+            return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: a CUDA tensor on device %d, but the current "
+                           "CUDA context is on device %d; launch with a context of device %d "
+                           "current", what[i], id, rt_cuda_ordinal_of(api, cur), id);
+        checked = id;
+    }
     return ATTN_OK;
+}
+
+attn_status rt_cuda_check_tensor_device(const DLTensor *t, const char *what) {
+    return rt_cuda_check_tensors_device(&t, &what, 1);
 }

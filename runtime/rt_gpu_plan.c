@@ -145,11 +145,8 @@ attn_status attn_gpu_plan_launch(const attn_gpu_plan *pl, const DLTensor *q, con
     }
     if (pl->empty)
         return ATTN_OK;
-    if (pl->rebuild_mask) {
-        attn_bm_gpu_args bm = pl->bm_args;
-        if ((s = rt_bm_gpu_enqueue(pl->bm_kernels, &bm, stream)) != ATTN_OK)
-            return s;
-    }
+    if (pl->rebuild_mask && (s = rt_bm_gpu_enqueue(pl->bm_kernels, &pl->bm_args, stream)) != ATTN_OK)
+        return s;
     attn_fwd_gpu_args a = pl->a;
     rt_gpu_fill_args(&a, q, k, v, out, lse);
     return attn_cuda_launch_attn_fwd(&pl->kernel, &a, stream);

@@ -97,11 +97,9 @@ attn_status rt_gpu_check(attn_gpu_device dev, const DLTensor *const t[5], int32_
                        ? "q, k, v, out and lse must be all CPU or all CUDA tensors"
                        : "the emulator takes CPU tensors, got a CUDA tensor");
     static const char *const names[5] = {"q", "k", "v", "out", "lse"};
-    for (int i = 0; i < 5 && ndev; i++) {
-        attn_status s = rt_cuda_check_tensor_device(t[i], names[i]);
-        if (s != ATTN_OK)
-            return s;
-    }
+    attn_status s = rt_cuda_check_tensors_device(t, names, 5); /* no driver call without one */
+    if (s != ATTN_OK)
+        return s;
     DLTensor c[5];
     for (int i = 0; i < 5; i++)
         if (t[i]) {
