@@ -170,11 +170,32 @@ static inline int attn_gpu_lds_at(const int off[4], int R, int C, int w, int row
  * and w are compile-time constants: the loop unrolls into a fixed number of
  * copies per thread, with no loop state to keep in registers. Row offsets
  * are 32-bit (rs <= ATTN_GPU_MAX_ROW_STRIDE): a copy's address is one
- * 32-bit multiply and one widening add from the tile's. */
+ * 32-bit multiply and one widening add from the tile's.
+ * On the wgmma path, when a thread's copies lie a multiple of 8 rows apart
+ * (D = 64 and 128: 16 and 8 rows with 4 warps), they share one chunk column
+ * and swizzle key: their shared offsets differ by constants and their
+ * global addresses by one stride, a 64-bit add each, and a row past `valid`
+ * is zero-filled from its unread address. The key loop is then 6-21 SASS
+ * instructions shorter and the wgmma kernels take up to 23 registers fewer
+ * (six at D = 64 reach 128: 4 CTAs per SM instead of 3; docs/gpu.md); the
+ * mma.sync kernels took up to 8 more, 6 of 19 crossing the 168 of 3 CTAs per
+ * SM at D = 128, so they keep the per-copy offsets. */
 static inline void attn_gpu_load_tile(elem *s, const elem *g, uint32_t rs, int rows, int valid,
                                       int w)
 {
     const int chunks = w / 8, n = rows * chunks, tid = dev_linear_tid();
+    const int row_step = THREADS / chunks; /* rows between a thread's copies */
+    if (USE_WGMMA && THREADS % chunks == 0 && row_step % 8 == 0 && n % THREADS == 0) {
+        const int r0 = tid / chunks, rows_left = valid - r0;
+        elem *dst = s + attn_gpu_swz(r0, tid % chunks, w, rows);
+        uintptr_t src = (uintptr_t)(g + ((uint32_t)r0 * rs + (uint32_t)(tid % chunks) * 8));
+        const uint32_t src_step = (uint32_t)row_step * rs * (uint32_t)sizeof(elem);
+DEV_UNROLL
+        for (int it = 0; it < n / THREADS; it++, src += src_step)
+            dev_cp_async_16(dst + it * row_step * attn_gpu_pitch(w), (const void *)src,
+                            it * row_step < rows_left);
+        return;
+    }
 DEV_UNROLL
     for (int it = 0; it < (n + THREADS - 1) / THREADS; it++) {
         const int i = tid + it * THREADS;
