@@ -217,7 +217,9 @@ bool interp_pack_member(InterpEnv *env, const Expr *e, const attn_pack_arg *p, P
     case PM_ID: *out = interp_i32(s); break;
     case PM_START: *out = interp_i32(p->offsets[s]); break;
     case PM_END: *out = interp_i32(p->offsets[s + 1]); break;
-    case PM_POS: *out = interp_i32(i - p->offsets[s]); break;
+    /* i - start(i) with the position as given: pos(i) = i - p.start(i) also
+     * outside the pack (LANGUAGE.md 3.2; the mask analysis relies on it) */
+    case PM_POS: *out = interp_i32(interp_wrap((int64_t)interp_as_i(args[0]) - p->offsets[s])); break;
     case PM_LEN: *out = interp_i32(p->offsets[s + 1] - p->offsets[s]); break;
     default: *out = interp_bool(s == interp_pack_seg(p, j)); break;
     }
