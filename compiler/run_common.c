@@ -246,7 +246,10 @@ bool run_compare(const char *name, const float *compiled, const double *ref, int
     double abs_err = 0, rel_err = 0;
     for (int64_t e = 0; e < n; e++) {
         double c = compiled[e], r = ref[e];
-        double diff = isinf(r) || isinf(c) ? (c == r ? 0 : INFINITY) : fabs(c - r);
+        /* equal infinities and NaN against NaN agree; NaN against a number does not */
+        double diff = isnan(r) || isnan(c)   ? (isnan(r) && isnan(c) ? 0 : INFINITY)
+                      : isinf(r) || isinf(c) ? (c == r ? 0 : INFINITY)
+                                             : fabs(c - r);
         double rel = diff / fmax(1.0, fabs(r));
         abs_err = diff > abs_err || isnan(diff) ? diff : abs_err;
         rel_err = rel > rel_err || isnan(rel) ? rel : rel_err;

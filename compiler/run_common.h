@@ -70,7 +70,8 @@ void run_interp_slots_free(const Decl *d, int32_t **segs);
 /* Compares n compiled values with the reference: prints
  * "check NAME: max abs error A, max rel error R (tolerance T): ok|MISMATCH"
  * where the relative error is |c - r| / max(1, |r|); infinities must agree
- * exactly (lse of masked rows). Returns whether R <= tol. */
+ * exactly (lse of masked rows), and NaN agrees only with NaN (a variant
+ * whose scores are NaN). Returns whether R <= tol. */
 bool run_compare(const char *name, const float *compiled, const double *ref, int64_t n,
                  double tol);
 
