@@ -30,8 +30,9 @@
  *     element); a mask costly per key (attn_hook_mask_cost, MASK_EARLY_COST)
  *     is computed before S, as one bit per element. Rows past Q compute on
  *     the zero-filled Q tile and are not written. Online softmax in base 2
- *     in registers (exp2 of one FFMA per score, into which a positive scale
- *     folds when the variant has no score statements; the running max
+ *     in registers (each score taken to log2 units by one multiply, into
+ *     which a positive scale folds when the variant has no score
+ *     statements, then exp2 of its difference to the max; the running max
  *     rescaled lazily), row max and sum reduced over the 4 lanes of a quad
  *     that share a row;
  *   - the probabilities become A fragments directly (the C layout of two n8
@@ -461,27 +462,37 @@ static inline void attn_gpu_apply_keep(float s[MT * NT_S][4], attn_gpu_keep keep
 
 /* Online softmax of one row (this lane's elements e0, e0 + 1 of each n8 tile
  * of s, the scores after the hook, in units of 1 / kexp; m in log2 units): s
- * replaced by the probabilities exp2(s kexp - m) (one FFMA and ex2 each),
- * their sum added to l. kexp is log2(e), or scale log2(e) when the scale was
- * folded (the scores are then unscaled: with a positive scale, the max of
- * the scaled scores is the scaled max). The running max m and l are rescaled
- * only when the tile's max exceeds m by more than ATTN_GPU_MAX_SLACK; then
- * it returns 1 and *corr is the factor for the row's O accumulators
- * (attn_gpu_rescale), which the caller applies while O is not being
- * accumulated into. A stale m leaves o / l and m + log2(l) exact, and keeps
- * the probabilities below 2^ATTN_GPU_MAX_SLACK (finite in f16, bf16 and the
- * f32 sums), while most key tiles of a long row then skip the 2 * NT_O
- * multiplications. */
+ * replaced by the probabilities exp2(t - m) of t = s kexp, rounded first (a
+ * multiply, an add and ex2 each), their sum added to l. kexp is log2(e), or
+ * scale log2(e) when the scale was folded (the scores are then unscaled:
+ * with a positive scale, the max of the scaled scores is the scaled max).
+ * The row's max t has probability exactly 1 whatever its size. One FFMA,
+ * exp2(s kexp - m), added the product's rounding error (half an ulp of
+ * s kexp: 2^7 at |s kexp| = 2^31, scores near 1.5e9) to every exponent, so
+ * a tile of large scores (a soft mask of -1e10) got probabilities of
+ * 2^+-hundreds, inf or 0 (FlexAttention's kernel rounds first as well).
+ * The running max m and l are rescaled only when the tile's max exceeds m by
+ * more than ATTN_GPU_MAX_SLACK; then it returns 1 and *corr is the factor for
+ * the row's O accumulators (attn_gpu_rescale), which the caller applies while
+ * O is not being accumulated into. A stale m leaves o / l and m + log2(l)
+ * exact, and keeps the probabilities below 2^ATTN_GPU_MAX_SLACK (finite in
+ * f16, bf16 and the f32 sums), while most key tiles of a long row then skip
+ * the 2 * NT_O multiplications. */
 #define ATTN_GPU_MAX_SLACK 8.0f
 static inline int attn_gpu_softmax_row(float s[NT_S][4], int e0, float kexp, float *m, float *l,
                                        float *corr)
 {
+DEV_UNROLL
+    for (int j = 0; j < NT_S; j++)
+DEV_UNROLL
+        for (int e = e0; e < e0 + 2; e++)
+            s[j][e] *= kexp;
     float mx = __builtin_fmaxf(s[0][e0], s[0][e0 + 1]);
 DEV_UNROLL
     for (int j = 1; j < NT_S; j++)
         mx = __builtin_fmaxf(mx, __builtin_fmaxf(s[j][e0], s[j][e0 + 1]));
     mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 1));
-    mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 2)) * kexp;
+    mx = __builtin_fmaxf(mx, dev_shfl_xor_f32(mx, 2));
     /* also the first finite max: m = -inf; branch-free while wgmma is in flight */
     const int moved = mx > *m + ATTN_GPU_MAX_SLACK;
     *corr = moved ? dev_exp2f(*m - mx) : 1.0f; /* not exp2(-inf - -inf) */
@@ -492,7 +503,7 @@ DEV_UNROLL
     for (int j = 0; j < NT_S; j++)
 DEV_UNROLL
         for (int e = e0; e < e0 + 2; e++) {
-            s[j][e] = dev_exp2f(s[j][e] * kexp - base);
+            s[j][e] = dev_exp2f(s[j][e] - base);
             *l += s[j][e];
         }
     return moved;
@@ -628,8 +639,8 @@ DEV_BODY void attn_fwd_gpu_body(const attn_fwd_gpu_args *a)
     const int row0 = q0 + warp * 16 * MT + g;
     const float scale = a->scale == a->scale ? a->scale : attn_hook_scale(ctx);
     /* Without score statements a positive scale folds into the softmax's
-     * exp2 FFMA, sparing a multiply per score (uniform per CTA; constant
-     * but for the scale's sign with generated hooks). */
+     * multiply to log2 units, sparing a multiply per score (uniform per CTA;
+     * constant but for the scale's sign with generated hooks). */
     const int fold_scale = attn_hook_score_identity(ctx) && scale > 0;
     const float kexp = fold_scale ? scale * LOG2E : LOG2E;
     const int mask_early = attn_hook_mask_cost(ctx) >= MASK_EARLY_COST; /* constant if generated */
@@ -759,8 +770,7 @@ DEV_UNROLL
          * per element: the mask on partial tiles (or its bits from above),
          * the key bound on short ones, in one branch per tile: within it the
          * mask's parameter loads and its per-row terms are computed once, not
-         * per element. The softmax takes the scores to log2 units in its
-         * exp2's FFMA. */
+         * per element. The softmax takes the scores to log2 units. */
         if (!fold_scale)
             attn_gpu_hooks(s, 0, partial, row0, kv0, kv1, tq, Q, scale, b, h, ctx);
         if (partial | (kv1 - kv0 < BKV)) {
