@@ -829,7 +829,9 @@ DEV_UNROLL
             const int q = row0 + 16 * mt + 8 * r;
             if (q >= Q)
                 continue;
-            const float inv = sum > 0 ? 1.0f / sum : 0.0f;
+            /* sum == 0: no visible key; a NaN sum (NaN scores) stays NaN in
+             * out and lse, as on the CPU and in the reference */
+            const float inv = sum == 0 ? 0.0f : 1.0f / sum;
             uint32_t *orow = (uint32_t *)(go + q * a->o_stride[2]);
 DEV_UNROLL
             for (int j = 0; j < NT_O; j++)
@@ -837,7 +839,7 @@ DEV_UNROLL
                     attn_gpu_pack(o[NT_O * mt + j][2 * r] * inv, o[NT_O * mt + j][2 * r + 1] * inv);
             if (a->lse && tq == 0)
                 a->lse[b * a->lse_stride[0] + h * a->lse_stride[1] + q] =
-                    sum > 0 ? (m[mt][r] + dev_log2f(sum)) * LN2 : -__builtin_inff();
+                    sum == 0 ? -__builtin_inff() : (m[mt][r] + dev_log2f(sum)) * LN2;
         }
 }
 
