@@ -187,9 +187,9 @@ static inline void attn_gpu_load_tile(elem *s, const elem *g, uint32_t rs, int r
     const int chunks = w / 8, n = rows * chunks, tid = dev_linear_tid();
     const int row_step = THREADS / chunks; /* rows between a thread's copies */
     if (USE_WGMMA && THREADS % chunks == 0 && row_step % 8 == 0 && n % THREADS == 0) {
-        const int r0 = tid / chunks, rows_left = valid - r0;
-        elem *dst = s + attn_gpu_swz(r0, tid % chunks, w, rows);
-        uintptr_t src = (uintptr_t)(g + ((uint32_t)r0 * rs + (uint32_t)(tid % chunks) * 8));
+        const int r0 = tid / chunks, c = tid % chunks, rows_left = valid - r0;
+        elem *dst = s + attn_gpu_swz(r0, c, w, rows);
+        uintptr_t src = (uintptr_t)(g + ((uint32_t)r0 * rs + (uint32_t)c * 8));
         const uint32_t src_step = (uint32_t)row_step * rs * (uint32_t)sizeof(elem);
 DEV_UNROLL
         for (int it = 0; it < n / THREADS; it++, src += src_step)

@@ -33,9 +33,11 @@ attn_status rt_bm_alloc_tables(attn_block_mask *m);
  * (NULL: defaults). */
 attn_block_mask_opts rt_bm_variant_opts(const attn_variant *var, const attn_block_mask_opts *opts);
 
-/* Refuses (naming fn) a variant whose mask reads HKV, D or DV
- * (mask_reads_launch_dims), for the builders given only B, H, Q and KV. */
-attn_status rt_bm_check_public_dims(const attn_variant *var, const char *fn);
+/* The standard dims of the public builders, which are given only B, H, Q
+ * and KV (HKV = H, D = DV = 0), into std; refuses (naming fn) a variant
+ * whose mask reads HKV, D or DV (mask_reads_launch_dims). */
+attn_status rt_bm_public_dims(const attn_variant *var, const char *fn, int64_t B, int64_t H,
+                              int64_t Q, int64_t KV, int64_t std[ATTN_DIM_STANDARD_COUNT]);
 
 /* Checks var (an attention variant carrying a mask hook) and binds its
  * arguments as attn_block_mask_build does: ctx gets the standard dims std

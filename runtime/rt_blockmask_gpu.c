@@ -147,10 +147,10 @@ static attn_status rt_bm_gpu_build_public(const char *fn, const attn_gpu_variant
                                           attn_block_mask **out) {
     if (out)
         *out = NULL;
-    attn_status s = rt_bm_check_public_dims(gv ? gv->var : NULL, fn);
+    int64_t std[ATTN_DIM_STANDARD_COUNT];
+    attn_status s = rt_bm_public_dims(gv ? gv->var : NULL, fn, B, H, Q, KV, std);
     if (s != ATTN_OK)
         return s;
-    const int64_t std[ATTN_DIM_STANDARD_COUNT] = {B, H, H, Q, KV, 0, 0};
     return rt_bm_gpu_build(fn, gv, dev, result, std, args, nargs, opts, out);
 }
 

@@ -26,7 +26,11 @@ static attn_status rt_bm_check_variant(const attn_variant *var, int need_mask) {
     return ATTN_OK;
 }
 
-attn_status rt_bm_check_public_dims(const attn_variant *var, const char *fn) {
+attn_status rt_bm_public_dims(const attn_variant *var, const char *fn, int64_t B, int64_t H,
+                              int64_t Q, int64_t KV, int64_t std[ATTN_DIM_STANDARD_COUNT]) {
+    const int64_t dims[ATTN_DIM_STANDARD_COUNT] = {B, H, H, Q, KV, 0, 0};
+    for (int i = 0; i < ATTN_DIM_STANDARD_COUNT; i++)
+        std[i] = dims[i];
     if (var && var->mask_reads_launch_dims)
         return rt_fail(ATTN_ERR_UNSUPPORTED, "%s: the mask of %s reads HKV, D or DV, which this "
                        "builder is not given (only B, H, Q and KV); give the launch no BlockMask "
@@ -62,12 +66,12 @@ attn_status attn_block_mask_build(const attn_variant *var, int64_t B, int64_t H,
     *out = NULL;
     attn_ctx ctx;
     rt_bound bound;
+    int64_t std[ATTN_DIM_STANDARD_COUNT];
     attn_status s = rt_bm_check_variant(var, 1);
     if (s == ATTN_OK)
-        s = rt_bm_check_public_dims(var, "attn_block_mask_build");
+        s = rt_bm_public_dims(var, "attn_block_mask_build", B, H, Q, KV, std);
     if (s == ATTN_OK)
-        s = rt_bm_variant_ctx(var, (const int64_t[ATTN_DIM_STANDARD_COUNT]){B, H, H, Q, KV, 0, 0},
-                              args, nargs, &ctx, &bound);
+        s = rt_bm_variant_ctx(var, std, args, nargs, &ctx, &bound);
     if (s != ATTN_OK)
         return s;
     attn_block_mask_opts o = rt_bm_variant_opts(var, opts);

@@ -59,12 +59,10 @@ attn_status rt_gpu_block_mask_for_launch(const attn_gpu_variant *gv, attn_gpu_de
     int64_t std[ATTN_DIM_STANDARD_COUNT]; /* the mask may read HKV, D or DV too */
     for (int i = 0; i < ATTN_DIM_STANDARD_COUNT; i++)
         std[i] = dims[i];
-    attn_status s =
-        dev == ATTN_GPU_CUDA
-            ? rt_bm_gpu_build("attn_block_mask_build_cuda", gv, dev, ATTN_BLOCK_MASK_CUDA, std,
-                              args, nargs, &o, owned)
-            : rt_bm_gpu_build("attn_block_mask_build_gpu", gv, dev, ATTN_BLOCK_MASK_HOST, std, args,
-                              nargs, &o, owned);
+    const int cuda = dev == ATTN_GPU_CUDA;
+    attn_status s = rt_bm_gpu_build(cuda ? "attn_block_mask_build_cuda" : "attn_block_mask_build_gpu",
+                                    gv, dev, cuda ? ATTN_BLOCK_MASK_CUDA : ATTN_BLOCK_MASK_HOST,
+                                    std, args, nargs, &o, owned);
     *use = *owned;
     return s;
 }
